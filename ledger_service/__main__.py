@@ -1,0 +1,3 @@
+from ledger_service.cli import main
+
+main()

@@ -1,0 +1,214 @@
+"""Anchors the log's tree heads on chain: batched, crash-safe, idempotent, reorg-aware.
+
+The chain is the source of truth. Each step
+
+1. re-reads ``HeadAnchored`` events over a window of recent blocks and refreshes
+   the local ``anchors`` table from them: an anchor whose transaction vanished
+   (a reorg) is marked dropped, one that moved blocks is updated, and one made
+   before a crash but never recorded is picked up;
+2. reads the contract's latest head and checks that the local log has the same
+   root at that size (if not, history diverged: anchoring stops loudly);
+3. if the log has grown, anchors the new head with a consistency proof from the
+   chain's head. The contract verifies the proof, so a step repeated after a
+   crash or raced by another anchorer is refused by the chain, never double-counted.
+
+Killed at any point, a restarted anchorer just runs the next step.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledger_service.chain.client import ChainClient, ContractReverted, EvidenceLogContract
+from ledger_service.core.errors import ChainStateMismatch, ChainUnavailable
+from ledger_service.store.anchors import CONFIRMED, DROPPED, PENDING, AnchorInfo, AnchorStore
+from ledger_service.store.log import LogStore
+
+log = logging.getLogger("chainwitness.anchoring")
+
+#: Blocks re-read on every step to notice reorgs of recently mined anchors.
+REORG_WINDOW = 64
+#: Longest pause between retries after the chain failed to answer.
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass(frozen=True)
+class StepResult:
+    chain_size: int
+    local_size: int
+    anchored: AnchorInfo | None
+
+
+class Anchorer:
+    """Anchors new tree heads every ``interval_s`` or as soon as ``max_leaves`` wait."""
+
+    def __init__(
+        self,
+        log_store: LogStore,
+        anchors: AnchorStore,
+        client: ChainClient,
+        contract: EvidenceLogContract,
+        *,
+        interval_s: float = 1.0,
+        max_leaves: int = 100_000,
+        confirmations: int = 0,
+        start_block: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = log_store
+        self._anchors = anchors
+        self._client = client
+        self._contract = contract
+        self._interval = interval_s
+        self._max_leaves = max_leaves
+        self._confirmations = confirmations
+        self._start_block = start_block
+        self._clock = clock
+
+    # -- one step ------------------------------------------------------------------
+
+    def step(self) -> StepResult:
+        """Reconcile with the chain, then anchor the current head if it grew."""
+        self.sync()
+        chain_head = self._contract.latest_head()
+        if chain_head.size > 0:
+            local = self._log.head()
+            if chain_head.size > local.size:
+                raise ChainStateMismatch(
+                    f"expected the chain's head size {chain_head.size} to be at most the log "
+                    f"size {local.size}: the chain holds a longer log than this database"
+                )
+            ours = self._log.root_at(chain_head.size)
+            if ours != chain_head.root:
+                raise ChainStateMismatch(
+                    f"expected the chain's root at size {chain_head.size} to be {ours.hex()}, "
+                    f"found {chain_head.root.hex()}: the log and the chain diverged"
+                )
+        head = self._log.head()
+        if head.size <= chain_head.size:
+            return StepResult(chain_head.size, head.size, None)
+        proof = self._log.consistency_proof(chain_head.size, head.size) if chain_head.size else []
+        try:
+            tx = self._contract.anchor(head.size, head.root, proof)
+        except ContractReverted as exc:
+            # Another anchorer (or our own pre-crash transaction) got there first;
+            # the next step re-reads the chain and continues from its head.
+            log.warning("anchor of size %d refused: %s", head.size, exc)
+            return StepResult(chain_head.size, head.size, None)
+        info = AnchorInfo(
+            tree_size=head.size,
+            root=head.root,
+            chain_id=self._client.chain_id,
+            contract=self._contract.address,
+            tx_hash=tx.tx_hash,
+            block_number=tx.block_number,
+            block_hash=tx.block_hash,
+            block_time=tx.block_time,
+            head_index=chain_head.index + 1 if chain_head.size else 0,
+            status=self._status(tx.block_number, self._client.block_number()),
+        )
+        self._anchors.upsert(info)
+        log.info(
+            "anchored size %d root %s in block %d (tx %s, %d gas)",
+            head.size,
+            head.root.hex()[:16],
+            tx.block_number,
+            tx.tx_hash,
+            tx.gas_used,
+        )
+        return StepResult(head.size, head.size, info)
+
+    def sync(self) -> None:
+        """Refresh the anchors table from chain events over the recent-block window."""
+        latest = self._client.block_number()
+        known = self._anchors.latest_block()
+        start = self._start_block if known is None else max(self._start_block, known - REORG_WINDOW)
+        start = min(start, max(latest - REORG_WINDOW, self._start_block))
+        events = self._contract.anchored_events(start, latest) if start <= latest else []
+        seen = set()
+        for ev in events:
+            seen.add(ev.tx_hash)
+            block = self._client.block(ev.block_number)
+            self._anchors.upsert(
+                AnchorInfo(
+                    tree_size=ev.size,
+                    root=ev.root,
+                    chain_id=self._client.chain_id,
+                    contract=self._contract.address,
+                    tx_hash=ev.tx_hash,
+                    block_number=ev.block_number,
+                    block_hash=ev.block_hash,
+                    block_time=int(block["timestamp"]),
+                    head_index=ev.index,
+                    status=self._status(ev.block_number, latest),
+                )
+            )
+        for row in self._anchors.live_since(start):
+            if row.tx_hash not in seen:
+                log.warning(
+                    "anchor of size %d (tx %s, block %d) is no longer on chain: reorged away",
+                    row.tree_size,
+                    row.tx_hash,
+                    row.block_number,
+                )
+                self._anchors.set_status(row.tx_hash, DROPPED)
+
+    def _status(self, block_number: int, latest: int) -> str:
+        return CONFIRMED if block_number + self._confirmations <= latest else PENDING
+
+    # -- the loop ------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, poll_s: float = 0.05) -> None:
+        """Anchor until ``stop`` is set: every interval, or early when many leaves wait.
+
+        Chain outages are logged and retried with exponential backoff; a
+        ChainStateMismatch ends the loop (it needs a human).
+        """
+        backoff = 0.0
+        last = -float("inf")
+        chain_size = 0
+        while not stop.is_set():
+            now = self._clock()
+            due = now - last >= self._interval
+            if not due:
+                waiting = self._log.head().size - chain_size
+                due = waiting >= self._max_leaves
+            if due:
+                try:
+                    result = self.step()
+                    chain_size = result.chain_size
+                    last = now
+                    backoff = 0.0
+                except ChainUnavailable as exc:
+                    backoff = min(MAX_BACKOFF_S, max(0.5, backoff * 2))
+                    log.error("chain unavailable, retrying in %.1fs: %s", backoff, exc)
+                    stop.wait(backoff)
+                    continue
+                except ChainStateMismatch:
+                    log.critical("anchoring stopped: the log and the chain diverged")
+                    raise
+            stop.wait(poll_s)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        t = threading.Thread(target=self.run, args=(stop,), name="anchorer", daemon=True)
+        t.start()
+        return t, stop
+
+    def wait_anchored(self, size: int, timeout: float = 30.0) -> AnchorInfo:
+        """Block until a confirmed anchor covers ``size`` leaves (for the CLI and demo)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            a = self._anchors.latest_confirmed()
+            if a is not None and a.tree_size >= size:
+                return a
+            if time.monotonic() > deadline:
+                raise ChainUnavailable(
+                    f"expected an anchor covering {size} leaves within {timeout}s, "
+                    f"found {a.tree_size if a else 0}"
+                )
+            time.sleep(0.05)

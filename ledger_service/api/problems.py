@@ -1,0 +1,61 @@
+"""RFC 9457 problem+json: the one place where errors become HTTP answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger_service.core.errors import EvidenceError
+
+PROBLEM_BASE = "https://chainwitness.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("chainwitness.api")
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    @app.exception_handler(EvidenceError)
+    async def _evidence(_req: Request, exc: EvidenceError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("%s: %s", exc.code, exc)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        resp = problem(exc.status, exc.code, exc.title, str(exc))
+        if headers:
+            resp.headers.update(headers)
+        return resp
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+                "expected": e.get("msg", ""),
+                "found": repr(e.get("input"))[:200],
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "?", "expected": "?", "found": "?"}
+        detail = f"{first['field']}: {first['expected']}, found {first['found']}"
+        return problem(422, "malformed-input", "Malformed input", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "internal-error", "Internal error", "the service failed unexpectedly")

@@ -1,0 +1,174 @@
+"""Depositing and reading records (operators deposit; any role reads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from ledger_service.api.deps import AnyRole, Operator, ServicesDep
+from ledger_service.core.errors import LimitExceeded, MalformedInput
+from ledger_service.core.canonical import parse_json_strict
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence import inclusion_proof, record_from_request
+from ledger_service.settings import MAX_BATCH
+from ledger_service.store.log import AppendResult
+
+router = APIRouter(prefix="/v1", tags=["records"])
+
+#: Largest JSON body accepted for one record / one batch.
+MAX_RECORD_BODY = 128 * 1024
+MAX_BATCH_BODY = 64 * 1024 * 1024
+
+_RECORD_SCHEMA = {
+    "type": "object",
+    "required": ["kind", "subject", "digests"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "pattern": "^[a-z][a-z0-9_.-]{0,63}$", "example": "document"},
+        "subject": {"type": "string", "example": "tender:GC-2026-0417"},
+        "digests": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "example": {
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+            },
+        },
+        "metadata": {"type": "object", "description": "JSON object; no floats"},
+    },
+}
+
+
+async def _json_body(request: Request, limit: int) -> Any:
+    size = 0
+    parts: list[bytes] = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise LimitExceeded(f"expected a request body of at most {limit} bytes, found more")
+        parts.append(chunk)
+    if size == 0:
+        raise MalformedInput("expected a JSON request body, found an empty body")
+    return parse_json_strict(b"".join(parts))
+
+
+def _appended(result: AppendResult) -> dict[str, Any]:
+    return {
+        "first_index": result.first_index,
+        "count": len(result.leaf_hashes),
+        "leaf_hashes": [h.hex() for h in result.leaf_hashes],
+        "tree_size": result.head.size,
+        "root": result.head.root.hex(),
+    }
+
+
+def _actor(token: Any) -> str:
+    return f"{token.role}:{token.name}"
+
+
+@router.post(
+    "/records",
+    status_code=201,
+    summary="Deposit one record",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _RECORD_SCHEMA}},
+        }
+    },
+)
+async def deposit_record(request: Request, services: ServicesDep, token: Operator) -> JSONResponse:
+    record = record_from_request(await _json_body(request, MAX_RECORD_BODY), _actor(token))
+    result = services.log_store.append([record])
+    body = _appended(result)
+    body["index"] = result.first_index
+    body["record"] = record.to_json()
+    return JSONResponse(body, status_code=201)
+
+
+@router.post(
+    "/records/batch",
+    status_code=201,
+    summary=f"Deposit up to {MAX_BATCH} records atomically",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["records"],
+                        "properties": {
+                            "records": {
+                                "type": "array",
+                                "maxItems": MAX_BATCH,
+                                "items": _RECORD_SCHEMA,
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def deposit_batch(request: Request, services: ServicesDep, token: Operator) -> JSONResponse:
+    body = await _json_body(request, MAX_BATCH_BODY)
+    if (
+        not isinstance(body, dict)
+        or set(body) != {"records"}
+        or not isinstance(body["records"], list)
+    ):
+        found = sorted(body) if isinstance(body, dict) else type(body).__name__
+        raise MalformedInput(f"expected an object {{'records': [...]}}, found {found}")
+    items = body["records"]
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise MalformedInput(f"expected 1..{MAX_BATCH} records, found {len(items)}")
+    actor = _actor(token)
+    records = [record_from_request(o, actor, f"records[{i}]") for i, o in enumerate(items)]
+    return JSONResponse(_appended(services.log_store.append(records)), status_code=201)
+
+
+@router.post(
+    "/files",
+    status_code=201,
+    summary="Deposit a file by streaming upload (raw body); its SHA-256 becomes a record",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def deposit_file(
+    request: Request,
+    services: ServicesDep,
+    token: Operator,
+    name: str = Query(..., min_length=1, max_length=256, description="original file name"),
+    subject: str | None = Query(None, max_length=256, description="default: file:<sha256>"),
+    kind: str = Query("file", description="record kind"),
+) -> JSONResponse:
+    blob = await services.blobs.put_stream(request.stream())
+    record = EvidenceRecord.create(
+        kind=kind,
+        subject=subject or f"file:{blob.sha256}",
+        actor=_actor(token),
+        digests={"sha256": blob.sha256},
+        metadata={"name": name, "size": blob.size},
+    )
+    result = services.log_store.append([record])
+    body = _appended(result)
+    body.update(
+        index=result.first_index, sha256=blob.sha256, size=blob.size, record=record.to_json()
+    )
+    return JSONResponse(body, status_code=201)
+
+
+@router.get("/records/{index}", summary="A record with its inclusion proof and anchor")
+def get_record(index: int, services: ServicesDep, _token: AnyRole) -> dict[str, Any]:
+    if index < 0:
+        raise MalformedInput(f"expected a record index >= 0, found {index}")
+    proof = inclusion_proof(services.log_store, services.anchors, index)
+    return {"status": "anchored" if proof.anchor else "pending", "proof": proof.to_json()}

@@ -1,0 +1,747 @@
+"""JSON-RPC adapter: signer, transactions and the typed EvidenceLog wrapper.
+
+This is the one place web3, requests and eth-account exceptions enter the
+service; they leave as :mod:`ledger_service.core.errors` classes. Connection
+failures are retried with exponential backoff; a node that keeps failing
+becomes :class:`ChainUnavailable`. Transactions are signed locally (the node
+never holds a key) and a contract revert is decoded from the ABI into
+:class:`ContractReverted`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypedDict, TypeVar
+
+import requests
+from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_keyfile.keyfile import create_keyfile_json, decode_keyfile_json, load_keyfile
+from eth_typing import ChecksumAddress
+from eth_utils.abi import abi_to_signature, collapse_if_tuple
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from hexbytes import HexBytes
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractConstructor, ContractFunction
+from web3.exceptions import (
+    BadFunctionCallOutput,
+    BlockNotFound,
+    ContractLogicError,
+    MismatchedABI,
+    ProviderConnectionError,
+    RequestTimedOut,
+    TooManyRequests,
+    TransactionNotFound,
+    Web3Exception,
+    Web3TypeError,
+    Web3ValidationError,
+)
+from web3.types import BlockIdentifier, RPCEndpoint, TxReceipt
+
+from ledger_service.core.errors import (
+    ChainUnavailable,
+    ConfigurationError,
+    Conflict,
+    MalformedInput,
+    NotFound,
+)
+
+ARTIFACTS_PACKAGE = "ledger_service.chain.artifacts"
+EVIDENCE_LOG = "EvidenceLog"
+ANCHORER_ROLE = keccak(text="ANCHORER_ROLE")
+#: multiplier on eth_estimateGas, for state that changes between estimate and inclusion
+GAS_MARGIN = 1.25
+DEFAULT_RECEIPT_TIMEOUT = 60.0
+_ZERO32 = bytes(32)
+#: errors that revert data may carry even when the artifact's ABI does not list them
+_WELL_KNOWN_ERRORS: list[dict[str, Any]] = [
+    {"type": "error", "name": "Error", "inputs": [{"name": "reason", "type": "string"}]},
+    {"type": "error", "name": "Panic", "inputs": [{"name": "code", "type": "uint256"}]},
+    {
+        "type": "error",
+        "name": "AccessControlUnauthorizedAccount",
+        "inputs": [
+            {"name": "account", "type": "address"},
+            {"name": "neededRole", "type": "bytes32"},
+        ],
+    },
+    {"type": "error", "name": "AccessControlBadConfirmation", "inputs": []},
+]
+# Failures of the transport, worth another attempt. Everything else the node
+# says is an answer, and retrying would not change it.
+_TRANSIENT: tuple[type[BaseException], ...] = (
+    requests.ConnectionError,
+    requests.Timeout,
+    ProviderConnectionError,
+    RequestTimedOut,
+    TooManyRequests,
+    ConnectionError,
+)
+# Answers a caller handles itself (not found, revert); passed through untouched.
+_ANSWERS: tuple[type[BaseException], ...] = (
+    BadFunctionCallOutput,
+    ContractLogicError,
+    TransactionNotFound,
+    BlockNotFound,
+)
+T = TypeVar("T")
+
+
+class ContractReverted(Conflict):
+    """The contract refused a call; ``error_name`` and ``args`` are the decoded error.
+
+    ``args`` replaces :attr:`BaseException.args` with the error's arguments, e.g.
+    ``error_name == "EvidenceLogStaleHead"`` and ``args == (5, 3)``. ``error_name``
+    is ``""`` when the revert carries no decodable error. ``result`` is set when the
+    transaction was mined with status 0 (gas was spent), None when it was refused
+    before sending (gas estimation) or in a read.
+    """
+
+    def __init__(
+        self,
+        contract: str,
+        action: str,
+        error_name: str,
+        args: tuple[Any, ...],
+        text: str,
+        result: TxResult | None = None,
+    ) -> None:
+        self.message = f"{contract} refused the {action}: {text}"
+        if result is not None:
+            self.message += f" (mined in block {result.block_number} as {result.tx_hash})"
+        super().__init__(self.message)
+        self.contract = contract
+        self.action = action
+        self.error_name = error_name
+        self.args = args
+        self.text = text
+        self.result = result
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"ContractReverted({self.error_name!r}, {self.args!r}, {self.message!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException pickles as cls(*self.args), which our args are not
+        fields = (self.contract, self.action, self.error_name, self.args, self.text, self.result)
+        return (ContractReverted, fields)
+
+
+@dataclass(frozen=True)
+class TxResult:
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    block_time: int
+    gas_used: int
+    status: int
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    size: int
+    root: bytes
+    anchored_at: int
+    index: int
+
+
+@dataclass(frozen=True)
+class ChainHeadAt:
+    size: int
+    root: bytes
+    anchored_at: int
+    block_number: int
+
+
+@dataclass(frozen=True)
+class AnchoredEvent:
+    index: int
+    size: int
+    root: bytes
+    anchored_at: int
+    anchorer: str
+    tx_hash: str
+    block_number: int
+    block_hash: str
+
+
+class BlockInfo(TypedDict):
+    number: int
+    hash: str
+    timestamp: int
+    parentHash: str
+
+
+def load_artifact(name: str) -> dict[str, Any]:
+    """Load ``ledger_service/chain/artifacts/<name>.json``.
+
+    Raises:
+        ConfigurationError: the file is missing or lacks ``abi``/``bytecode``.
+    """
+    try:
+        text = resources.files(ARTIFACTS_PACKAGE).joinpath(f"{name}.json").read_text("utf-8")
+        artifact: dict[str, Any] = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"expected a compiled artifact {ARTIFACTS_PACKAGE}/{name}.json, found: {exc}"
+        ) from exc
+    missing = {"abi", "bytecode"} - artifact.keys()
+    if missing:
+        raise ConfigurationError(
+            f"expected artifact {name}.json to hold abi and bytecode, found no {sorted(missing)}"
+        )
+    return artifact
+
+
+# -- signers ---------------------------------------------------------------
+
+
+def load_signer(
+    private_key: str | None, keystore_path: Path | None, keystore_password: str | None
+) -> LocalAccount:
+    """Return the account that signs transactions: from a hex key or a keystore.
+
+    Exactly one of ``private_key`` and ``keystore_path`` must be given; a
+    keystore needs its password. Messages never echo the secret.
+
+    Raises:
+        ConfigurationError: none or both sources, unreadable keystore, wrong
+            password, or a key that is not 32 bytes of hex.
+    """
+    if (private_key is None) == (keystore_path is None):
+        raise ConfigurationError(
+            "expected exactly one of a private key or a keystore path, found "
+            + ("both" if private_key is not None else "neither")
+        )
+    if private_key is not None:
+        try:
+            account: LocalAccount = Account.from_key(private_key)
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(
+                "expected the private key to be 32 bytes of hex (0x + 64 digits), "
+                f"found a value of {len(private_key)} characters that is not"
+            ) from exc
+        return account
+    assert keystore_path is not None
+    if keystore_password is None:
+        raise ConfigurationError(f"expected a password for keystore {keystore_path}, found none")
+    try:
+        keyfile = load_keyfile(str(keystore_path))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"expected a JSON keystore at {keystore_path}, found: {exc}"
+        ) from exc
+    try:
+        key = decode_keyfile_json(keyfile, keystore_password.encode())
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"expected the password to open keystore {keystore_path}, found it does not ({exc})"
+        ) from exc
+    except (KeyError, TypeError, NotImplementedError) as exc:
+        raise ConfigurationError(
+            f"expected a version 3 keystore at {keystore_path}, found malformed fields ({exc})"
+        ) from exc
+    opened: LocalAccount = Account.from_key(key)
+    return opened
+
+
+def create_keystore(path: Path, password: str, *, kdf: str = "scrypt") -> LocalAccount:
+    """Create a new random account and write it as an encrypted keystore (mode 0600).
+
+    Raises:
+        ConfigurationError: ``path`` already exists (never overwritten) or cannot be written.
+    """
+    account: LocalAccount = Account.create()
+    keyfile = create_keyfile_json(account.key, password.encode(), kdf=kdf)  # type: ignore[arg-type]
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise ConfigurationError(
+            f"expected no file at {path} for a new keystore, found one (not overwritten)"
+        ) from exc
+    except OSError as exc:
+        raise ConfigurationError(f"expected to create keystore {path}, found: {exc}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(keyfile, f)
+    return account
+
+
+# -- the client ------------------------------------------------------------
+
+
+class ChainClient:
+    """A signer bound to one JSON-RPC endpoint and chain.
+
+    Raises (from the constructor):
+        ChainUnavailable: the endpoint does not answer after ``retries`` retries.
+        ConfigurationError: it serves another chain than ``expected_chain_id``.
+    """
+
+    def __init__(
+        self,
+        rpc_url: str,
+        signer: LocalAccount,
+        expected_chain_id: int | None,
+        *,
+        request_timeout: float = 10,
+        retries: int = 5,
+        backoff: float = 0.2,
+        receipt_timeout: float = DEFAULT_RECEIPT_TIMEOUT,
+    ) -> None:
+        self.rpc_url = rpc_url
+        self.signer = signer
+        self.retries = retries
+        self.backoff = backoff
+        self.receipt_timeout = receipt_timeout
+        # web3's own retry loop is off: ours covers every method and ends in ChainUnavailable
+        provider = HTTPProvider(
+            rpc_url,
+            request_kwargs={"timeout": request_timeout},
+            exception_retry_configuration=None,
+        )
+        self.w3 = Web3(provider)
+        self._nonce_lock = threading.Lock()
+        self._names: dict[str, str] = {}
+        found = self._rpc("eth_chainId", lambda: self.w3.eth.chain_id)
+        if expected_chain_id is not None and found != expected_chain_id:
+            raise ConfigurationError(
+                f"expected chain id {expected_chain_id} at {rpc_url}, found {found}"
+            )
+        self.chain_id: int = found
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return self.signer.address
+
+    # -- transport ---------------------------------------------------------
+
+    def _rpc(self, what: str, call: Callable[[], T]) -> T:
+        """Run ``call``, retrying transport failures with exponential backoff."""
+        last: BaseException | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except _ANSWERS:
+                raise
+            except _TRANSIENT as exc:
+                last = exc
+            except requests.HTTPError as exc:
+                status = exc.response.status_code if exc.response is not None else 0
+                if status != 429 and status < 500:
+                    raise self._unavailable(what, exc, attempt + 1) from exc
+                last = exc
+            except (Web3ValidationError, MismatchedABI, Web3TypeError) as exc:
+                raise MalformedInput(
+                    f"expected arguments that fit the ABI for {what}, found: {exc}"
+                ) from exc
+            except (Web3Exception, ValueError) as exc:
+                raise self._unavailable(what, exc, attempt + 1) from exc
+            if attempt < self.retries:
+                time.sleep(self.backoff * 2**attempt)
+        assert last is not None
+        raise self._unavailable(what, last, self.retries + 1) from last
+
+    def _unavailable(self, what: str, exc: BaseException, attempts: int) -> ChainUnavailable:
+        return ChainUnavailable(
+            f"expected {self.rpc_url} to answer {what}, found after {attempts} attempt(s): "
+            f"{type(exc).__name__}: {exc}"
+        )
+
+    def request(self, method: str, params: Sequence[Any]) -> Any:
+        """A raw JSON-RPC call (e.g. ``evm_snapshot``), with the same retries."""
+        return self._rpc(
+            method, lambda: self.w3.manager.request_blocking(RPCEndpoint(method), list(params))
+        )
+
+    # -- reads -------------------------------------------------------------
+
+    def block_number(self) -> int:
+        return self._rpc("eth_blockNumber", lambda: self.w3.eth.block_number)
+
+    def block(self, number_or_hash: BlockIdentifier) -> BlockInfo:
+        """Header fields of one block. Raises NotFound if the node has no such block."""
+        try:
+            b = self._rpc("eth_getBlock", lambda: self.w3.eth.get_block(number_or_hash))
+        except BlockNotFound as exc:
+            raise NotFound(f"expected block {number_or_hash!r}, found none") from exc
+        return BlockInfo(
+            number=int(b["number"]),
+            hash=Web3.to_hex(b["hash"]),
+            timestamp=int(b["timestamp"]),
+            parentHash=Web3.to_hex(b["parentHash"]),
+        )
+
+    def is_canonical(self, block_number: int, block_hash: str) -> bool:
+        """True if the chain still has ``block_hash`` at height ``block_number``."""
+        try:
+            return self.block(block_number)["hash"].lower() == block_hash.lower()
+        except NotFound:
+            return False
+
+    def code_at(self, address: str, block_identifier: BlockIdentifier = "latest") -> bytes:
+        checksum = to_checksum_address(address)
+        return bytes(
+            self._rpc("eth_getCode", lambda: self.w3.eth.get_code(checksum, block_identifier))
+        )
+
+    def receipt(self, tx_hash: str) -> TxResult | None:
+        """The mined result of ``tx_hash``, or None if the node does not know it
+        (never sent, still pending, or dropped by a reorg)."""
+        try:
+            r = self._rpc(
+                "eth_getTransactionReceipt",
+                lambda: self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)),
+            )
+        except TransactionNotFound:
+            return None
+        try:
+            return self._result(r)
+        except NotFound:  # its block went away between the two calls: a reorg
+            return None
+
+    def _result(self, r: TxReceipt) -> TxResult:
+        block_hash = Web3.to_hex(r["blockHash"])
+        return TxResult(
+            tx_hash=Web3.to_hex(r["transactionHash"]),
+            block_number=int(r["blockNumber"]),
+            block_hash=block_hash,
+            block_time=self.block(block_hash)["timestamp"],
+            gas_used=int(r["gasUsed"]),
+            status=int(r["status"]),
+        )
+
+    # -- contracts and transactions -----------------------------------------
+
+    def contract(self, artifact_name: str, address: str) -> Contract:
+        """A web3 contract object for a deployed artifact; reverts name it in messages."""
+        checksum = to_checksum_address(address)
+        self._names[checksum] = artifact_name
+        return self.w3.eth.contract(address=checksum, abi=load_artifact(artifact_name)["abi"])
+
+    def fund_from_dev_account(self, amount_wei: int) -> None:
+        """Top the signer's balance up to at least ``amount_wei`` (anvil only).
+
+        Raises:
+            ConfigurationError: the node does not offer ``anvil_setBalance``.
+        """
+        balance = self._rpc("eth_getBalance", lambda: self.w3.eth.get_balance(self.address))
+        if balance >= amount_wei:
+            return
+        try:
+            self.request("anvil_setBalance", [self.address, hex(amount_wei)])
+        except ChainUnavailable as exc:
+            raise ConfigurationError(
+                f"expected an anvil dev node at {self.rpc_url} to fund {self.address}, "
+                f"found it refuses anvil_setBalance ({exc})"
+            ) from exc
+
+    def deploy(self, artifact_name: str, *args: Any) -> tuple[str, str, int]:
+        """Deploy an artifact; return (address, tx_hash, block_number)."""
+        artifact = load_artifact(artifact_name)
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        result, receipt = self._transact(factory.constructor(*args), artifact_name, "deployment")
+        address = receipt["contractAddress"]
+        if address is None:
+            raise ChainUnavailable(
+                f"expected a contract address in the receipt of {result.tx_hash}, found none"
+            )
+        self._names[to_checksum_address(address)] = artifact_name
+        return to_checksum_address(address), result.tx_hash, result.block_number
+
+    def send(
+        self, contract_fn: ContractFunction, *, on_sent: Callable[[str], None] | None = None
+    ) -> TxResult:
+        """Sign ``contract_fn`` locally, send it and wait for its receipt.
+
+        ``on_sent(tx_hash)`` runs once the node accepted the transaction and before
+        waiting for the receipt, so a caller can record it (and find it again with
+        :meth:`receipt` after a crash or a timeout).
+
+        Raises:
+            ContractReverted: gas estimation or execution reverted (decoded error).
+            ChainUnavailable: the node failed, or no receipt within ``receipt_timeout``.
+        """
+        name = self._names.get(contract_fn.address, "contract")
+        return self._transact(contract_fn, name, contract_fn.fn_name, on_sent)[0]
+
+    def _transact(
+        self,
+        fn: ContractFunction | ContractConstructor,
+        name: str,
+        action: str,
+        on_sent: Callable[[str], None] | None = None,
+    ) -> tuple[TxResult, TxReceipt]:
+        gas = self._estimate(fn, name, action)
+        with self._nonce_lock:
+            nonce = self._rpc(
+                "eth_getTransactionCount",
+                lambda: self.w3.eth.get_transaction_count(self.address, "pending"),
+            )
+            params: Any = {
+                "from": self.address,
+                "nonce": nonce,
+                "gas": int(gas * GAS_MARGIN),
+                "chainId": self.chain_id,
+            }
+            tx = self._rpc("fee data", lambda: fn.build_transaction(params))
+            signed = self.signer.sign_transaction(tx)  # type: ignore[arg-type]
+            tx_hash = self._send_raw(signed.raw_transaction, Web3.to_hex(signed.hash))
+        if on_sent is not None:
+            on_sent(tx_hash)
+        receipt = self._await_receipt(tx_hash)
+        result = self._result(receipt)
+        if result.status != 1:
+            raise self._failed(name, action, tx, result)
+        return result, receipt
+
+    def _estimate(self, fn: ContractFunction | ContractConstructor, name: str, action: str) -> int:
+        # against "pending": a head sent but not yet mined is what the next one extends
+        sender: Any = {"from": self.address}
+        try:
+            return self._rpc(
+                "eth_estimateGas", lambda: fn.estimate_gas(sender, block_identifier="pending")
+            )
+        except ContractLogicError as exc:
+            raise self._reverted(name, action, exc) from None
+
+    def _send_raw(self, raw: bytes, tx_hash: str) -> str:
+        try:
+            self._rpc("eth_sendRawTransaction", lambda: self.w3.eth.send_raw_transaction(raw))
+        except ChainUnavailable:
+            # a retry after a lost answer can be refused ("already known", "nonce
+            # too low") although the first attempt went through
+            if not self._known(tx_hash):
+                raise
+        return tx_hash
+
+    def _known(self, tx_hash: str) -> bool:
+        try:
+            self._rpc(
+                "eth_getTransactionByHash",
+                lambda: self.w3.eth.get_transaction(HexBytes(tx_hash)),
+            )
+        except (TransactionNotFound, ChainUnavailable):
+            return False
+        return True
+
+    def _await_receipt(self, tx_hash: str) -> TxReceipt:
+        deadline = time.monotonic() + self.receipt_timeout
+        while True:
+            try:
+                return self._rpc(
+                    "eth_getTransactionReceipt",
+                    lambda: self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)),
+                )
+            except TransactionNotFound:
+                if time.monotonic() > deadline:
+                    raise ChainUnavailable(
+                        f"expected a receipt for {tx_hash} within {self.receipt_timeout:g} s "
+                        f"from {self.rpc_url}, found none"
+                    ) from None
+                time.sleep(0.1)
+
+    def _failed(self, name: str, action: str, tx: Any, result: TxResult) -> ContractReverted:
+        """Explain a transaction mined with status 0 by replaying it on its block's state."""
+        call: Any = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
+        try:
+            self.w3.eth.call(call, result.block_number)
+        except ContractLogicError as exc:
+            decoded = self._reverted(name, action, exc)
+            return ContractReverted(
+                name, action, decoded.error_name, decoded.args, decoded.text, result
+            )
+        except (Web3Exception, OSError, ValueError):
+            pass
+        text = "status 0, and a replay does not reproduce the reason"
+        return ContractReverted(name, action, "", (), text, result)
+
+    def _reverted(self, name: str, action: str, exc: ContractLogicError) -> ContractReverted:
+        abi: list[dict[str, Any]] = []
+        if name in self._names.values():
+            abi = list(load_artifact(name)["abi"])
+        return decode_revert(name, action, exc, abi)
+
+    def call(self, fn: ContractFunction, block_identifier: BlockIdentifier = "latest") -> Any:
+        """``eth_call`` a view function; a revert becomes :class:`ContractReverted`."""
+        name = self._names.get(fn.address, "contract")
+        try:
+            return self._rpc(
+                f"{name}.{fn.fn_name}", lambda: fn.call(block_identifier=block_identifier)
+            )
+        except ContractLogicError as exc:
+            raise self._reverted(name, fn.fn_name, exc) from None
+        except BadFunctionCallOutput as exc:
+            raise ConfigurationError(
+                f"expected {name} code at {fn.address} answering {fn.fn_name}(), found: {exc}"
+            ) from exc
+
+    def get_logs(
+        self, event: Any, from_block: BlockIdentifier, to_block: BlockIdentifier
+    ) -> list[Any]:
+        """``eth_getLogs`` for one contract event type, decoded."""
+        return self._rpc(
+            "eth_getLogs",
+            lambda: list(event.get_logs(from_block=from_block, to_block=to_block)),
+        )
+
+
+def _revert_data(exc: ContractLogicError) -> bytes | None:
+    data: Any = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    if not isinstance(data, str):
+        return None
+    if data.startswith("Reverted "):
+        data = data.split(" ", 1)[1]
+    try:
+        return bytes(HexBytes(data))
+    except ValueError:
+        return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def decode_revert(
+    contract: str, action: str, exc: ContractLogicError, abi: Sequence[dict[str, Any]]
+) -> ContractReverted:
+    """Decode the custom error in ``exc`` using ``abi`` (plus well-known errors)."""
+    data = _revert_data(exc)
+    if data is None or len(data) < 4:
+        text = exc.message or "reverted without data"
+        return ContractReverted(contract, action, "", (), text)
+    for entry in [*abi, *_WELL_KNOWN_ERRORS]:
+        if entry.get("type") != "error":
+            continue
+        signature = abi_to_signature(entry)  # type: ignore[arg-type]
+        if keccak(text=signature)[:4] != data[:4]:
+            continue
+        inputs = entry.get("inputs", [])
+        types = [collapse_if_tuple(i) for i in inputs]
+        try:
+            decoded = abi_decode(types, data[4:])
+        except (DecodingError, ValueError):
+            break
+        args = tuple(
+            to_checksum_address(v) if t == "address" else v
+            for t, v in zip(types, decoded, strict=True)
+        )
+        shown = ", ".join(
+            f"{i.get('name') or f'arg{n}'}={_show(v)}"
+            for n, (i, v) in enumerate(zip(inputs, args, strict=True))
+        )
+        return ContractReverted(contract, action, entry["name"], args, f"{entry['name']}({shown})")
+    return ContractReverted(
+        contract, action, "", (), f"unknown error 0x{data.hex()} (selector not in the ABI)"
+    )
+
+
+# -- EvidenceLog -----------------------------------------------------------
+
+
+class EvidenceLogContract:
+    """Typed access to one deployed ``EvidenceLog``.
+
+    Reads take ``block_identifier`` (default ``"latest"``), e.g. an integer
+    ``latest - confirmations`` to read only sufficiently buried state.
+    """
+
+    def __init__(self, client: ChainClient, address: str) -> None:
+        self.client = client
+        self.contract = client.contract(EVIDENCE_LOG, address)
+        self.address: ChecksumAddress = self.contract.address
+
+    def _read(self, fn: ContractFunction, block_identifier: BlockIdentifier) -> Any:
+        return self.client.call(fn, block_identifier)
+
+    def anchor(
+        self,
+        size: int,
+        root: bytes,
+        proof: Sequence[bytes],
+        *,
+        on_sent: Callable[[str], None] | None = None,
+    ) -> TxResult:
+        """Anchor a new head (size, root), proven consistent with the latest one.
+
+        Raises ContractReverted (e.g. EvidenceLogStaleHead, EvidenceLogBadConsistencyProof,
+        AccessControlUnauthorizedAccount); see :meth:`ChainClient.send` for ``on_sent``.
+        """
+        fn = self.contract.functions.anchor(size, root, list(proof))
+        return self.client.send(fn, on_sent=on_sent)
+
+    def latest_head(self, block_identifier: BlockIdentifier = "latest") -> ChainHead:
+        size, root, anchored_at, index = self._read(
+            self.contract.functions.latestHead(), block_identifier
+        )
+        return ChainHead(size, bytes(root), anchored_at, index)
+
+    def head_count(self, block_identifier: BlockIdentifier = "latest") -> int:
+        count: int = self._read(self.contract.functions.headCount(), block_identifier)
+        return count
+
+    def head_at(self, index: int, block_identifier: BlockIdentifier = "latest") -> ChainHeadAt:
+        """Raises ContractReverted('EvidenceLogNoSuchHead', (index, count)) past the end."""
+        size, root, anchored_at, block_number = self._read(
+            self.contract.functions.headAt(index), block_identifier
+        )
+        return ChainHeadAt(size, bytes(root), anchored_at, block_number)
+
+    def root_of(self, size: int, block_identifier: BlockIdentifier = "latest") -> bytes | None:
+        """The root anchored at ``size``, or None if no head of that size was anchored."""
+        root = bytes(self._read(self.contract.functions.rootOf(size), block_identifier))
+        return None if root == _ZERO32 else root
+
+    def version(self, block_identifier: BlockIdentifier = "latest") -> str:
+        text: str = self._read(self.contract.functions.version(), block_identifier)
+        return text
+
+    def anchored_events(
+        self, from_block: BlockIdentifier, to_block: BlockIdentifier = "latest"
+    ) -> list[AnchoredEvent]:
+        """HeadAnchored events in ``[from_block, to_block]``, in chain order.
+
+        An empty range (``from_block`` past ``to_block`` or the chain's head) is [].
+        """
+        if isinstance(from_block, int):
+            last = to_block if isinstance(to_block, int) else self.client.block(to_block)["number"]
+            if from_block > last:
+                return []
+        logs = self.client.get_logs(self.contract.events.HeadAnchored, from_block, to_block)
+        return [
+            AnchoredEvent(
+                index=e["args"]["index"],
+                size=e["args"]["size"],
+                root=bytes(e["args"]["root"]),
+                anchored_at=e["args"]["anchoredAt"],
+                anchorer=e["args"]["anchorer"],
+                tx_hash=Web3.to_hex(e["transactionHash"]),
+                block_number=e["blockNumber"],
+                block_hash=Web3.to_hex(e["blockHash"]),
+            )
+            for e in logs
+        ]
+
+    def grant_anchorer(self, address: str) -> TxResult:
+        """Give ``address`` ANCHORER_ROLE (the signer must hold the admin role)."""
+        return self.client.send(
+            self.contract.functions.grantRole(ANCHORER_ROLE, to_checksum_address(address))
+        )

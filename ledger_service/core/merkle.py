@@ -1,0 +1,531 @@
+"""RFC 9162 (section 2.1) Merkle tree hashing over SHA-256, for a store and a verifier.
+
+The log is the RFC's Merkle Tree Hash (MTH) over leaf entries ``D[0:n]``. A store
+keeps *perfect subtrees*: ``(level, index)`` is the hash of leaves
+``[index * 2**level, (index + 1) * 2**level)``; level 0 is the leaf hash itself.
+Perfect subtrees never change once all their leaves exist, so a store writes each
+one once (:func:`append_leaves`) and answers any root or proof from them
+(:func:`range_hash`): every MTH the RFC needs is a right fold over the perfect
+subtrees that tile its leaf range.
+
+Two kinds of failure, on purpose:
+
+* builders (ranges, proofs, append) raise :class:`ValueError` when a caller breaks a
+  stated precondition; that is a bug in the caller, never a property of user input
+  (callers check sizes first and answer ``NotFound`` themselves);
+* verifiers (:func:`verify_inclusion`, :func:`verify_consistency`) take untrusted
+  input and raise :class:`VerificationFailed` for *anything* that does not verify,
+  malformed values included, and nothing else.
+
+The consistency rule for the empty tree: a consistency proof from size 0 is never
+valid (it proves nothing, and the published RFC 6962 vectors reject it); anchoring
+the first head is a chain rule, not a proof. See ``docs/proof-format.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+
+from ledger_service.core.errors import VerificationFailed
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "append_leaves",
+    "consistency_proof",
+    "consistency_proof_from_leaves",
+    "consistency_ranges",
+    "inclusion_proof",
+    "inclusion_proof_from_leaves",
+    "inclusion_ranges",
+    "leaf_hash",
+    "needed_nodes",
+    "node_hash",
+    "perfect_subtrees",
+    "range_hash",
+    "root",
+    "root_from_frontier",
+    "root_from_leaves",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
+HASH_SIZE = 32
+#: MTH({}) = SHA-256() (RFC 9162 section 2.1.1)
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+_LEAF_PREFIX = b"\x00"
+_NODE_PREFIX = b"\x01"
+_sha256 = hashlib.sha256
+
+#: ``get(level, index)`` returns the hash of one perfect subtree
+NodeGetter = Callable[[int, int], bytes]
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """Return the RFC 9162 leaf hash ``SHA-256(0x00 || data)``."""
+    return _sha256(_LEAF_PREFIX + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """Return the RFC 9162 interior node hash ``SHA-256(0x01 || left || right)``."""
+    return _sha256(_NODE_PREFIX + left + right).digest()
+
+
+def _is_size(value: object) -> bool:
+    # bool is an int subclass; True must not pass for a size of 1
+    return type(value) is int
+
+
+def _describe(value: object) -> str:
+    """How a would-be hash looks, for error messages (never echoes secrets or megabytes)."""
+    return f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+
+
+def _check_range(start: int, end: int) -> None:
+    if not (_is_size(start) and _is_size(end)) or not 0 <= start <= end:
+        raise ValueError(f"expected a leaf range 0 <= start <= end, found [{start!r}, {end!r})")
+
+
+def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
+    """Tile the leaf range ``[start, end)`` with maximal perfect subtrees.
+
+    Returns ``(level, index)`` pairs left to right, largest first; the range's MTH
+    is the right fold of their hashes (:func:`range_hash`). An empty range gives
+    ``[]``. ``perfect_subtrees(0, n)`` is the frontier of a tree of size ``n``.
+
+    Precondition: ``0 <= start <= end`` and, if the range is not empty, ``start`` is
+    a multiple of the largest power of two ``<= end - start`` (true of every range
+    in an RFC 9162 proof and of every prefix ``[0, n)``).
+
+    Raises:
+        ValueError: the precondition does not hold.
+    """
+    _check_range(start, end)
+    width = end - start
+    if width == 0:
+        return []
+    top = width.bit_length() - 1
+    if start & ((1 << top) - 1):
+        raise ValueError(
+            f"expected start to be a multiple of {1 << top} for the range "
+            f"[{start}, {end}), found start={start}"
+        )
+    out: list[tuple[int, int]] = []
+    pos = start
+    for level in range(top, -1, -1):
+        if width >> level & 1:
+            out.append((level, pos >> level))
+            pos += 1 << level
+    return out
+
+
+def range_hash(start: int, end: int, get: NodeGetter) -> bytes:
+    """Return MTH(D[start:end]) from perfect subtree hashes fetched with ``get``.
+
+    ``get(level, index)`` must return the 32-byte hash of that perfect subtree.
+    The RFC splits a range at the largest power of two below its width, so its
+    MTH is ``node(P1, node(P2, ... node(Pk-1, Pk)))`` over the tiles of
+    :func:`perfect_subtrees`: a right fold. An empty range hashes to
+    :data:`EMPTY_ROOT`.
+
+    Raises:
+        ValueError: the range breaks the precondition of :func:`perfect_subtrees`,
+            or ``get`` returned something that is not 32 bytes (a corrupt store).
+    """
+    tiles = perfect_subtrees(start, end)
+    if not tiles:
+        return EMPTY_ROOT
+    acc: bytes | None = None
+    for level, index in reversed(tiles):
+        h = get(level, index)
+        if type(h) is not bytes or len(h) != HASH_SIZE:
+            raise ValueError(
+                f"expected a {HASH_SIZE}-byte hash for node ({level}, {index}), "
+                f"found {_describe(h)}"
+            )
+        acc = h if acc is None else _sha256(_NODE_PREFIX + h + acc).digest()
+    assert acc is not None
+    return acc
+
+
+def _split(width: int) -> int:
+    """Largest power of two strictly below ``width`` (RFC 9162's k); needs width > 1."""
+    return 1 << ((width - 1).bit_length() - 1)
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """Leaf ranges whose MTH are the elements of PATH(index, D[size]), bottom first.
+
+    RFC 9162 section 2.1.3.1: at each split the path records the MTH of the side
+    that does not hold the leaf; the deepest sibling comes first.
+
+    Precondition: ``0 <= index < size``. Raises ValueError otherwise.
+    """
+    if not (_is_size(index) and _is_size(size)) or not 0 <= index < size:
+        raise ValueError(f"expected 0 <= index < size, found index={index!r}, size={size!r}")
+    out: list[tuple[int, int]] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        mid = lo + _split(hi - lo)
+        if index < mid:
+            out.append((mid, hi))
+            hi = mid
+        else:
+            out.append((lo, mid))
+            lo = mid
+    out.reverse()
+    return out
+
+
+def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
+    """Leaf ranges whose MTH are the elements of PROOF(size1, D[size2]), in proof order.
+
+    RFC 9162 section 2.1.4.1 (SUBPROOF with b = true at the top); empty when
+    ``size1 == size2``.
+
+    Precondition: ``0 < size1 <= size2``. Raises ValueError otherwise.
+    """
+    if not (_is_size(size1) and _is_size(size2)) or not 0 < size1 <= size2:
+        raise ValueError(f"expected 0 < size1 <= size2, found size1={size1!r}, size2={size2!r}")
+    out: list[tuple[int, int]] = []
+    lo, hi = 0, size2
+    # b of SUBPROOF: true while the subtree [lo, hi) still starts at leaf 0, i.e. while
+    # its left edge is the old tree's left edge and its MTH is known to the verifier
+    whole_old_tree_known = True
+    while size1 != hi:
+        mid = lo + _split(hi - lo)
+        if size1 <= mid:
+            out.append((mid, hi))
+            hi = mid
+        else:
+            out.append((lo, mid))
+            lo = mid
+            whole_old_tree_known = False
+    if not whole_old_tree_known:
+        out.append((lo, hi))
+    out.reverse()
+    return out
+
+
+def needed_nodes(ranges: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Every perfect subtree ``(level, index)`` needed to hash all ``ranges``.
+
+    Lets a store fetch a proof's nodes in one query before calling the builders.
+
+    Raises:
+        ValueError: a range breaks the precondition of :func:`perfect_subtrees`.
+    """
+    out: set[tuple[int, int]] = set()
+    for start, end in ranges:
+        out.update(perfect_subtrees(start, end))
+    return out
+
+
+def inclusion_proof(index: int, size: int, get: NodeGetter) -> list[bytes]:
+    """Return the RFC 9162 inclusion proof PATH(index, D[size]) (bottom first).
+
+    Precondition: ``0 <= index < size`` and ``get`` knows every node of
+    ``needed_nodes(inclusion_ranges(index, size))``. Raises ValueError otherwise.
+    """
+    return [range_hash(s, e, get) for s, e in inclusion_ranges(index, size)]
+
+
+def consistency_proof(size1: int, size2: int, get: NodeGetter) -> list[bytes]:
+    """Return the RFC 9162 consistency proof PROOF(size1, D[size2]).
+
+    Precondition: ``0 < size1 <= size2`` and ``get`` knows every node of
+    ``needed_nodes(consistency_ranges(size1, size2))``. Raises ValueError otherwise.
+    """
+    return [range_hash(s, e, get) for s, e in consistency_ranges(size1, size2)]
+
+
+def root(size: int, get: NodeGetter) -> bytes:
+    """Return MTH(D[0:size]); :data:`EMPTY_ROOT` for size 0.
+
+    Raises:
+        ValueError: ``size`` is negative or ``get`` returned a malformed hash.
+    """
+    return range_hash(0, size, get)
+
+
+def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
+    """Return the root of a tree from its frontier (hashes of ``perfect_subtrees(0, n)``).
+
+    :data:`EMPTY_ROOT` for an empty frontier. Lets a store get the new root
+    straight from :func:`append_leaves` without another lookup.
+    """
+    acc = EMPTY_ROOT
+    for i, h in enumerate(reversed(frontier)):
+        acc = h if i == 0 else _sha256(_NODE_PREFIX + h + acc).digest()
+    return acc
+
+
+def append_leaves(
+    size: int, frontier: Sequence[bytes], leaf_hashes: Sequence[bytes]
+) -> tuple[list[tuple[int, int, bytes]], list[bytes]]:
+    """Append leaves to a tree of ``size`` leaves, given only its frontier.
+
+    Args:
+        size: leaves already in the tree.
+        frontier: hashes of ``perfect_subtrees(0, size)``, left to right.
+        leaf_hashes: RFC 9162 leaf hashes (32 bytes each) of the new entries.
+
+    Returns:
+        ``(nodes, new_frontier)``: every perfect subtree completed by the append
+        as ``(level, index, hash)`` -- the level-0 entries of the new leaves
+        included, each node listed once, children before parents -- and the
+        frontier of the tree of ``size + len(leaf_hashes)`` leaves.
+
+    Raises:
+        ValueError: ``size`` is negative, the frontier does not have one 32-byte
+            hash per set bit of ``size``, or a leaf hash is not 32 bytes.
+    """
+    if not _is_size(size) or size < 0:
+        raise ValueError(f"expected a tree size >= 0, found {size!r}")
+    want = size.bit_count()
+    if len(frontier) != want:
+        raise ValueError(
+            f"expected a frontier of {want} hashes for size {size}, found {len(frontier)}"
+        )
+    for h in frontier:
+        if type(h) is not bytes or len(h) != HASH_SIZE:
+            raise ValueError(f"expected {HASH_SIZE}-byte frontier hashes, found {_describe(h)}")
+    # Checked up front so a bad batch appends nothing; map() keeps the check in C
+    # (a per-leaf Python test costs a third of the append time).
+    if leaf_hashes and (
+        set(map(type, leaf_hashes)) != {bytes} or set(map(len, leaf_hashes)) != {HASH_SIZE}
+    ):
+        bad = next(h for h in leaf_hashes if type(h) is not bytes or len(h) != HASH_SIZE)
+        raise ValueError(f"expected {HASH_SIZE}-byte leaf hashes, found {_describe(bad)}")
+
+    # The frontier is a stack of pending left siblings: leaf n merges with the top
+    # of the stack once for every trailing 1-bit of n (binary-counter carry).
+    stack = list(frontier)
+    nodes: list[tuple[int, int, bytes]] = []
+    emit = nodes.append
+    push = stack.append
+    pop = stack.pop
+    sha = _sha256
+    prefix = _NODE_PREFIX
+    n = size
+    for h in leaf_hashes:
+        emit((0, n, h))
+        idx = n
+        level = 0
+        while idx & 1:
+            h = sha(prefix + pop() + h).digest()
+            idx >>= 1
+            level += 1
+            emit((level, idx, h))
+        push(h)
+        n += 1
+    return nodes, stack
+
+
+def _in_memory_nodes(leaf_hashes: Sequence[bytes]) -> dict[tuple[int, int], bytes]:
+    nodes, _ = append_leaves(0, [], leaf_hashes)
+    return {(level, index): h for level, index, h in nodes}
+
+
+def _getter(leaf_hashes: Sequence[bytes], size: int) -> NodeGetter:
+    if not _is_size(size) or not 0 <= size <= len(leaf_hashes):
+        raise ValueError(
+            f"expected 0 <= size <= {len(leaf_hashes)} leaves given, found size={size!r}"
+        )
+    nodes = _in_memory_nodes(leaf_hashes[:size])
+    return lambda level, index: nodes[level, index]
+
+
+def root_from_leaves(leaf_hashes: Sequence[bytes]) -> bytes:
+    """Return MTH over the given leaf hashes (:data:`EMPTY_ROOT` if none). For tests/tools.
+
+    Raises:
+        ValueError: a leaf hash is not 32 bytes.
+    """
+    _, frontier = append_leaves(0, [], leaf_hashes)
+    return root_from_frontier(frontier)
+
+
+def inclusion_proof_from_leaves(index: int, size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
+    """Return PATH(index, D[size]) over the first ``size`` of ``leaf_hashes``. For tests/tools.
+
+    Precondition: ``0 <= index < size <= len(leaf_hashes)``. Raises ValueError otherwise.
+    """
+    return inclusion_proof(index, size, _getter(leaf_hashes, size))
+
+
+def consistency_proof_from_leaves(
+    size1: int, size2: int, leaf_hashes: Sequence[bytes]
+) -> list[bytes]:
+    """Return PROOF(size1, D[size2]) over the first ``size2`` of ``leaf_hashes``. For tests/tools.
+
+    Precondition: ``0 < size1 <= size2 <= len(leaf_hashes)``. Raises ValueError otherwise.
+    """
+    return consistency_proof(size1, size2, _getter(leaf_hashes, size2))
+
+
+# --- verifiers: untrusted input, VerificationFailed for everything that fails ---
+
+
+def _need_hash(name: str, value: object) -> bytes:
+    if type(value) is not bytes or len(value) != HASH_SIZE:
+        raise VerificationFailed(
+            f"expected {name} to be a {HASH_SIZE}-byte hash, found {_describe(value)}"
+        )
+    return value
+
+
+def _need_size(name: str, value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise VerificationFailed(f"expected {name} to be an integer >= 0, found {value!r}")
+    return value
+
+
+def _need_path(name: str, proof: object) -> list[bytes]:
+    if isinstance(proof, bytes | str) or not isinstance(proof, Sequence):
+        raise VerificationFailed(
+            f"expected {name} to be a sequence of hashes, found {type(proof).__name__}"
+        )
+    return [_need_hash(f"{name}[{i}]", p) for i, p in enumerate(proof)]
+
+
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> None:
+    """Check that ``leaf_hash`` is leaf ``index`` of the tree of ``size`` leaves with ``root``.
+
+    RFC 9162 section 2.1.3.2, step by step. The proof binds the leaf to the
+    (size, root) pair only as a pair: callers must take both from the same trusted
+    tree head (an anchor checked on chain), never the size from the proof's author.
+
+    Preconditions (checked): every hash is exactly 32 bytes; ``0 <= index < size``.
+
+    Raises:
+        VerificationFailed: any precondition fails or the proof does not verify.
+    """
+    leaf = _need_hash("leaf hash", leaf_hash)
+    want_root = _need_hash("root", root)
+    index = _need_size("leaf index", index)
+    size = _need_size("tree size", size)
+    path = _need_path("inclusion proof", proof)
+    if index >= size:
+        raise VerificationFailed(
+            f"expected leaf index < tree size, found index {index} >= size {size}"
+        )
+    fn, sn = index, size - 1
+    r = leaf
+    for p in path:
+        if sn == 0:
+            raise VerificationFailed(
+                f"expected an inclusion proof of at most the length the tree allows for "
+                f"index {index} in size {size}, found {len(path)} elements (too long)"
+            )
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise VerificationFailed(
+            f"expected a longer inclusion proof for index {index} in size {size}, "
+            f"found {len(path)} elements (too short)"
+        )
+    if r != want_root:
+        raise VerificationFailed(
+            f"expected the proof to reproduce root {want_root.hex()}, found {r.hex()}"
+        )
+
+
+def verify_consistency(
+    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
+) -> None:
+    """Check that the tree (size2, root2) extends the tree (size1, root1).
+
+    RFC 9162 section 2.1.4.2, step by step, plus the RFC's equal-size case: when
+    ``size1 == size2`` the proof must be empty and the roots equal.
+
+    Size-0 rule: ``size1 == 0`` never verifies, whatever the proof (as in the
+    published RFC 6962 vectors): the empty tree commits to nothing, so there is
+    nothing to be consistent with. Anchoring a first head is a chain rule.
+
+    Preconditions (checked): every hash, roots included, is exactly 32 bytes;
+    ``0 < size1 <= size2``.
+
+    Raises:
+        VerificationFailed: any precondition fails or the proof does not verify.
+    """
+    size1 = _need_size("size1", size1)
+    size2 = _need_size("size2", size2)
+    first = _need_hash("root1", root1)
+    second = _need_hash("root2", root2)
+    path = _need_path("consistency proof", proof)
+    if size1 == 0:
+        raise VerificationFailed(
+            f"expected size1 > 0 (no consistency proof from the empty tree), "
+            f"found size1=0, size2={size2}"
+        )
+    if size1 > size2:
+        raise VerificationFailed(f"expected size1 <= size2, found {size1} > {size2}")
+    if size1 == size2:
+        if path:
+            raise VerificationFailed(
+                f"expected an empty proof for equal sizes {size1}, found {len(path)} elements"
+            )
+        if first != second:
+            raise VerificationFailed(
+                f"expected equal roots for equal sizes {size1}, "
+                f"found {first.hex()} and {second.hex()}"
+            )
+        return
+    # step 1
+    if not path:
+        raise VerificationFailed(
+            f"expected a non-empty consistency proof from {size1} to {size2}, found none"
+        )
+    # step 2: the old root is itself a node of the new tree, the verifier supplies it
+    if size1 & (size1 - 1) == 0:
+        path = [first, *path]
+    # steps 3-4
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    # step 5
+    fr = sr = path[0]
+    # step 6
+    for c in path[1:]:
+        if sn == 0:
+            raise VerificationFailed(
+                f"expected a consistency proof of at most the length sizes {size1} -> "
+                f"{size2} allow, found {len(proof)} elements (too long)"
+            )
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    # step 7
+    if sn != 0:
+        raise VerificationFailed(
+            f"expected a longer consistency proof for sizes {size1} -> {size2}, "
+            f"found {len(proof)} elements (too short)"
+        )
+    if fr != first:
+        raise VerificationFailed(
+            f"expected the proof to reproduce root1 {first.hex()}, found {fr.hex()}"
+        )
+    if sr != second:
+        raise VerificationFailed(
+            f"expected the proof to reproduce root2 {second.hex()}, found {sr.hex()}"
+        )

@@ -1,0 +1,96 @@
+"""Evidence the service hands out: inclusion proofs tied to their on-chain anchor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ledger_service.core.errors import ChainStateMismatch, MalformedInput
+from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.store.anchors import AnchorInfo, AnchorStore
+from ledger_service.store.log import LogStore
+
+_RECORD_FIELDS = {"kind", "subject", "digests", "metadata"}
+
+
+def anchor_of(info: AnchorInfo) -> Anchor:
+    return Anchor(
+        chain_id=info.chain_id,
+        contract=info.contract,
+        tx_hash=info.tx_hash,
+        block_number=info.block_number,
+        block_hash=info.block_hash,
+        block_time=info.block_time,
+        head_index=info.head_index,
+        tree_size=info.tree_size,
+        root=info.root,
+    )
+
+
+def inclusion_proof(log_store: LogStore, anchors: AnchorStore, index: int) -> InclusionProof:
+    """Proof of record ``index`` to the newest anchored head that holds it.
+
+    A record not yet anchored gets a proof to the current head with ``anchor``
+    null: it verifies, but nothing on chain backs it yet.
+    """
+    stored = log_store.record(index)
+    info = anchors.covering(index)
+    if info is None:
+        head = log_store.head()
+        size, root, anchor = head.size, head.root, None
+    else:
+        size, root, anchor = info.tree_size, info.root, anchor_of(info)
+        local = log_store.root_at(size)
+        if local != root:
+            raise ChainStateMismatch(
+                f"expected the anchored root at size {size} to be the log's {local.hex()}, "
+                f"found {root.hex()}"
+            )
+    path = log_store.inclusion_proof(index, size)
+    return InclusionProof(
+        leaf_index=index,
+        tree_size=size,
+        leaf_hash=stored.leaf_hash,
+        path=tuple(path),
+        root=root,
+        anchor=anchor,
+        record=stored.canonical,
+    )
+
+
+def consistency_proof(log_store: LogStore, size1: int, size2: int) -> ConsistencyProof:
+    return ConsistencyProof(
+        size1=size1,
+        size2=size2,
+        root1=log_store.root_at(size1),
+        root2=log_store.root_at(size2),
+        path=tuple(log_store.consistency_proof(size1, size2)),
+    )
+
+
+def record_from_request(obj: Any, actor: str, where: str = "record") -> EvidenceRecord:
+    """Build a record from a client's JSON object; the actor comes from the caller's token.
+
+    Raises MalformedInput naming the field when the object has the wrong shape.
+    """
+    if not isinstance(obj, Mapping):
+        raise MalformedInput(f"{where}: expected a JSON object, found {type(obj).__name__}")
+    unknown = set(obj) - _RECORD_FIELDS
+    if unknown:
+        raise MalformedInput(
+            f"{where}: expected only fields {sorted(_RECORD_FIELDS)}, found {sorted(unknown)}"
+        )
+    missing = {"kind", "subject", "digests"} - set(obj)
+    if missing:
+        raise MalformedInput(f"{where}: expected fields {sorted(missing)}, found them missing")
+    try:
+        return EvidenceRecord.create(
+            kind=obj["kind"],
+            subject=obj["subject"],
+            actor=actor,
+            digests=obj["digests"],
+            metadata=obj.get("metadata", {}),
+        )
+    except MalformedInput as exc:
+        raise MalformedInput(f"{where}: {exc}") from exc

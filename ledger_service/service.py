@@ -1,0 +1,150 @@
+"""Composition root: builds the store, log, chain client and anchorer from Settings.
+
+Nothing here runs at import time; ``open_services`` is called by the CLI, the
+demo and the tests, and ``Services.close`` undoes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from ledger_service.chain.client import (
+    ChainClient,
+    EvidenceLogContract,
+    create_keystore,
+    load_signer,
+)
+from ledger_service.chain.deployment import ensure_deployed
+from ledger_service.chain.node import ManagedAnvil
+from ledger_service.core.errors import ConfigurationError
+from ledger_service.settings import Settings
+from ledger_service.store.anchors import AnchorStore
+from ledger_service.store.blobs import BlobStore
+from ledger_service.store.db import make_engine, migrate
+from ledger_service.store.log import LogStore
+
+log = logging.getLogger("chainwitness.service")
+
+#: Balance given to the embedded signer on the local dev chain (1,000 ETH).
+DEV_FUNDING_WEI = 1000 * 10**18
+
+
+@dataclass(frozen=True)
+class ChainInfo:
+    chain_id: int
+    evidence_log: str
+    rpc_url: str
+    embedded: bool
+
+
+@dataclass
+class Services:
+    settings: Settings
+    log_store: LogStore
+    anchors: AnchorStore
+    blobs: BlobStore
+    chain: ChainInfo | None = None
+    client: ChainClient | None = None
+    evidence_log: EvidenceLogContract | None = None
+    deployed_at_block: int = 0
+    node: ManagedAnvil | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.node is not None:
+            self.node.stop()
+        self.log_store.engine.dispose()
+
+
+def open_store(settings: Settings) -> tuple[LogStore, AnchorStore, BlobStore]:
+    """Open (and migrate) the database and the file store; no chain involved."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    return LogStore(engine), AnchorStore(engine), BlobStore(settings.blob_dir)
+
+
+def embedded_signer(data_dir: Path) -> LocalAccount:
+    """The embedded dev chain's signer: a keystore in ``data_dir`` made on first use.
+
+    Its password sits beside it (mode 0600): this is a local development chain;
+    production passes its own key or keystore through settings.
+    """
+    keystore = data_dir / "signer.keystore.json"
+    password_file = data_dir / "signer.password"
+    if not keystore.exists():
+        password = secrets.token_urlsafe(24)
+        fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password)
+        return create_keystore(keystore, password)
+    return load_signer(None, keystore, password_file.read_text().strip())
+
+
+def open_services(settings: Settings, *, chain: bool = True) -> Services:
+    """Open everything the service needs; with ``chain`` also the chain and contract."""
+    log_store, anchors, blobs = open_store(settings)
+    services = Services(settings, log_store, anchors, blobs)
+    if not chain:
+        return services
+    try:
+        _open_chain(services)
+    except BaseException:
+        services.close()
+        raise
+    return services
+
+
+def _configured_signer(settings: Settings) -> LocalAccount | None:
+    if not (settings.signer_key or settings.signer_keystore):
+        return None
+    return load_signer(
+        settings.signer_key.get_secret_value() if settings.signer_key else None,
+        settings.signer_keystore,
+        settings.signer_keystore_password.get_secret_value()
+        if settings.signer_keystore_password
+        else None,
+    )
+
+
+def _open_chain(services: Services) -> None:
+    settings = services.settings
+    configured = _configured_signer(settings)
+    if settings.embedded_chain:
+        node = ManagedAnvil(settings.data_dir / "anvil", chain_id=settings.chain_id or 31337)
+        node.start()
+        services.node = node
+        rpc_url = node.rpc_url
+        signer = configured or embedded_signer(settings.data_dir)
+    else:
+        assert settings.rpc_url is not None
+        if configured is None:
+            raise ConfigurationError(
+                "expected CHAINWITNESS_SIGNER_KEY or CHAINWITNESS_SIGNER_KEYSTORE with an RPC URL,"
+                " found neither"
+            )
+        rpc_url, signer = settings.rpc_url, configured
+    client = ChainClient(rpc_url, signer, settings.chain_id)
+    if settings.embedded_chain:
+        client.fund_from_dev_account(DEV_FUNDING_WEI)
+    if settings.evidence_log_address:
+        address = settings.evidence_log_address
+        deployed_at = 0
+    else:
+        dep = ensure_deployed(client, settings.data_dir, signer.address, signer.address)
+        address = dep.contracts["EvidenceLog"]
+        deployed_at = dep.deployed_at_block
+    services.client = client
+    services.evidence_log = EvidenceLogContract(client, address)
+    services.deployed_at_block = deployed_at
+    services.chain = ChainInfo(client.chain_id, address, rpc_url, settings.embedded_chain)
+    log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)

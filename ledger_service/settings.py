@@ -1,0 +1,64 @@
+"""The one validated Settings object, built once and passed in (no import-time state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Largest batch the API and library accept in one append.
+MAX_BATCH = 10_000
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field can be set as ``CHAINWITNESS_<NAME>``.
+
+    With no ``rpc_url`` the service runs the embedded default: it starts its own
+    anvil on a free loopback port with state persisted in ``data_dir``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CHAINWITNESS_", extra="forbid")
+
+    data_dir: Path = Field(default=Path("var/chainwitness"), description="state directory")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in data_dir"
+    )
+    rpc_url: str | None = Field(
+        default=None, description="EVM JSON-RPC URL; default: embedded anvil"
+    )
+    chain_id: int | None = Field(default=None, description="expected chain id (checked)")
+    signer_key: SecretStr | None = Field(default=None, description="hex private key")
+    signer_keystore: Path | None = Field(default=None, description="encrypted keystore file")
+    signer_keystore_password: SecretStr | None = None
+    evidence_log_address: str | None = Field(
+        default=None, description="EvidenceLog address; default: deployment.json in data_dir"
+    )
+    anchor_interval_s: float = Field(default=1.0, gt=0, description="seconds between anchors")
+    anchor_max_leaves: int = Field(
+        default=100_000, gt=0, description="anchor early once this many new leaves wait"
+    )
+    confirmations: int = Field(default=0, ge=0, description="blocks before an anchor is final")
+    anchoring_enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8700, ge=1, le=65535)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file in ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'chainwitness.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def embedded_chain(self) -> bool:
+        return self.rpc_url is None

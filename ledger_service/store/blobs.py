@@ -1,0 +1,71 @@
+"""Content-addressed file storage on disk, written by streaming (memory stays flat)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger_service.core.errors import LimitExceeded, MalformedInput, NotFound
+
+#: Largest file accepted by one upload.
+MAX_FILE_BYTES = 4 * 1024**3
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    path: Path
+
+
+class BlobStore:
+    """Files under ``root/sha256/ab/cd/<digest>``, named by their SHA-256."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def path_for(self, digest_hex: str) -> Path:
+        if len(digest_hex) != 64 or any(c not in "0123456789abcdef" for c in digest_hex):
+            raise MalformedInput(f"expected 64 lowercase hex digits, found {digest_hex!r}")
+        return self._root / "sha256" / digest_hex[:2] / digest_hex[2:4] / digest_hex
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], max_bytes: int = MAX_FILE_BYTES
+    ) -> StoredBlob:
+        """Store a stream, hashing while writing; the file appears only when complete."""
+        self._root.mkdir(parents=True, exist_ok=True)
+        h = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise LimitExceeded(
+                            f"expected a file of at most {max_bytes} bytes, found more"
+                        )
+                    h.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if size == 0:
+                raise MalformedInput("expected a non-empty file, found 0 bytes")
+            digest = h.hexdigest()
+            final = self.path_for(digest)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_name, final)
+            return StoredBlob(digest, size, final)
+        finally:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+
+    def open(self, digest_hex: str) -> Path:
+        p = self.path_for(digest_hex)
+        if not p.exists():
+            raise NotFound(f"no stored file with sha256 {digest_hex}")
+        return p

@@ -1,0 +1,82 @@
+"""Engine construction and migrations for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from ledger_service.core.errors import ConfigurationError
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``.
+
+    SQLite gets WAL mode and ``BEGIN IMMEDIATE`` transactions, so that an append
+    takes the database write lock before it reads the log state: two processes
+    appending to one file are serialized instead of deadlocking on upgrade.
+    PostgreSQL serializes appends with ``SELECT ... FOR UPDATE`` on the state row.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=NullPool
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's lazy BEGIN.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql"):
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    raise ConfigurationError(
+        f"database URL must start with sqlite:// or postgresql://, found {url.split(':', 1)[0]!r}"
+    )
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option(
+        "script_location", str(resources.files("ledger_service.store") / "migrations")
+    )
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise ConfigurationError(
+            f"cannot migrate database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from exc
+
+
+def schema_version(engine: Engine) -> str | None:
+    """The Alembic revision the database is at, or None for an empty database."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return None if row is None else str(row[0])

@@ -1,0 +1,93 @@
+"""SQLAlchemy 2 models. The schema is owned by the Alembic migrations next to this file."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class LogState(Base):
+    """A single row (id = 1): the log's size and root. Locking it serializes appends."""
+
+    __tablename__ = "log_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class TreeNode(Base):
+    """Hash of the perfect subtree (level, idx); level 0 holds the leaf hashes."""
+
+    __tablename__ = "tree_nodes"
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class Record(Base):
+    """One evidence record: its leaf index and canonical bytes (what the leaf hash covers)."""
+
+    __tablename__ = "records"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    subject: Mapped[str] = mapped_column(String(256), nullable=False)
+    actor: Mapped[str] = mapped_column(String(256), nullable=False)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    submitted_at: Mapped[str] = mapped_column(String(32), nullable=False)
+    canonical: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+    __table_args__ = (
+        Index("ix_records_sha256", "sha256"),
+        Index("ix_records_subject", "subject"),
+    )
+
+
+class AnchorRow(Base):
+    """A tree head anchored on chain (a cache of EvidenceLog's HeadAnchored events)."""
+
+    __tablename__ = "anchors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    chain_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    contract: Mapped[str] = mapped_column(String(42), nullable=False)
+    tx_hash: Mapped[str] = mapped_column(String(66), nullable=False, unique=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    block_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    block_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    head_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: pending (mined, not yet deep enough), confirmed, or dropped (reorged away)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+
+    __table_args__ = (Index("ix_anchors_tree_size", "tree_size"),)
+
+
+class ApiToken(Base):
+    """An API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    token_sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[str] = mapped_column(String(32), nullable=False)
+    revoked_at: Mapped[str | None] = mapped_column(Text, nullable=True)

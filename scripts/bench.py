@@ -1,0 +1,265 @@
+"""`make bench`: performance figures for the evidence log, written to bench/results.json.
+
+Figures (a flat JSON object of numbers; a key keeps its meaning once it exists):
+  ingest_library_records_per_s   records/s through LogStore.append (batches of 10,000, SQLite)
+  ingest_http_records_per_s      records/s through POST /v1/records/batch (uvicorn, loopback)
+  anchor_all_1070000_s           seconds from the first library append until a head covering
+                                 every record is confirmed on chain, the anchorer running throughout
+  gas_per_record                 anchoring gas spent during that run / records
+  gas_per_record_naive           gas of one record per transaction (NaiveRecordStore) on the same anvil
+  proof_median_ms                median time of an inclusion proof at the full log size (LogStore)
+  pymerkle_proof_median_ms       the same through pymerkle 7's in-memory tree on the same leaves
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from ledger_service.anchoring import Anchorer
+from ledger_service.api.app import create_app
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.service import open_services
+from ledger_service.settings import MAX_BATCH, Settings
+from ledger_service.store.tokens import create_token
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+TARGETS = {
+    "ingest_library_records_per_s": (">=", 30_000),
+    "anchor_all_1070000_s": ("<=", 60),
+    "proof_median_ms": ("<=", 1.0),
+}
+
+
+def records(start: int, n: int, now: Any) -> list[EvidenceRecord]:
+    return [
+        EvidenceRecord.create(
+            kind="tender.event",
+            subject=f"tender:BENCH-{(start + i) // 700:05d}",
+            actor="operator:bench",
+            digests={"sha256": hashlib.sha256((start + i).to_bytes(8, "big")).hexdigest()},
+            metadata={"seq": start + i},
+            now=now,
+        )
+        for i in range(n)
+    ]
+
+
+def progress(label: str, done: int, total: int, t0: float) -> None:
+    rate = done / max(time.perf_counter() - t0, 1e-9)
+    print(f"\r  {label}: {done:>9,}/{total:,} ({rate:,.0f}/s)", end="", flush=True, file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_library_and_anchor(work: Path, total: int, out: dict[str, float]) -> tuple[Any, bytes]:
+    from datetime import UTC, datetime
+
+    services = open_services(Settings(data_dir=work / "lib", anchor_interval_s=1.0))
+    try:
+        assert services.client and services.evidence_log
+        anchorer = Anchorer(
+            services.log_store,
+            services.anchors,
+            services.client,
+            services.evidence_log,
+            interval_s=1.0,
+            max_leaves=200_000,
+            start_block=services.deployed_at_block,
+        )
+        now = datetime.now(UTC)
+        batches = [records(s, min(MAX_BATCH, total - s), now) for s in range(0, total, MAX_BATCH)]
+        thread, stop = anchorer.start_thread()
+        t0 = time.perf_counter()
+        done = 0
+        for b in batches:
+            services.log_store.append(b)
+            done += len(b)
+            progress("library ingest", done, total, t0)
+        ingest_s = time.perf_counter() - t0
+        final = anchorer.wait_anchored(total, timeout=600)
+        anchor_all_s = time.perf_counter() - t0
+        stop.set()
+        thread.join(30)
+        print(file=sys.stderr)
+        gas = sum(
+            services.client.receipt(a.tx_hash).gas_used  # type: ignore[union-attr]
+            for a in services.anchors.all()
+            if a.status != "dropped"
+        )
+        out["ingest_library_records_per_s"] = round(total / ingest_s)
+        out["anchor_all_1070000_s"] = round(anchor_all_s, 2)
+        out["anchors_made"] = len(services.anchors.all())
+        out["gas_per_record"] = round(gas / total, 4)
+        out["gas_anchor_total"] = gas
+        assert final.tree_size == total
+
+        # proofs at full size
+        rnd = random.Random(7)
+        idx = [rnd.randrange(total) for _ in range(2000)]
+        times = []
+        for i in idx:
+            t = time.perf_counter()
+            services.log_store.inclusion_proof(i, total)
+            times.append((time.perf_counter() - t) * 1000)
+        out["proof_median_ms"] = round(statistics.median(times), 4)
+        out["proof_p99_ms"] = round(sorted(times)[int(len(times) * 0.99)], 4)
+
+        # naive baseline on the same anvil
+        addr, _, _ = services.client.deploy("NaiveRecordStore")
+        naive = services.client.contract("NaiveRecordStore", addr)
+        used = [
+            services.client.send(
+                naive.functions.record(hashlib.sha256(b"naive%d" % i).digest())
+            ).gas_used
+            for i in range(50)
+        ]
+        out["gas_per_record_naive"] = statistics.median(used)
+        return now, services.log_store.head().root
+    finally:
+        services.close()
+
+
+def bench_pymerkle(total: int, now: Any, our_root: bytes, out: dict[str, float]) -> None:
+    """pymerkle 7 on the same leaves (the records' canonical bytes); roots must agree."""
+    from pymerkle import InmemoryTree
+
+    tree = InmemoryTree(algorithm="sha256")
+    t0 = time.perf_counter()
+    for s in range(0, total, MAX_BATCH):
+        for r in records(s, min(MAX_BATCH, total - s), now):
+            tree.append_entry(r.canonical_bytes())
+        progress("pymerkle build", min(s + MAX_BATCH, total), total, t0)
+    print(file=sys.stderr)
+    if tree.get_root() != our_root:
+        raise SystemExit("pymerkle's root differs from ours on the same leaves")
+    rnd = random.Random(7)
+    times = []
+    for _ in range(200):
+        i = rnd.randrange(total)
+        t = time.perf_counter()
+        tree.prove_inclusion(i + 1, total)
+        times.append((time.perf_counter() - t) * 1000)
+    out["pymerkle_proof_median_ms"] = round(statistics.median(times), 4)
+
+
+def bench_http(work: Path, total: int, out: dict[str, float]) -> None:
+    services = open_services(Settings(data_dir=work / "http"), chain=False)
+    _, token = create_token(services.log_store.engine, "bench", "operator")
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        bodies = []
+        for s in range(0, total, MAX_BATCH):
+            n = min(MAX_BATCH, total - s)
+            bodies.append(
+                json.dumps(
+                    {
+                        "records": [
+                            {
+                                "kind": "tender.event",
+                                "subject": f"tender:BENCH-{(s + i) // 700:05d}",
+                                "digests": {
+                                    "sha256": hashlib.sha256((s + i).to_bytes(8, "big")).hexdigest()
+                                },
+                                "metadata": {"seq": s + i},
+                            }
+                            for i in range(n)
+                        ]
+                    }
+                ).encode()
+            )
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=120,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        ) as http:
+            t0 = time.perf_counter()
+            done = 0
+            for body in bodies:
+                r = http.post("/v1/records/batch", content=body)
+                r.raise_for_status()
+                done += r.json()["count"]
+                progress("HTTP ingest", done, total, t0)
+            elapsed = time.perf_counter() - t0
+        print(file=sys.stderr)
+        out["ingest_http_records_per_s"] = round(total / elapsed)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        services.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--records", type=int, default=1_070_000, help="records to ingest (default 1,070,000)"
+    )
+    ap.add_argument(
+        "--http-records", type=int, default=None, help="records through HTTP (default: same)"
+    )
+    ap.add_argument("--skip-pymerkle", action="store_true")
+    args = ap.parse_args()
+    total = args.records
+    out: dict[str, float] = {}
+    work = Path(
+        tempfile.mkdtemp(prefix="cw-bench-", dir=ROOT / "var" if (ROOT / "var").exists() else None)
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        file=sys.stderr,
+    )
+    try:
+        now, root = bench_library_and_anchor(work, total, out)
+        bench_http(work, args.http_records or total, out)
+        if not args.skip_pymerkle:
+            bench_pymerkle(total, now, root, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out["records"] = total
+    RESULTS.parent.mkdir(exist_ok=True)
+    old: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    old.update(out)
+    RESULTS.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+    print(json.dumps(out, indent=2, sort_keys=True))
+    for key, (op, target) in TARGETS.items():
+        v = out.get(key)
+        ok = v is not None and (v >= target if op == ">=" else v <= target)
+        print(f"{key}: {v} (target {op} {target}) {'met' if ok else 'NOT met'}")
+    if "gas_per_record" in out:
+        ratio = out["gas_per_record_naive"] / max(out["gas_per_record"], 1e-9)
+        print(f"gas ratio naive/batched: {ratio:,.0f}x (target >= 1000x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""`make demo`: the evidence-storage story (数据存证) on the embedded default.
+
+Starts the service on SQLite and its own anvil, deposits documents and tender
+events through the HTTP API, waits for the anchor, fetches a proof and verifies
+it with the independent verifier in a separate process that has no database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from ledger_service.anchoring import Anchorer
+from ledger_service.api.app import create_app
+from ledger_service.service import open_services
+from ledger_service.settings import Settings
+from ledger_service.store.tokens import create_token
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DIR = ROOT / "var" / "demo"
+
+
+def say(title: str) -> None:
+    print(f"\n\033[1m== {title}\033[0m", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> int:
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    files_dir = DEMO_DIR / "files"
+    files_dir.mkdir(parents=True)
+    settings = Settings(data_dir=DEMO_DIR / "service", port=free_port(), anchor_interval_s=0.5)
+
+    say("1. 启动服务 Start the service (SQLite + embedded anvil, contracts deployed on first run)")
+    services = open_services(settings)
+    assert services.chain and services.client and services.evidence_log
+    print(f"   chain id {services.chain.chain_id}, RPC {services.chain.rpc_url}")
+    print(f"   EvidenceLog contract {services.chain.evidence_log}")
+    anchorer = Anchorer(
+        services.log_store,
+        services.anchors,
+        services.client,
+        services.evidence_log,
+        interval_s=settings.anchor_interval_s,
+        start_block=services.deployed_at_block,
+    )
+    _, token = create_token(services.log_store.engine, "trading-centre", "operator")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(services, anchorer=anchorer),
+            host="127.0.0.1",
+            port=settings.port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{settings.port}"
+    while not server.started:
+        time.sleep(0.05)
+    print(f"   API {base} (OpenAPI at {base}/docs)")
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            say(
+                "2. 存证 Deposit tender documents (streaming upload; SHA-256 computed while streaming)"
+            )
+            docs = {
+                "招标文件-GC-2026-0417.txt": "招标文件 Tender document GC-2026-0417: 市政道路改造工程\n",
+                "澄清-01.txt": "澄清与修改 Clarification 01: 投标截止时间不变\n",
+                "投标回执-B07.txt": "投标回执 Bid receipt, bidder B07\n",
+            }
+            deposited = []
+            for name, text in docs.items():
+                path = files_dir / name
+                path.write_text(text * 200, encoding="utf-8")
+                r = http.post(
+                    "/v1/files",
+                    params={"name": name, "subject": "tender:GC-2026-0417"},
+                    content=path.read_bytes(),
+                    headers={**auth, "Content-Type": "application/octet-stream"},
+                )
+                r.raise_for_status()
+                body = r.json()
+                deposited.append((body["index"], body["sha256"], path))
+                print(f"   #{body['index']}  {body['sha256'][:16]}...  {name}")
+
+            say("3. 全流程事件 Deposit a batch of lifecycle events")
+            events = ["announced", "documents_issued", "clarified", "bid_deadline", "opened"]
+            batch = [
+                {
+                    "kind": "tender.event",
+                    "subject": "tender:GC-2026-0417",
+                    "digests": {"sha256": hashlib.sha256(e.encode()).hexdigest()},
+                    "metadata": {"event": e, "seq": i},
+                }
+                for i, e in enumerate(events)
+            ]
+            r = http.post("/v1/records/batch", json={"records": batch}, headers=auth)
+            r.raise_for_status()
+            print(
+                f"   {r.json()['count']} events from index {r.json()['first_index']}; "
+                f"log size {r.json()['tree_size']}"
+            )
+
+            say("4. 上链锚定 Wait for the tree head to be anchored on chain")
+            size = r.json()["tree_size"]
+            a = anchorer.wait_anchored(size, timeout=30)
+            print(
+                f"   size {a.tree_size} root {a.root.hex()[:16]}... in block {a.block_number}, "
+                f"tx {a.tx_hash}"
+            )
+
+            say("5. 取证 Fetch the inclusion proof of the tender document")
+            index, digest, path = deposited[0]
+            proof = http.get(f"/v1/records/{index}", headers=auth).json()
+            proof_file = DEMO_DIR / "proof.json"
+            proof_file.write_text(json.dumps(proof, indent=2, ensure_ascii=False) + "\n")
+            p = proof["proof"]
+            print(
+                f"   leaf {p['leaf_index']} of {p['tree_size']}, {len(p['path'])} path hashes, "
+                f"written to {proof_file.relative_to(ROOT)}"
+            )
+
+            say("6. 独立验证 Verify independently (new process, no database, chain over RPC)")
+            cmd = [
+                sys.executable,
+                "-m",
+                "ledger_service",
+                "verify",
+                str(proof_file),
+                "--rpc",
+                services.chain.rpc_url,
+            ]
+            res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+            print("   $ chainwitness verify var/demo/proof.json --rpc " + services.chain.rpc_url)
+            for line in (res.stdout + res.stderr).splitlines():
+                print("   " + line)
+            if res.returncode != 0:
+                print("   verification FAILED")
+                return 1
+
+            say("7. 公众核验 Public check by file digest")
+            v = http.get(f"/v1/verify/{digest}").json()
+            print(
+                f"   {path.name}: found={v['found']}, recorded at chain time "
+                f"{v['proofs'][0]['anchor']['block_time']}"
+            )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        services.close()
+
+    say("Files 文件")
+    print(f"   service state   {settings.data_dir.relative_to(ROOT)}/ (SQLite, blobs, anvil state)")
+    print(f"   documents       {files_dir.relative_to(ROOT)}/")
+    print(f"   proof           {(DEMO_DIR / 'proof.json').relative_to(ROOT)}")
+    print("\nDemo complete: the proof verified offline and against the chain.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""ensure_deployed against real anvils: first deploy, reuse, and a reset chain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.deployment import Deployment, ensure_deployed
+from ledger_service.chain.node import ManagedAnvil
+from ledger_service.core.errors import ConfigurationError, MalformedInput
+
+pytestmark = pytest.mark.integration
+
+
+def test_first_run_deploys_and_later_runs_reuse(chain_client: ChainClient, tmp_path: Path) -> None:
+    me = chain_client.address
+    first = ensure_deployed(chain_client, tmp_path, me, me)
+    assert first.chain_id == chain_client.chain_id
+    assert first.deployer == me
+    assert EvidenceLogContract(chain_client, first.address_of()).version()
+    assert Deployment.from_json((tmp_path / "deployment.json").read_text()) == first
+
+    height = chain_client.block_number()
+    assert ensure_deployed(chain_client, tmp_path, me, me) == first
+    assert chain_client.block_number() == height  # nothing sent
+
+
+def test_reset_chain_is_refused_unless_redeploy_is_asked(tmp_path: Path) -> None:
+    data = tmp_path / "service"
+    with ManagedAnvil(tmp_path / "old-chain") as old:
+        client = ChainClient(old.rpc_url, Account.create(), old.chain_id)
+        client.fund_from_dev_account(10**19)
+        first = ensure_deployed(client, data, client.address, client.address)
+
+    with ManagedAnvil(tmp_path / "fresh-chain") as fresh:  # no state: a reset chain
+        client = ChainClient(fresh.rpc_url, client.signer, fresh.chain_id)
+        client.fund_from_dev_account(10**19)
+        with pytest.raises(ConfigurationError, match=r"found no code: the chain was reset"):
+            ensure_deployed(client, data, client.address, client.address)
+        second = ensure_deployed(
+            client, data, client.address, client.address, redeploy_if_missing=True
+        )
+        assert EvidenceLogContract(client, second.address_of()).head_count() == 0
+    # same deployer, same nonce: CREATE lands on the same address on the new chain
+    assert second.address_of() == first.address_of()
+    assert Deployment.load(data) == second
+
+
+def test_deployment_for_another_chain_is_refused(chain_client: ChainClient, tmp_path: Path) -> None:
+    Deployment(1, {"EvidenceLog": "0x" + "11" * 20}, 5, chain_client.address).save(tmp_path)
+    with pytest.raises(
+        ConfigurationError, match=r"expected chain id 1 as recorded in .*found 31337"
+    ):
+        ensure_deployed(chain_client, tmp_path, chain_client.address, chain_client.address)
+
+
+def test_deployment_json_round_trip_and_rejects() -> None:
+    d = Deployment(31337, {"EvidenceLog": "0x" + "ab" * 20}, 7, "0x" + "cd" * 20)
+    assert Deployment.from_json(d.to_json()) == d
+    raw = json.loads(d.to_json())
+    with pytest.raises(MalformedInput, match="expected deployment format version 1, found 2"):
+        Deployment.from_json(json.dumps({**raw, "version": 2}))
+    with pytest.raises(MalformedInput, match="expected deployment fields"):
+        Deployment.from_json(json.dumps({**raw, "extra": 1}))
+    with pytest.raises(MalformedInput, match="expected a 0x address of 40 hex digits"):
+        Deployment.from_json(json.dumps({**raw, "contracts": {"EvidenceLog": "0x12"}}))
+    with pytest.raises(MalformedInput, match="expected deployment JSON"):
+        Deployment.from_json(d.to_json() + "}")
