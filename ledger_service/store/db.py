@@ -9,7 +9,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from ledger_service.core.errors import ConfigurationError
 
@@ -24,7 +23,7 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=NullPool
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8
         )
 
         @event.listens_for(engine, "connect")

@@ -8,11 +8,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    SmallInteger,
     String,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+#: On SQLite only "INTEGER PRIMARY KEY" is the rowid itself (no second index).
+ROWID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -35,11 +38,16 @@ class LogState(Base):
 
 
 class TreeNode(Base):
-    """Hash of the perfect subtree (level, idx); level 0 holds the leaf hashes."""
+    """Hash of a perfect subtree; level 0 holds the leaf hashes.
+
+    ``key`` encodes (level, idx) as ``(last_leaf << 6) | level`` where ``last_leaf``
+    is the last leaf the subtree covers: keys grow in the order nodes are completed,
+    so appends always insert at the end of the index, and one ``IN`` list over an
+    integer key fetches a whole proof (see ``ledger_service.store.log.node_key``).
+    """
 
     __tablename__ = "tree_nodes"
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(ROWID, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
 
 
@@ -47,7 +55,7 @@ class Record(Base):
     """One evidence record: its leaf index and canonical bytes (what the leaf hash covers)."""
 
     __tablename__ = "records"
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(ROWID, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
     subject: Mapped[str] = mapped_column(String(256), nullable=False)
     actor: Mapped[str] = mapped_column(String(256), nullable=False)

@@ -379,7 +379,7 @@ def test_verify_inclusion_rejects_malformed_input() -> None:
     with pytest.raises(VerificationFailed, match=r"inclusion proof\[1\] to be a 32-byte hash"):
         verify_inclusion(h, 0, 4, [h, b""], h)
     with pytest.raises(VerificationFailed, match=r"sequence of hashes, found bytes"):
-        verify_inclusion(h, 0, 2, h, h)
+        verify_inclusion(h, 0, 2, h, h)  # type: ignore[arg-type]
     with pytest.raises(VerificationFailed, match=r"tree size to be an integer >= 0, found True"):
         verify_inclusion(h, 0, True, [], h)
     with pytest.raises(VerificationFailed, match=r"leaf index to be an integer >= 0, found -1"):

@@ -17,6 +17,9 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# On SQLite only "INTEGER PRIMARY KEY" is the rowid itself (no second index).
+_ROWID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -31,13 +34,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "tree_nodes",
-        sa.Column("level", sa.SmallInteger(), primary_key=True),
-        sa.Column("idx", sa.BigInteger(), primary_key=True),
+        sa.Column("key", _ROWID, primary_key=True, autoincrement=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
     )
     op.create_table(
         "records",
-        sa.Column("idx", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("idx", _ROWID, primary_key=True, autoincrement=False),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("subject", sa.String(256), nullable=False),
         sa.Column("actor", sa.String(256), nullable=False),
