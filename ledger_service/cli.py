@@ -248,10 +248,9 @@ def deposit(
             if server
             else _deposit_local(files, subject, kind, _settings(data_dir))
         )
-        table = Table("index", "sha256", "file")
+        # one line per file, tab-separated: easy to read and to pipe
         for index, digest, path in results:
-            table.add_row(str(index), digest, str(path))
-        out.print(table)
+            out.print(f"{index}\t{digest}\t{path}", highlight=False)
 
     _run(body)
 

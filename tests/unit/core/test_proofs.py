@@ -6,6 +6,8 @@ import base64
 import dataclasses
 import hashlib
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,6 +132,15 @@ def test_worked_example_known_answers() -> None:
     assert (
         EvidenceRecord.from_canonical_bytes(inclusion().record or b"").leaf_hash().hex() == KAT_LEAF
     )
+
+
+def test_spec_shows_the_pinned_example() -> None:
+    """docs/proof-format.md section 8 must not drift from the pinned values."""
+    spec = (Path(__file__).resolve().parents[3] / "docs" / "proof-format.md").read_text()
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", spec, re.S)]
+    assert INCLUSION_JSON in blocks
+    assert CONSISTENCY_JSON in blocks
+    assert KAT_LEAF in spec and ROOT8 in spec and ROOT7 in spec
 
 
 @pytest.mark.parametrize(

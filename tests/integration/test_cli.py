@@ -1,0 +1,86 @@
+"""The ``chainwitness`` command: tokens, local deposits, proofs, verification, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ledger_service.cli import app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("CHAINWITNESS_DATA_DIR", str(tmp_path / "data"))
+    return CliRunner()
+
+
+def test_help_lists_the_commands(runner: CliRunner) -> None:
+    r = runner.invoke(app, ["--help"])
+    assert r.exit_code == 0
+    for cmd in ("serve", "init", "token", "deposit", "verify", "status", "proof"):
+        assert cmd in r.output
+
+
+def test_token_create_list_revoke(runner: CliRunner) -> None:
+    r = runner.invoke(app, ["token", "create", "--role", "court", "--name", "中级人民法院"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip().splitlines()[-1].startswith("cw_")
+    listed = runner.invoke(app, ["token", "list"])
+    assert "中级人民法院" in listed.stdout and "court" in listed.stdout
+    assert runner.invoke(app, ["token", "revoke", "1"]).exit_code == 0
+    again = runner.invoke(app, ["token", "revoke", "1"])
+    assert again.exit_code == 1
+    assert "expected an active token with id 1, found none" in again.stderr
+
+
+def test_bad_role_is_one_line_and_nonzero(runner: CliRunner) -> None:
+    r = runner.invoke(app, ["token", "create", "--role", "king", "--name", "x"])
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "error: expected a role among admin, operator, bidder, regulator, court, notary, "
+        "custodian, found 'king'"
+    ]
+
+
+def test_deposit_proof_verify_offline_and_tamper(runner: CliRunner, tmp_path: Path) -> None:
+    docs = []
+    for i in range(3):
+        p = tmp_path / f"标书{i}.bin"
+        p.write_bytes(bytes([i]) * (300_000 + i))
+        docs.append(p)
+    r = runner.invoke(app, ["deposit", *map(str, docs), "--subject", "tender:CLI-1"])
+    assert r.exit_code == 0, r.output
+    digest = hashlib.sha256(docs[1].read_bytes()).hexdigest()
+    assert digest in r.stdout
+    out = tmp_path / "p.json"
+    assert runner.invoke(app, ["proof", "1", "-o", str(out)]).exit_code == 0
+    ok = runner.invoke(app, ["verify", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert "OK  record 1 is in the tree of size 3" in ok.stdout
+    assert "not anchored yet" in ok.stdout
+    proof = json.loads(out.read_text())
+    proof["path"][0] = "00" * 32
+    out.write_text(json.dumps(proof))
+    bad = runner.invoke(app, ["verify", str(out)])
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
+    status = runner.invoke(app, ["status"])
+    assert "3 records" in status.stdout and "nothing yet" in status.stdout
+
+
+def test_verify_rejects_what_it_cannot_read(runner: CliRunner, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["verify", "not-a-digest"])
+    assert r.exit_code == 1
+    assert "expected a proof .json file, a file or a 64-hex SHA-256 digest" in r.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text("{")
+    r = runner.invoke(app, ["verify", str(junk)])
+    assert r.exit_code == 1 and "expected a JSON proof" in r.stderr
+    r = runner.invoke(app, ["verify", "ab" * 32])
+    assert r.exit_code == 1 and "expected --server" in r.stderr
