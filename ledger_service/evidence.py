@@ -92,5 +92,5 @@ def record_from_request(obj: Any, actor: str, where: str = "record") -> Evidence
             digests=obj["digests"],
             metadata=obj.get("metadata", {}),
         )
-    except MalformedInput as exc:
-        raise MalformedInput(f"{where}: {exc}") from exc
+    except MalformedInput as exc:  # LimitExceeded stays LimitExceeded (413)
+        raise type(exc)(f"{where}: {exc}") from exc

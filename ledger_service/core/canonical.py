@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring
 from typing import Any, NoReturn, TypeAlias
 
@@ -52,6 +52,11 @@ _MAX_INT_TEXT = len(str(-MAX_SAFE_INTEGER))
 _string = encode_basestring
 # A JSON escape that may decode to a lone surrogate; only then do we walk the result.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+#: Deepest nesting ``parse_json_strict`` accepts (records allow 8 inside a batch).
+MAX_JSON_DEPTH = 64
+#: A JSON string literal, written so the regex engine never backtracks.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 class FrozenDict(dict[str, Any]):
@@ -92,12 +97,12 @@ def _deep(max_depth: int) -> _Invalid:
     return _Invalid(LimitExceeded, f"expected nesting depth <= {max_depth}, found deeper")
 
 
-def _scalar(value: object, t: type, out: list[str]) -> None:
+def _scalar(value: Any, t: type, out: list[str]) -> None:
     """Append a non-container's JCS text; the common str/int cases are inlined by callers."""
-    if type(value) is str:
+    if t is str:
         out.append(_string(value))
     elif t is int:
-        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:  # type: ignore[operator]
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             raise _Invalid(
                 MalformedInput, f"expected an integer within +-(2**53 - 1), found {value}"
             )
@@ -112,29 +117,31 @@ def _scalar(value: object, t: type, out: list[str]) -> None:
         raise _Invalid(MalformedInput, f"expected a JSON value, found {t.__name__}")
 
 
-def _walk(value: object, depth: int, max_depth: int, out: list[str]) -> Any:
+def _walk(value: Any, depth: int, max_depth: int, out: list[str]) -> Any:
     """Validate ``value``, append its JCS text to ``out``, return a frozen copy.
 
-    One pass does all three because this is the hot path of every record; scalars
-    inside containers are handled inline to save a call per value.
+    One pass does all three because this is the hot path of every record; strings
+    and integers inside containers are handled inline to save a call per value.
     """
     t = type(value)
     if t is dict or t is FrozenDict or (t is not str and isinstance(value, Mapping)):
         if depth >= max_depth:
             raise _deep(max_depth)
-        assert isinstance(value, Mapping)
         keys = list(value)
         if not keys:
             out.append("{}")
             return FrozenDict()
-        if set(map(type, keys)) != {str}:
-            bad = next(k for k in keys if type(k) is not str)
-            raise _Invalid(MalformedInput, f"expected string keys, found {bad!r}")
-        # Code-point order equals UTF-16 order for ASCII keys, the common case.
-        keys.sort(key=None if "".join(keys).isascii() else _utf16_order)
+        try:
+            # Code-point order equals UTF-16 order for ASCII keys, the common case;
+            # join() and sort() also refuse most non-string keys on the way.
+            keys.sort(key=None if "".join(keys).isascii() else _utf16_order)
+        except TypeError:
+            keys = list(value)  # unsorted: report the first bad key in given order
         items = []
         sep = "{"
         for k in keys:
+            if type(k) is not str:
+                raise _Invalid(MalformedInput, f"expected string keys, found {k!r}")
             v = value[k]
             tv = type(v)
             if tv is str:
@@ -155,19 +162,25 @@ def _walk(value: object, depth: int, max_depth: int, out: list[str]) -> Any:
     if t is list or t is tuple:
         if depth >= max_depth:
             raise _deep(max_depth)
-        assert isinstance(value, list | tuple)
         if not value:
             out.append("[]")
             return ()
         frozen = []
         sep = "["
         for i, v in enumerate(value):
-            out.append(sep)
-            try:
-                frozen.append(_walk(v, depth + 1, max_depth, out))
-            except _Invalid as e:
-                e.path.append(i)
-                raise
+            tv = type(v)
+            if tv is str:
+                out.append(sep + _string(v))
+            elif tv is int and -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                out.append(f"{sep}{v}")
+            else:
+                out.append(sep)
+                try:
+                    v = _walk(v, depth + 1, max_depth, out)
+                except _Invalid as e:
+                    e.path.append(i)
+                    raise
+            frozen.append(v)
             sep = ","
         out.append("]")
         return tuple(frozen)
@@ -176,7 +189,9 @@ def _walk(value: object, depth: int, max_depth: int, out: list[str]) -> Any:
 
 
 def _where(name: str, path: list[str | int]) -> str:
-    """``name['a'][0]`` for a path given outermost first."""
+    """``name['a'][0]`` for a path given outermost first (long paths elided)."""
+    if len(path) > 12:
+        return f"{_where(name, path[:5])}...({len(path) - 10} more){_where('', path[-5:])}"
     return name + "".join(f"[{p!r}]" for p in path)
 
 
@@ -201,29 +216,33 @@ def freeze(value: object, *, max_depth: int, name: str) -> tuple[Any, str]:
     return frozen, "".join(out)
 
 
-def _find_surrogate(value: Any, path: list[str | int]) -> list[str | int] | None:
-    """Path (outermost first) to the first string or key holding a lone surrogate.
+def _find_surrogate(value: Any) -> list[str | int] | None:
+    """Path (outermost first) to a string or key holding a lone surrogate, if any.
 
-    Only runs on the error path, so it may be slow.
+    Only runs on the error path. Iterative, because parsed input may nest as deep
+    as the parser allows.
     """
-    if isinstance(value, str):
+
+    def bad(text: str) -> bool:
         try:
-            value.encode("utf-8")
+            text.encode("utf-8")
         except UnicodeEncodeError:
-            return path
-        return None
-    if isinstance(value, dict):
-        children: Any = value.items()
-    elif isinstance(value, list | tuple):
-        children = enumerate(value)
-    else:
-        return None
-    for k, v in children:
-        if isinstance(k, str) and _find_surrogate(k, []) is not None:
-            return [*path, k]
-        found = _find_surrogate(v, [*path, k])
-        if found is not None:
-            return found
+            return True
+        return False
+
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if bad(node):
+                return path
+        elif isinstance(node, dict):
+            for k, v in reversed(node.items()):
+                if bad(k):
+                    return [*path, k]
+                stack.append((v, [*path, k]))
+        elif isinstance(node, list | tuple):
+            stack.extend((v, [*path, i]) for i, v in reversed(list(enumerate(node))))
     return None
 
 
@@ -239,7 +258,7 @@ def to_utf8(text: str, frozen: Any, *, name: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        path = _find_surrogate(frozen, []) or []
+        path = _find_surrogate(frozen) or []
         raise MalformedInput(
             f"{_where(name, path)}: expected Unicode text, found a lone surrogate"
         ) from None
@@ -255,9 +274,9 @@ def canonicalize(value: object, *, max_depth: int = 64, name: str = "value") -> 
     return to_utf8(text, frozen, name=name)
 
 
-def jcs_string(value: str) -> str:
-    """Return the JCS text of one string (quoted and escaped, not yet UTF-8)."""
-    return _string(value)
+#: ``jcs_string(s)`` returns the JCS text of one string, quoted and escaped, not yet
+#: UTF-8 (the escaper itself, not a wrapper: it runs twice per record).
+jcs_string: Callable[[str], str] = _string
 
 
 def thaw(value: Any) -> Any:
@@ -300,6 +319,28 @@ def _safe_int(text: str) -> int:
     raise MalformedInput(f"expected an integer within +-(2**53 - 1), found {shown}")
 
 
+def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH before the recursive parser sees it.
+
+    The C parser recurses once per level; with a raised recursion limit a deep
+    enough document overflows the stack and kills the process. Strings are cut
+    out, the brackets kept, and innermost pairs removed once per allowed level,
+    all at C speed.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    for _ in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return
+        brackets = brackets.replace("[]", "").replace("{}", "")
+    if brackets:
+        raise LimitExceeded(
+            f"expected JSON nested at most {MAX_JSON_DEPTH} levels, found deeper "
+            "(or unbalanced) nesting"
+        )
+
+
 def parse_json_strict(text: bytes | str) -> Any:
     """Parse one I-JSON value strictly, as for raw request bodies and record bytes.
 
@@ -310,7 +351,7 @@ def parse_json_strict(text: bytes | str) -> Any:
 
     Raises:
         MalformedInput: the text is not such a value (the message says where).
-        LimitExceeded: nesting is too deep for the parser.
+        LimitExceeded: nesting deeper than MAX_JSON_DEPTH.
     """
     if isinstance(text, bytes | bytearray | memoryview):
         try:
@@ -323,6 +364,7 @@ def parse_json_strict(text: bytes | str) -> Any:
         raise MalformedInput(f"expected JSON text, found {type(text).__name__}")
     if text.startswith("\ufeff"):
         raise MalformedInput("expected JSON text, found a byte order mark (U+FEFF) first")
+    _check_depth(text)
     try:
         value = json.loads(
             text,
@@ -336,10 +378,12 @@ def parse_json_strict(text: bytes | str) -> Any:
             f"expected a single JSON value, found {e.msg.lower()} at line {e.lineno} "
             f"column {e.colno}"
         ) from None
-    except RecursionError:
-        raise LimitExceeded("expected JSON nested less deeply, found too many levels") from None
+    except RecursionError:  # a safety net: _check_depth stops deep input first
+        raise LimitExceeded(
+            f"expected JSON nested at most {MAX_JSON_DEPTH} levels, found too many levels"
+        ) from None
     if _SURROGATE_ESCAPE.search(text):
-        path = _find_surrogate(value, [])
+        path = _find_surrogate(value)
         if path is not None:
             raise MalformedInput(
                 f"{_where('json', path)}: expected Unicode text, found a lone surrogate"

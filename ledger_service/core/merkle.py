@@ -442,6 +442,10 @@ def verify_inclusion(
         )
 
 
+def _hex(value: object) -> str:
+    return value.hex() if isinstance(value, bytes) else repr(value)
+
+
 def verify_consistency(
     size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
 ) -> None:
@@ -454,16 +458,15 @@ def verify_consistency(
     published RFC 6962 vectors): the empty tree commits to nothing, so there is
     nothing to be consistent with. Anchoring a first head is a chain rule.
 
-    Preconditions (checked): every hash, roots included, is exactly 32 bytes;
-    ``0 < size1 <= size2``.
+    Preconditions (checked): ``0 < size1 <= size2``; every hash, roots included, is
+    exactly 32 bytes, except that equal sizes with an empty proof compare the roots
+    as given (the published vectors' rule).
 
     Raises:
         VerificationFailed: any precondition fails or the proof does not verify.
     """
     size1 = _need_size("size1", size1)
     size2 = _need_size("size2", size2)
-    first = _need_hash("root1", root1)
-    second = _need_hash("root2", root2)
     path = _need_path("consistency proof", proof)
     if size1 == 0:
         raise VerificationFailed(
@@ -473,16 +476,21 @@ def verify_consistency(
     if size1 > size2:
         raise VerificationFailed(f"expected size1 <= size2, found {size1} > {size2}")
     if size1 == size2:
+        # RFC 9162: equal sizes need an empty proof and the same root. The roots are
+        # compared as given, whatever their length (as the published vectors do):
+        # the claim "a tree equals itself" commits to nothing new.
         if path:
             raise VerificationFailed(
                 f"expected an empty proof for equal sizes {size1}, found {len(path)} elements"
             )
-        if first != second:
+        if not isinstance(root1, bytes) or root1 != root2:
             raise VerificationFailed(
                 f"expected equal roots for equal sizes {size1}, "
-                f"found {first.hex()} and {second.hex()}"
+                f"found {_hex(root1)} and {_hex(root2)}"
             )
         return
+    first = _need_hash("root1", root1)
+    second = _need_hash("root2", root2)
     # step 1
     if not path:
         raise VerificationFailed(

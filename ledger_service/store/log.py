@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from ledger_service.core import merkle
 from ledger_service.core.errors import MalformedInput, NotFound
+from ledger_service.core.proofs import TreeHead
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
 from ledger_service.store.models import LogState, Record, TreeNode
@@ -29,12 +30,6 @@ _FETCH_CHUNK = 400
 
 T = TypeVar("T")
 NodeGetter = Callable[[int, int], bytes]
-
-
-@dataclass(frozen=True)
-class TreeHead:
-    size: int
-    root: bytes
 
 
 @dataclass(frozen=True)

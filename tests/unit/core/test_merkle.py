@@ -37,12 +37,8 @@ from tests.unit.core import rfc9162_reference as ref
 VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "rfc6962"
 
 #: Where our verifier deliberately disagrees with the published vectors, and why.
-DEVIATIONS = {
-    # The vectors compare equal-size roots "as given", so two identical 12-byte
-    # strings pass. Our rule: every hash is exactly 32 bytes, always; a 12-byte
-    # root is not the root of any tree, so calling it consistent is wrong.
-    "consistency/additional/sizes-are-equal-one-and-proof-is-empty": "root1 to be a 32-byte",
-}
+#: None: equal sizes with an empty proof compare the roots as given, as the vectors do.
+DEVIATIONS: dict[str, str] = {}
 
 
 def _load_vectors() -> list[Any]:
@@ -409,8 +405,10 @@ def test_verify_consistency_size_rules() -> None:
         verify_consistency(1, 1, r1, r1, [r1])
     with pytest.raises(VerificationFailed, match=r"non-empty consistency proof from 1 to 2"):
         verify_consistency(1, 2, r1, r2, [])
-    with pytest.raises(VerificationFailed, match=r"root2 to be a 32-byte hash, found 0 bytes"):
+    with pytest.raises(VerificationFailed, match=r"equal roots for equal sizes 1"):
         verify_consistency(1, 1, r1, b"", [])
+    with pytest.raises(VerificationFailed, match=r"root2 to be a 32-byte hash, found 0 bytes"):
+        verify_consistency(1, 2, r1, b"", [r1])
     with pytest.raises(VerificationFailed, match=r"reproduce root2"):
         verify_consistency(1, 2, r1, r1, [leaves[1]])
     with pytest.raises(VerificationFailed, match=r"\(too long\)"):

@@ -371,7 +371,9 @@ def test_from_canonical_bytes_type() -> None:
         ("", MalformedInput, r"expected a single JSON value, found expecting value at line 1 column 1"),
         ('"\\udc00"', MalformedInput, r"^json: expected Unicode text, found a lone surrogate$"),
         ('{"\\ud800x":1}', MalformedInput, r"^json\['\\ud800x'\]: expected Unicode text"),
-        ("[" * 100_000 + "]" * 100_000, LimitExceeded, r"expected JSON nested less deeply"),
+        ("[" * 100_000 + "]" * 100_000, LimitExceeded, r"expected JSON nested at most 64 levels"),
+        ('{"a":' * 65 + "1" + "}" * 65, LimitExceeded, r"expected JSON nested at most 64 levels"),
+        ("[" * 65 + "]" * 64, LimitExceeded, r"nested at most 64 levels, found deeper \(or unb"),
         (b"\xff", MalformedInput, r"expected UTF-8 text, found an invalid byte at offset 0"),
         (b'"\x00\x00"', MalformedInput, r"found invalid control character"),
         (7, MalformedInput, r"expected JSON text, found int"),
@@ -444,3 +446,18 @@ def test_utf16_key_order() -> None:
     assert canonicalize(value) == rfc8785.dumps(value)
     assert list(freeze(value, max_depth=2, name="v")[0]) == ["a", "\u00e9", "\U0001f600", "\ue000"]
     assert isinstance(freeze({}, max_depth=1, name="v")[0], FrozenDict)
+
+
+def test_parse_json_strict_depth_boundary() -> None:
+    """64 levels pass, brackets inside strings do not count, 65 levels fail."""
+    from ledger_service.core.canonical import MAX_JSON_DEPTH, parse_json_strict
+
+    assert MAX_JSON_DEPTH == 64
+    deep = parse_json_strict("[" * 64 + '"[[[[{{{{"' + "]" * 64)
+    for _ in range(63):
+        deep = deep[0]
+    assert deep == ["[[[[{{{{"]
+    with pytest.raises(LimitExceeded, match="nested at most 64 levels"):
+        parse_json_strict("[" * 65 + "]" * 65)
+    obj = parse_json_strict('{"k": "\\"]]]]", "a": [' + "[" * 62 + "]" * 62 + "]}")
+    assert obj["k"] == '"]]]]'
