@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from ledger_service.api.deps import AnyRole, Operator, ServicesDep
-from ledger_service.core.errors import LimitExceeded, MalformedInput
 from ledger_service.core.canonical import parse_json_strict
+from ledger_service.core.errors import LimitExceeded, MalformedInput
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence import inclusion_proof, record_from_request
 from ledger_service.settings import MAX_BATCH

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
 
 from ledger_service.store.models import AnchorRow
 
-_ANCHORS = AnchorRow.__table__
+_ANCHORS = cast(Table, AnchorRow.__table__)
 
 PENDING = "pending"
 CONFIRMED = "confirmed"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Table, select, update
 
 from ledger_service.core import merkle
 from ledger_service.core.errors import MalformedInput, NotFound
@@ -22,9 +22,9 @@ from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
 from ledger_service.store.models import LogState, Record, TreeNode
 
-_NODES = TreeNode.__table__
-_RECORDS = Record.__table__
-_STATE = LogState.__table__
+_NODES = cast(Table, TreeNode.__table__)
+_RECORDS = cast(Table, Record.__table__)
+_STATE = cast(Table, LogState.__table__)
 #: Bound parameters per node query; keeps well under SQLite's variable limit.
 _FETCH_CHUNK = 400
 

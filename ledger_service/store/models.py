@@ -13,7 +13,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
 #: On SQLite only "INTEGER PRIMARY KEY" is the rowid itself (no second index).
 ROWID = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -6,14 +6,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
 
 from ledger_service.core.errors import MalformedInput, NotFound, Unauthorized
 from ledger_service.store.models import ApiToken
 
 ROLES = ("admin", "operator", "bidder", "regulator", "court", "notary", "custodian")
-_TOKENS = ApiToken.__table__
+_TOKENS = cast(Table, ApiToken.__table__)
 #: Prefix that makes a leaked token easy to recognise in logs and scanners.
 TOKEN_PREFIX = "cw_"
 

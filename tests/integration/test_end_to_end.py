@@ -76,7 +76,9 @@ def test_api_proofs_verify_independently_and_match_the_chain(
          "digests": {"sha256": hashlib.sha256(b"doc %d" % i).hexdigest()}}
         for i in range(37)
     ]  # fmt: skip
-    assert client.post("/v1/records/batch", json={"records": batch}, headers=auth).status_code == 201
+    assert (
+        client.post("/v1/records/batch", json={"records": batch}, headers=auth).status_code == 201
+    )
     anchorer.wait_anchored(37, timeout=30)
     assert services.evidence_log is not None
     for index in (0, 17, 36):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from ledger_service.core.proofs import InclusionProof
 
 from ledger_service.api.app import create_app
 from ledger_service.core import merkle
+from ledger_service.core.proofs import InclusionProof
 from ledger_service.service import Services, open_services
 from ledger_service.settings import MAX_BATCH, Settings
 from ledger_service.store.tokens import create_token
@@ -138,7 +138,11 @@ def test_wrong_role_and_unknown_token(client: TestClient, services: Services) ->
     ("body", "status", "match"),
     [
         (b'{"kind": "document", "subject": "s", "digests": {"sha256": "ab"}}', 422, "sha256"),
-        (b'{"kind": "document", "kind": "x", "subject": "s", "digests": {}}', 422, "found 'kind' twice"),
+        (
+            b'{"kind": "document", "kind": "x", "subject": "s", "digests": {}}',
+            422,
+            "found 'kind' twice",
+        ),
         (
             b'{"kind": "document", "subject": "s", "digests": {"sha256": "'
             + SHA.encode()
