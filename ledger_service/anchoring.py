@@ -129,25 +129,26 @@ class Anchorer:
         start = self._start_block if known is None else max(self._start_block, known - REORG_WINDOW)
         start = min(start, max(latest - REORG_WINDOW, self._start_block))
         events = self._contract.anchored_events(start, latest) if start <= latest else []
+        known = {a.tx_hash: a for a in self._anchors.live_since(start)}
         seen = set()
         for ev in events:
             seen.add(ev.tx_hash)
-            block = self._client.block(ev.block_number)
-            self._anchors.upsert(
-                AnchorInfo(
-                    tree_size=ev.size,
-                    root=ev.root,
-                    chain_id=self._client.chain_id,
-                    contract=self._contract.address,
-                    tx_hash=ev.tx_hash,
-                    block_number=ev.block_number,
-                    block_hash=ev.block_hash,
-                    block_time=int(block["timestamp"]),
-                    head_index=ev.index,
-                    status=self._status(ev.block_number, latest),
-                )
+            info = AnchorInfo(
+                tree_size=ev.size,
+                root=ev.root,
+                chain_id=self._client.chain_id,
+                contract=self._contract.address,
+                tx_hash=ev.tx_hash,
+                block_number=ev.block_number,
+                block_hash=ev.block_hash,
+                # the contract stamps anchoredAt with block.timestamp: the chain time
+                block_time=ev.anchored_at,
+                head_index=ev.index,
+                status=self._status(ev.block_number, latest),
             )
-        for row in self._anchors.live_since(start):
+            if known.get(ev.tx_hash) != info:
+                self._anchors.upsert(info)
+        for row in known.values():
             if row.tx_hash not in seen:
                 log.warning(
                     "anchor of size %d (tx %s, block %d) is no longer on chain: reorged away",
