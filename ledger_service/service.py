@@ -26,7 +26,7 @@ from ledger_service.core.errors import ConfigurationError
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
-from ledger_service.store.db import make_engine, migrate
+from ledger_service.store.db import Checkpointer, make_engine, migrate
 from ledger_service.store.log import LogStore
 
 log = logging.getLogger("chainwitness.service")
@@ -54,12 +54,15 @@ class Services:
     evidence_log: EvidenceLogContract | None = None
     deployed_at_block: int = 0
     node: ManagedAnvil | None = None
+    checkpointer: Checkpointer | None = None
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         if self.node is not None:
             self.node.stop()
         self.log_store.engine.dispose()
@@ -94,6 +97,8 @@ def open_services(settings: Settings, *, chain: bool = True) -> Services:
     """Open everything the service needs; with ``chain`` also the chain and contract."""
     log_store, anchors, blobs = open_store(settings)
     services = Services(settings, log_store, anchors, blobs)
+    # a long-running service checkpoints SQLite's WAL off the request path
+    services.checkpointer = Checkpointer(log_store.engine).start()
     if not chain:
         return services
     try:
