@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -98,3 +100,71 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[str] = mapped_column(String(32), nullable=False)
     revoked_at: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TenderRow(Base):
+    __tablename__ = "tenders"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chain_id_hex: Mapped[str] = mapped_column(String(66), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(256), nullable=False)
+    state: Mapped[str] = mapped_column(String(32), nullable=False)
+    bid_deadline: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    opening_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    threshold: Mapped[int] = mapped_column(Integer, nullable=False)
+    group_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opening_record: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class TenderCustodianRow(Base):
+    __tablename__ = "tender_custodians"
+    tender_code: Mapped[str] = mapped_column(ForeignKey("tenders.code"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    address: Mapped[str] = mapped_column(String(42), nullable=False)
+    public_key: Mapped[str] = mapped_column(String(66), nullable=False)
+
+
+class TenderDealingRow(Base):
+    __tablename__ = "tender_dealings"
+    tender_code: Mapped[str] = mapped_column(ForeignKey("tenders.code"), primary_key=True)
+    dealer: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dealing: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class TenderBidderRow(Base):
+    __tablename__ = "tender_bidders"
+    tender_code: Mapped[str] = mapped_column(ForeignKey("tenders.code"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    public_key: Mapped[str] = mapped_column(String(66), nullable=False)
+
+
+class TenderBidRow(Base):
+    __tablename__ = "tender_bids"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tender_code: Mapped[str] = mapped_column(ForeignKey("tenders.code"), nullable=False)
+    bidder: Mapped[str] = mapped_column(String(42), nullable=False)
+    nonce: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    ciphertext_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    plaintext_commitment: Mapped[str] = mapped_column(String(64), nullable=False)
+    envelope_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    tx_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    block_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    record_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("tender_code", "bidder", "nonce", name="uq_tender_bids_nonce"),
+    )
+
+
+class TenderEventRow(Base):
+    __tablename__ = "tender_events"
+    tender_code: Mapped[str] = mapped_column(ForeignKey("tenders.code"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(String(32), nullable=False)
+    state_after: Mapped[str] = mapped_column(String(32), nullable=False)
+    chain_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    record_index: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -12,7 +12,7 @@ from ledger_service.core import merkle
 from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
-from ledger_service.store.db import make_engine, migrate, schema_version
+from ledger_service.store.db import head_revision, make_engine, migrate, schema_version
 from ledger_service.store.log import LogStore
 
 pytestmark = pytest.mark.integration
@@ -88,12 +88,17 @@ def test_bad_requests_are_refused_and_change_nothing(store: LogStore) -> None:
     assert store.head() == before
 
 
-def test_migrations_are_idempotent(database_url: str) -> None:
+def test_migrations_are_idempotent_and_keep_data(database_url: str) -> None:
     engine = make_engine(database_url)
     assert schema_version(engine) is None
+    migrate(engine, "0001")
+    first = LogStore(engine).append([rec(i) for i in range(3)])
     migrate(engine)
     migrate(engine)
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == head_revision() != "0001"
+    store = LogStore(engine)
+    assert store.head() == first.head
+    assert store.record(2).leaf_hash == first.leaf_hashes[2]
 
 
 def _appender(url: str, worker: int, batches: int) -> None:
@@ -119,3 +124,17 @@ def test_concurrent_processes_serialize_appends(database_url: str, tmp_path: Pat
     leaves = [store.leaf_hash(i) for i in range(head.size)]
     assert merkle.root_from_leaves(leaves) == head.root
     assert [merkle.leaf_hash(store.record(i).canonical) for i in range(head.size)] == leaves
+
+
+def test_models_match_the_migrated_schema(database_url: str) -> None:
+    """The ORM models and the Alembic migrations describe the same tables."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from ledger_service.store.models import Base
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
