@@ -125,8 +125,10 @@ class Anchorer:
     def sync(self) -> None:
         """Refresh the anchors table from chain events over the recent-block window."""
         latest = self._client.block_number()
-        known = self._anchors.latest_block()
-        start = self._start_block if known is None else max(self._start_block, known - REORG_WINDOW)
+        newest = self._anchors.latest_block()
+        start = (
+            self._start_block if newest is None else max(self._start_block, newest - REORG_WINDOW)
+        )
         start = min(start, max(latest - REORG_WINDOW, self._start_block))
         events = self._contract.anchored_events(start, latest) if start <= latest else []
         known = {a.tx_hash: a for a in self._anchors.live_since(start)}
