@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -41,6 +42,7 @@ class ChainInfo:
     evidence_log: str
     rpc_url: str
     embedded: bool
+    tender_registry: str | None = None
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Services:
     deployed_at_block: int = 0
     node: ManagedAnvil | None = None
     checkpointer: Checkpointer | None = None
+    tenders: Any = None  # TenderService, when a chain with a TenderRegistry is connected
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -141,6 +144,7 @@ def _open_chain(services: Services) -> None:
     client = ChainClient(rpc_url, signer, settings.chain_id)
     if settings.embedded_chain:
         client.fund_from_dev_account(DEV_FUNDING_WEI)
+    dep = None
     if settings.evidence_log_address:
         address = settings.evidence_log_address
         deployed_at = 0
@@ -151,5 +155,15 @@ def _open_chain(services: Services) -> None:
     services.client = client
     services.evidence_log = EvidenceLogContract(client, address)
     services.deployed_at_block = deployed_at
-    services.chain = ChainInfo(client.chain_id, address, rpc_url, settings.embedded_chain)
+    registry_address = settings.tender_registry_address or (
+        dep.contracts.get("TenderRegistry") if dep is not None else None
+    )
+    services.chain = ChainInfo(
+        client.chain_id, address, rpc_url, settings.embedded_chain, registry_address
+    )
+    if registry_address:
+        from ledger_service.chain.tender_registry import TenderRegistryContract
+        from ledger_service.tenders.service import TenderService
+
+        services.tenders = TenderService(services, TenderRegistryContract(client, registry_address))
     log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     evidence_log_address: str | None = Field(
         default=None, description="EvidenceLog address; default: deployment.json in data_dir"
     )
+    tender_registry_address: str | None = Field(
+        default=None, description="TenderRegistry address; default: deployment.json in data_dir"
+    )
     anchor_interval_s: float = Field(default=1.0, gt=0, description="seconds between anchors")
     anchor_max_leaves: int = Field(
         default=100_000, gt=0, description="anchor early once this many new leaves wait"

@@ -41,7 +41,11 @@ def latest_head(services: ServicesDep) -> dict[str, Any]:
         "anchored": None if anchored is None else anchor_of(anchored).to_json(),
         "chain": None
         if chain is None
-        else {"chain_id": chain.chain_id, "evidence_log": chain.evidence_log},
+        else {
+            "chain_id": chain.chain_id,
+            "evidence_log": chain.evidence_log,
+            "tender_registry": chain.tender_registry,
+        },
     }
 
 

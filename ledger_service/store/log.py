@@ -178,6 +178,18 @@ class LogStore:
             raise NotFound(f"expected a record index below the log size {size}, found {index}")
         return StoredRecord(index, bytes(row.canonical), nodes[(0, index)])
 
+    def records_for_subject(self, subject: str, limit: int = 100_000) -> list[StoredRecord]:
+        """Records about ``subject`` (e.g. ``tender:GC-2026-0417``), in log order."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(_RECORDS.c.idx, _RECORDS.c.canonical)
+                .where(_RECORDS.c.subject == subject)
+                .order_by(_RECORDS.c.idx)
+                .limit(limit)
+            ).all()
+            leaves = _fetch(conn, [(0, int(r.idx)) for r in rows])
+        return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
+
     def find_by_sha256(self, digest_hex: str, limit: int = 100) -> list[int]:
         """Leaf indices of records whose ``digests.sha256`` equals ``digest_hex``, oldest first."""
         with self._engine.connect() as conn:

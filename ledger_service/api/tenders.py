@@ -1,0 +1,179 @@
+"""Tender endpoints (招投标全流程见证): operators run the lifecycle, bidders submit
+sealed bids, custodians deal and read their duties, anyone reads the public state."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ledger_service.api.deps import ServicesDep, require
+from ledger_service.core import threshold
+from ledger_service.core.errors import ConfigurationError, MalformedInput
+from ledger_service.store.tokens import TokenInfo
+from ledger_service.tenders.lifecycle import Event
+from ledger_service.tenders.service import Party, TenderService
+
+router = APIRouter(prefix="/v1", tags=["tenders"])
+
+Operator = Annotated[TokenInfo, Depends(require("operator"))]
+Bidder = Annotated[TokenInfo, Depends(require("bidder", "operator"))]
+Custodian = Annotated[TokenInfo, Depends(require("custodian"))]
+
+_HEX64 = r"^[0-9a-f]{64}$"
+_ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+_PUB33 = r"^0[23][0-9a-f]{64}$"
+
+
+def tenders(services: ServicesDep) -> TenderService:
+    if services.tenders is None:
+        raise ConfigurationError("expected the tender service (a chain connection), found none")
+    return services.tenders
+
+
+TendersDep = Annotated[TenderService, Depends(tenders)]
+
+
+class PartyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    address: str = Field(pattern=_ADDRESS)
+    public_key: str = Field(pattern=_PUB33, description="compressed secp256k1 key, hex")
+
+    def party(self) -> Party:
+        return Party(self.name, self.address, bytes.fromhex(self.public_key))
+
+
+class TenderIn(BaseModel):
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["GC-2026-0417"])
+    title: str = Field(min_length=1, max_length=256)
+    bid_deadline: int = Field(gt=0, description="unix seconds, judged by chain time")
+    opening_time: int = Field(gt=0, description="unix seconds, judged by chain time")
+    threshold: int = Field(ge=1, le=threshold.MAX_CUSTODIANS)
+    custodians: list[PartyIn] = Field(min_length=1, max_length=threshold.MAX_CUSTODIANS)
+
+
+class DocumentIn(BaseModel):
+    name: str = Field(min_length=1, max_length=256)
+    sha256: str = Field(pattern=_HEX64)
+    version: int = Field(default=1, ge=1)
+
+
+class WithdrawalIn(BaseModel):
+    bidder: str = Field(pattern=_ADDRESS)
+    nonce: int = Field(ge=1)
+    signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
+
+
+class TransitionIn(BaseModel):
+    event: Event
+    document: DocumentIn | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
+def announce(body: TenderIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.announce(body.code, body.title, body.bid_deadline, body.opening_time, body.threshold,
+                 [c.party() for c in body.custodians])  # fmt: skip
+    return svc.public_view(body.code)
+
+
+@router.get("/tenders/{code}", summary="A tender's public state, keys and evidence records")
+def get_tender(code: str, svc: TendersDep) -> dict[str, Any]:
+    return svc.public_view(code)
+
+
+@router.post("/tenders/{code}/dealings", status_code=201, summary="A custodian's key dealing")
+async def post_dealing(code: str, request: Request, svc: TendersDep, _t: Custodian) -> dict[str, Any]:
+    try:
+        dealing = threshold.Dealing.from_json(json.loads(await request.body()))
+    except ValueError as exc:
+        raise MalformedInput(f"expected a dealing JSON object, found: {exc}") from exc
+    svc.post_dealing(code, dealing)
+    return {"tender": code, "dealer": dealing.dealer}
+
+
+@router.get("/custodians/{address}/duties", summary="Tenders a custodian guards")
+def duties(address: str, svc: TendersDep, _t: Custodian) -> list[dict[str, Any]]:
+    return [
+        {"code": d.code, "index": d.index, "threshold": d.threshold,
+         "opening_time": d.opening_time, "recipients": [r.hex() for r in d.recipients],
+         "dealings": [x.to_json() for x in d.dealings], "qualified": list(d.qualified),
+         "context": ctx.hex()}
+        for d, ctx in svc.duties(address)
+    ]  # fmt: skip
+
+
+@router.post("/tenders/{code}/key", summary="Combine the dealings into the tender key, register on chain")
+def finalize_key(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.finalize_key(code)
+    return svc.public_view(code)
+
+
+@router.post("/tenders/{code}/documents", summary="Issue the tender documents (招标文件)")
+def issue_documents(code: str, body: DocumentIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.issue_documents(code, body.sha256, body.name)
+    return svc.public_view(code)
+
+
+@router.post("/tenders/{code}/amendments", summary="A clarification or amendment (澄清与修改)")
+def amend(code: str, body: DocumentIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.amend(code, body.sha256, body.name, body.version)
+    return svc.public_view(code)
+
+
+@router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder")
+def register_bidder(code: str, body: PartyIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.register_bidder(code, body.party())
+    return {"tender": code, "bidder": body.address}
+
+
+@router.post(
+    "/tenders/{code}/bids",
+    status_code=201,
+    summary="Submit a sealed bid: the envelope as the raw body, the bidder's signed commitment as parameters",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+)  # fmt: skip
+async def submit_bid(
+    code: str,
+    request: Request,
+    svc: TendersDep,
+    _t: Bidder,
+    bidder: str = Query(pattern=_ADDRESS),
+    nonce: int = Query(ge=1),
+    plaintext_commitment: str = Query(pattern=_HEX64),
+    envelope_digest: str = Query(pattern=_HEX64),
+    signature: str = Query(pattern=r"^(0x)?[0-9a-fA-F]{130}$"),
+) -> JSONResponse:
+    receipt = await svc.submit_bid(
+        code, bidder, nonce, plaintext_commitment, envelope_digest,
+        bytes.fromhex(signature.removeprefix("0x")), request.stream(),
+    )  # fmt: skip
+    return JSONResponse(receipt.to_json(), status_code=201)
+
+
+@router.post("/tenders/{code}/withdrawals", summary="Withdraw a bid with the bidder's signature")
+def withdraw(code: str, body: WithdrawalIn, svc: TendersDep, _t: Bidder) -> dict[str, Any]:
+    index = svc.withdraw_bid(code, body.bidder, body.nonce,
+                             bytes.fromhex(body.signature.removeprefix("0x")))  # fmt: skip
+    return {"tender": code, "bidder": body.bidder, "record_index": index}
+
+
+@router.post("/tenders/{code}/open", summary="Open every bid once t shares are on chain (开标)")
+def open_bids(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    return svc.open(code, svc.opening_dir(code))
+
+
+@router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)")
+def transition(code: str, body: TransitionIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.transition(code, body.event, body.note,
+                   None if body.document is None else (body.document.name, body.document.sha256))  # fmt: skip
+    return svc.public_view(code)
+
+
+@router.get("/tenders/{code}/ocds", summary="OCDS 1.1 release package and compiled record")
+def ocds(code: str, svc: TendersDep) -> dict[str, Any]:
+    return svc.ocds(code)
