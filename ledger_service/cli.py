@@ -42,6 +42,15 @@ app = typer.Typer(
 token_app = typer.Typer(help="API tokens with roles (admin only).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
+
+def _add_tender_commands() -> None:
+    from ledger_service.cli_tenders import bid_app, custodian_app, tender_app
+
+    app.add_typer(bid_app, name="bid")
+    app.add_typer(custodian_app, name="custodian")
+    app.add_typer(tender_app, name="tender")
+
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -415,6 +424,9 @@ def status(data_dir: DataDir = None) -> None:
             out.print(f"deployment       {dep}")
 
     _run(body)
+
+
+_add_tender_commands()
 
 
 def main() -> None:

@@ -25,7 +25,9 @@ from ledger_service.core.errors import MalformedInput
 
 bid_app = typer.Typer(help="Bidders: seal, submit, withdraw, check and open your own bids.",
                       no_args_is_help=True)  # fmt: skip
-custodian_app = typer.Typer(help="Key custodians: create keys, run the agent.", no_args_is_help=True)
+custodian_app = typer.Typer(
+    help="Key custodians: create keys, run the agent.", no_args_is_help=True
+)
 tender_app = typer.Typer(help="Tenders: verify an opening from the chain.", no_args_is_help=True)
 
 out = Console(soft_wrap=True)
@@ -99,7 +101,9 @@ def bid_submit(
             receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n))
         receipt_file = sealed.with_name(sealed.name + ".receipt.json")
         receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
-        out.print(f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}")
+        out.print(
+            f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}"
+        )
         out.print(f"receipt     {receipt_file}")
 
     _run(body)

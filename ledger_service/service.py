@@ -10,8 +10,8 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 

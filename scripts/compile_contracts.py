@@ -31,6 +31,7 @@ ARTIFACT_DIR = REPO / "ledger_service" / "chain" / "artifacts"
 # (repo-relative source path, contract name): one artifact per contract.
 CONTRACTS: tuple[tuple[str, str], ...] = (
     ("contracts/src/EvidenceLog.sol", "EvidenceLog"),
+    ("contracts/src/TenderRegistry.sol", "TenderRegistry"),
     ("contracts/bench/NaiveRecordStore.sol", "NaiveRecordStore"),
 )
 

@@ -154,11 +154,11 @@ interface ITenderRegistry {
     /// @notice The tender is `status`, but the action needs it Open.
     error TenderRegistryNotOpen(bytes32 tenderId, Status status);
 
-    /// @notice Bidding closed at `bidDeadline`; it is `time`.
-    error TenderRegistryBiddingClosed(bytes32 tenderId, uint64 bidDeadline, uint64 time);
+    /// @notice Bidding closed at `bidDeadline` (the first second at which bids are refused); it is `time`.
+    error TenderRegistryDeadlinePassed(bytes32 tenderId, uint64 bidDeadline, uint64 time);
 
-    /// @notice Bidding runs until `bidDeadline`; it is only `time`.
-    error TenderRegistryBiddingNotClosed(bytes32 tenderId, uint64 bidDeadline, uint64 time);
+    /// @notice Bidding runs until `bidDeadline`; it is only `time`, so the tender has not failed yet.
+    error TenderRegistryBeforeDeadline(bytes32 tenderId, uint64 bidDeadline, uint64 time);
 
     /// @notice Shares may be released from `openingTime` on; it is only `time`.
     error TenderRegistryBeforeOpeningTime(bytes32 tenderId, uint64 openingTime, uint64 time);
@@ -240,7 +240,7 @@ interface ITenderRegistry {
 
     /// @notice Admits `bidder` to the tender.
     /// @dev Requires OPERATOR_ROLE. Reverts with TenderRegistryNoSuchTender,
-    /// TenderRegistryNotOpen, TenderRegistryZeroBidder, TenderRegistryBiddingClosed
+    /// TenderRegistryNotOpen, TenderRegistryZeroBidder, TenderRegistryDeadlinePassed
     /// (at or after the deadline) or TenderRegistryAlreadyRegistered. Emits BidderRegistered.
     /// @param tenderId The tender.
     /// @param bidder The bidder's signing address.
@@ -248,7 +248,7 @@ interface ITenderRegistry {
 
     /// @notice Records `bidder`'s sealed bid, replacing any earlier one; anyone may relay it.
     /// @dev Reverts with TenderRegistryNoSuchTender, TenderRegistryNotOpen,
-    /// TenderRegistryBiddingClosed (`_time() >= bidDeadline`), TenderRegistryNotRegistered,
+    /// TenderRegistryDeadlinePassed (`_time() >= bidDeadline`), TenderRegistryNotRegistered,
     /// TenderRegistryStaleNonce (nonce not above the last used), TenderRegistryZeroDigest,
     /// or TenderRegistryBadSignature unless `signature` is `bidder`'s EIP-712 signature of
     /// Bid(tenderId, bidder, ciphertextDigest, plaintextCommitment, envelopeDigest, nonce)
@@ -273,7 +273,7 @@ interface ITenderRegistry {
     /// @notice Withdraws `bidder`'s bid; anyone may relay the withdrawal. The bidder may
     /// bid again before the deadline with a greater nonce.
     /// @dev Reverts with TenderRegistryNoSuchTender, TenderRegistryNotOpen,
-    /// TenderRegistryBiddingClosed, TenderRegistryNotRegistered, TenderRegistryStaleNonce,
+    /// TenderRegistryDeadlinePassed, TenderRegistryNotRegistered, TenderRegistryStaleNonce,
     /// TenderRegistryNoActiveBid, or TenderRegistryBadSignature unless `signature` is
     /// `bidder`'s EIP-712 signature of Withdrawal(tenderId, bidder, nonce). Emits BidWithdrawn.
     /// @param tenderId The tender.
@@ -310,7 +310,7 @@ interface ITenderRegistry {
 
     /// @notice Ends a tender whose bidding closed with fewer than MIN_BIDS bids (流标).
     /// @dev Requires OPERATOR_ROLE. Reverts with TenderRegistryNoSuchTender,
-    /// TenderRegistryNotOpen (so it happens at most once), TenderRegistryBiddingNotClosed
+    /// TenderRegistryNotOpen (so it happens at most once), TenderRegistryBeforeDeadline
     /// (`_time() < bidDeadline`) or TenderRegistryEnoughBids. Emits TenderFailed.
     /// @param tenderId The tender.
     function declareFailed(bytes32 tenderId) external;

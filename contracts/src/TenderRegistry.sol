@@ -216,7 +216,7 @@ contract TenderRegistry is ITenderRegistry, AccessControl, EIP712 {
     function declareFailed(bytes32 tenderId) external onlyRole(OPERATOR_ROLE) {
         Tender storage tender = _openTender(tenderId);
         uint64 time = _time();
-        if (time < tender.bidDeadline) revert TenderRegistryBiddingNotClosed(tenderId, tender.bidDeadline, time);
+        if (time < tender.bidDeadline) revert TenderRegistryBeforeDeadline(tenderId, tender.bidDeadline, time);
         if (tender.activeBids >= MIN_BIDS) revert TenderRegistryEnoughBids(tenderId, tender.activeBids, MIN_BIDS);
 
         tender.status = Status.Failed;
@@ -304,7 +304,6 @@ contract TenderRegistry is ITenderRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ITenderRegistry
-    // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
@@ -333,7 +332,7 @@ contract TenderRegistry is ITenderRegistry, AccessControl, EIP712 {
     /// @dev Reverts unless bidding is still running; returns the current time.
     function _requireBidding(bytes32 tenderId, Tender storage tender) private view returns (uint64 time) {
         time = _time();
-        if (time >= tender.bidDeadline) revert TenderRegistryBiddingClosed(tenderId, tender.bidDeadline, time);
+        if (time >= tender.bidDeadline) revert TenderRegistryDeadlinePassed(tenderId, tender.bidDeadline, time);
     }
 
     /// @dev The registered bidder's record, after checking `nonce` is fresh for it.

@@ -11,6 +11,7 @@ import {Test, console} from "./utils/Test.sol";
 interface VmSigning {
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function chainId(uint256 newChainId) external;
+    function cool(address target) external;
 }
 
 /// @notice TenderRegistry with a settable clock, to test the `_time()` seam.
@@ -508,7 +509,7 @@ contract TenderRegistryTest is Test {
         _register(TENDER, b);
         vm.warp(DEADLINE);
         _expect(
-            abi.encodeWithSelector(ITenderRegistry.TenderRegistryBiddingClosed.selector, TENDER, DEADLINE, DEADLINE)
+            abi.encodeWithSelector(ITenderRegistry.TenderRegistryDeadlinePassed.selector, TENDER, DEADLINE, DEADLINE)
         );
         _register(TENDER, c);
     }
@@ -714,11 +715,11 @@ contract TenderRegistryTest is Test {
         _submitAs(TENDER, a, 1, sigA);
         vm.warp(deadline);
         _expect(
-            abi.encodeWithSelector(ITenderRegistry.TenderRegistryBiddingClosed.selector, TENDER, deadline, deadline)
+            abi.encodeWithSelector(ITenderRegistry.TenderRegistryDeadlinePassed.selector, TENDER, deadline, deadline)
         );
         _submitAs(TENDER, b, 1, sigB);
         vm.warp(after_);
-        _expect(abi.encodeWithSelector(ITenderRegistry.TenderRegistryBiddingClosed.selector, TENDER, deadline, after_));
+        _expect(abi.encodeWithSelector(ITenderRegistry.TenderRegistryDeadlinePassed.selector, TENDER, deadline, after_));
         _submitAs(TENDER, b, 1, sigB);
         assertEq(reg.getTender(TENDER).activeBids, 1, "only the bid before the deadline");
     }
@@ -782,7 +783,7 @@ contract TenderRegistryTest is Test {
 
         vm.warp(DEADLINE);
         _expect(
-            abi.encodeWithSelector(ITenderRegistry.TenderRegistryBiddingClosed.selector, TENDER, DEADLINE, DEADLINE)
+            abi.encodeWithSelector(ITenderRegistry.TenderRegistryDeadlinePassed.selector, TENDER, DEADLINE, DEADLINE)
         );
         vm.prank(RELAYER);
         reg.withdrawBid(TENDER, a, 2, sig);
@@ -984,7 +985,7 @@ contract TenderRegistryTest is Test {
         vm.prank(OPERATOR);
         _expect(
             abi.encodeWithSelector(
-                ITenderRegistry.TenderRegistryBiddingNotClosed.selector, TENDER, DEADLINE, DEADLINE - 1
+                ITenderRegistry.TenderRegistryBeforeDeadline.selector, TENDER, DEADLINE, DEADLINE - 1
             )
         );
         reg.declareFailed(TENDER);
@@ -1064,37 +1065,34 @@ contract TenderRegistryTest is Test {
     // ------------------------------------------------------------------ gas
 
     /// @dev Execution gas measured inside the test (excludes the 21,000 base transaction
-    /// cost and calldata, which a real transaction adds on top).
+    /// cost and calldata, which a real transaction adds on top). vm.cool makes the
+    /// registry's storage cold again, as it is at the start of a real transaction.
     function test_Gas_SubmitBid() public {
         _create(TENDER);
         _register(TENDER, a);
         (bytes32 ct, bytes32 pc, bytes32 env) = _digests(uint160(a), 1);
         bytes memory sig = _bidSig(reg, TENDER, KEY_A, a, 1);
-        bytes memory sig2 = _bidSig(reg, TENDER, KEY_A, a, 2);
-        (bytes32 ct2, bytes32 pc2, bytes32 env2) = _digests(uint160(a), 2);
+        vms.cool(address(reg));
         vm.prank(RELAYER);
         uint256 before = gasleft();
         reg.submitBid(TENDER, a, ct, pc, env, 1, sig);
-        uint256 first = before - gasleft();
-        vm.prank(RELAYER);
-        before = gasleft();
-        reg.submitBid(TENDER, a, ct2, pc2, env2, 2, sig2);
-        uint256 replacement = before - gasleft();
-        console.log("gas: submitBid, first bid, execution only", first);
-        console.log("gas: submitBid, replacement, execution only", replacement);
-        assertLt(first, 130_000, "first bid gas");
-        assertLt(replacement, first, "replacement is cheaper");
+        uint256 used = before - gasleft();
+        // A replacement cannot be measured fairly here: within one test transaction its
+        // slots are already written. The anvil test reports it from receipts.
+        console.log("gas: submitBid, first bid, execution only", used);
+        assertLt(used, 100_000, "first bid gas");
     }
 
     function test_Gas_ReleaseShare() public {
         _createWithBids(TENDER);
         vm.warp(OPENING);
+        vms.cool(address(reg));
         vm.prank(C1);
         uint256 before = gasleft();
         reg.releaseShare(TENDER, 1, bytes32(uint256(12345)));
         uint256 used = before - gasleft();
         console.log("gas: releaseShare, execution only", used);
-        assertLt(used, 60_000, "release gas");
+        assertLt(used, 50_000, "release gas");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from ledger_service import __version__
 from ledger_service.anchoring import Anchorer
-from ledger_service.api import problems, public, records
+from ledger_service.api import problems, public, records, tenders
 from ledger_service.service import Services
 
 log = logging.getLogger("chainwitness.api")
@@ -45,4 +45,5 @@ def create_app(services: Services, *, anchorer: Anchorer | None = None) -> FastA
     problems.install(app)
     app.include_router(records.router)
     app.include_router(public.router)
+    app.include_router(tenders.router)
     return app

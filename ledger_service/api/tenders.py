@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core import threshold
 from ledger_service.core.errors import ConfigurationError, MalformedInput
+from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders.lifecycle import Event
 from ledger_service.tenders.service import Party, TenderService
@@ -31,7 +32,8 @@ _PUB33 = r"^0[23][0-9a-f]{64}$"
 def tenders(services: ServicesDep) -> TenderService:
     if services.tenders is None:
         raise ConfigurationError("expected the tender service (a chain connection), found none")
-    return services.tenders
+    svc: TenderService = services.tenders
+    return svc
 
 
 TendersDep = Annotated[TenderService, Depends(tenders)]
@@ -51,8 +53,8 @@ class TenderIn(BaseModel):
     title: str = Field(min_length=1, max_length=256)
     bid_deadline: int = Field(gt=0, description="unix seconds, judged by chain time")
     opening_time: int = Field(gt=0, description="unix seconds, judged by chain time")
-    threshold: int = Field(ge=1, le=threshold.MAX_CUSTODIANS)
-    custodians: list[PartyIn] = Field(min_length=1, max_length=threshold.MAX_CUSTODIANS)
+    threshold: int = Field(ge=1, le=MAX_CUSTODIANS)
+    custodians: list[PartyIn] = Field(min_length=1, max_length=MAX_CUSTODIANS)
 
 
 class DocumentIn(BaseModel):
@@ -86,7 +88,9 @@ def get_tender(code: str, svc: TendersDep) -> dict[str, Any]:
 
 
 @router.post("/tenders/{code}/dealings", status_code=201, summary="A custodian's key dealing")
-async def post_dealing(code: str, request: Request, svc: TendersDep, _t: Custodian) -> dict[str, Any]:
+async def post_dealing(
+    code: str, request: Request, svc: TendersDep, _t: Custodian
+) -> dict[str, Any]:
     try:
         dealing = threshold.Dealing.from_json(json.loads(await request.body()))
     except ValueError as exc:
@@ -98,7 +102,7 @@ async def post_dealing(code: str, request: Request, svc: TendersDep, _t: Custodi
 @router.get("/custodians/{address}/duties", summary="Tenders a custodian guards")
 def duties(address: str, svc: TendersDep, _t: Custodian) -> list[dict[str, Any]]:
     return [
-        {"code": d.code, "index": d.index, "threshold": d.threshold,
+        {"code": d.code, "index": d.index, "threshold": d.t,
          "opening_time": d.opening_time, "recipients": [r.hex() for r in d.recipients],
          "dealings": [x.to_json() for x in d.dealings], "qualified": list(d.qualified),
          "context": ctx.hex()}
@@ -106,7 +110,9 @@ def duties(address: str, svc: TendersDep, _t: Custodian) -> list[dict[str, Any]]
     ]  # fmt: skip
 
 
-@router.post("/tenders/{code}/key", summary="Combine the dealings into the tender key, register on chain")
+@router.post(
+    "/tenders/{code}/key", summary="Combine the dealings into the tender key, register on chain"
+)
 def finalize_key(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
     svc.finalize_key(code)
     return svc.public_view(code)

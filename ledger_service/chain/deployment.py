@@ -1,16 +1,17 @@
 """Where our contracts live on the chain, remembered in ``<data_dir>/deployment.json``.
 
-The first run deploys ``EvidenceLog`` and writes the file; later runs read it
-and check that the chain still has the contract. A chain that forgot it (a
-fresh anvil started without its state file) is refused rather than silently
-replaced: the heads anchored before are not on that chain.
+The first run deploys ``EvidenceLog`` and ``TenderRegistry`` and writes the file;
+later runs read it and check that the chain still has the contracts. A chain that
+forgot them (a fresh anvil started without its state file) is refused rather than
+silently replaced: the heads anchored and the bids recorded before are not on that
+chain. A file written before TenderRegistry existed gets it deployed and added.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ledger_service.chain.client import (
     ContractReverted,
     EvidenceLogContract,
 )
+from ledger_service.chain.tender_registry import TENDER_REGISTRY, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
 DEPLOYMENT_FILE_NAME = "deployment.json"
@@ -30,7 +32,10 @@ FORMAT_VERSION = 1
 class Deployment:
     """The contracts deployed for this service on one chain.
 
-    ``contracts`` maps an artifact name (``"EvidenceLog"``) to its checksummed address.
+    ``contracts`` maps an artifact name (``"EvidenceLog"``, ``"TenderRegistry"``) to its
+    checksummed address. ``deployed_at_block`` is the block of the first deployment
+    (EvidenceLog's), so no contract's events start before it; a contract added later
+    (a migrated file) was deployed after it.
     """
 
     chain_id: int
@@ -126,51 +131,86 @@ def ensure_deployed(
     admin: str,
     anchorer: str,
     *,
+    operator: str | None = None,
     redeploy_if_missing: bool = False,
 ) -> Deployment:
-    """Return the EvidenceLog deployment for this chain, deploying it on first use.
+    """Return this chain's deployment, deploying on first use what is missing.
+
+    EvidenceLog gets ``admin`` and ``anchorer``; TenderRegistry gets ``admin`` and
+    ``operator`` (default: the client's signer, i.e. the service). A ``deployment.json``
+    without TenderRegistry (written before it existed) is migrated: the registry is
+    deployed and the file rewritten with it added. The file is saved after each
+    deployment, so a crash in between redeploys nothing already recorded.
 
     Raises:
         ConfigurationError: ``deployment.json`` is for another chain, or the chain
-            has no EvidenceLog at the remembered address (reset chain) and
-            ``redeploy_if_missing`` is false.
+            has no code at a remembered address (reset chain) and
+            ``redeploy_if_missing`` is false, or a remembered address holds another
+            contract.
     """
     known = Deployment.load(data_dir)
+    path = data_dir / DEPLOYMENT_FILE_NAME
     if known is not None:
-        path = data_dir / DEPLOYMENT_FILE_NAME
         if known.chain_id != client.chain_id:
             raise ConfigurationError(
                 f"expected chain id {known.chain_id} as recorded in {path}, found "
                 f"{client.chain_id} at {client.rpc_url}; use a data directory per chain"
             )
-        address = known.address_of(EVIDENCE_LOG)
-        if client.code_at(address):
-            _check_answers(client, address)
-            return known
-        if not redeploy_if_missing:
-            raise ConfigurationError(
-                f"expected {EVIDENCE_LOG} code at {address} on {client.rpc_url} as recorded "
-                f"in {path} (deployed at block {known.deployed_at_block}), found no code: "
-                "the chain was reset (e.g. anvil started without its state file). Restore "
-                "the chain state, or redeploy deliberately (redeploy_if_missing=True); heads "
-                "anchored on the old chain are not on this one"
-            )
-    address, _tx, block = client.deploy(EVIDENCE_LOG, admin, anchorer)
-    _check_answers(client, address)
-    deployment = Deployment(
-        chain_id=client.chain_id,
-        contracts={EVIDENCE_LOG: address},
-        deployed_at_block=block,
-        deployer=client.address,
+        if not _present(client, known, EVIDENCE_LOG, path, redeploy_if_missing):
+            known = None
+    if known is None:
+        address, _tx, block = client.deploy(EVIDENCE_LOG, admin, anchorer)
+        _check_answers(client, EVIDENCE_LOG, address)
+        known = Deployment(
+            chain_id=client.chain_id,
+            contracts={EVIDENCE_LOG: address},
+            deployed_at_block=block,
+            deployer=client.address,
+        )
+        known.save(data_dir)
+    if TENDER_REGISTRY in known.contracts and _present(
+        client, known, TENDER_REGISTRY, path, redeploy_if_missing
+    ):
+        return known
+    address, _tx, _block = client.deploy(TENDER_REGISTRY, admin, operator or client.address)
+    _check_answers(client, TENDER_REGISTRY, address)
+    known = replace(known, contracts={**known.contracts, TENDER_REGISTRY: address})
+    known.save(data_dir)
+    return known
+
+
+def _present(
+    client: ChainClient, known: Deployment, name: str, path: Path, redeploy_if_missing: bool
+) -> bool:
+    """True if the chain has ``name`` at its recorded address; False if it has no code
+    there and redeploying is allowed; otherwise raises ConfigurationError."""
+    address = known.address_of(name)
+    if client.code_at(address):
+        _check_answers(client, name, address)
+        return True
+    if redeploy_if_missing:
+        return False
+    raise ConfigurationError(
+        f"expected {name} code at {address} on {client.rpc_url} as recorded "
+        f"in {path} (deployed at block {known.deployed_at_block} or later), found no code: "
+        "the chain was reset (e.g. anvil started without its state file). Restore "
+        "the chain state, or redeploy deliberately (redeploy_if_missing=True); heads "
+        "anchored and bids recorded on the old chain are not on this one"
     )
-    deployment.save(data_dir)
-    return deployment
 
 
-def _check_answers(client: ChainClient, address: str) -> str:
+def _check_answers(client: ChainClient, name: str, address: str) -> str:
     try:
-        return EvidenceLogContract(client, address).version()
+        if name == TENDER_REGISTRY:
+            found = TenderRegistryContract(client, address).version()
+        else:
+            found = EvidenceLogContract(client, address).version()
     except ContractReverted as exc:
         raise ConfigurationError(
-            f"expected {EVIDENCE_LOG} at {address} to answer version(), found: {exc}"
+            f"expected {name} at {address} to answer version(), found: {exc}"
         ) from exc
+    if not found.startswith(f"{name} "):
+        raise ConfigurationError(
+            f"expected {name} at {address}, found a contract whose version() is {found!r}"
+        )
+    return found

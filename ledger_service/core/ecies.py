@@ -39,8 +39,13 @@ from ledger_service.core.errors import MalformedInput, VerificationFailed
 __all__ = [
     "CURVE_ORDER",
     "DISCLOSURE_SIZE",
+    "NONCE_SIZE",
     "OVERHEAD",
+    "POINT_SIZE",
     "PROOF_SIZE",
+    "SCALAR_SIZE",
+    "TAG_SIZE",
+    "Point",
     "Rng",
     "decrypt",
     "decrypt_disclosed",

@@ -28,8 +28,19 @@ from typing import Any, ClassVar, Self
 from coincurve import PublicKey
 
 from ledger_service.core import ecies
-from ledger_service.core.ecies import CURVE_ORDER, Rng, _add, _base, _mul, _point, _same
+from ledger_service.core.ecies import (
+    CURVE_ORDER,
+    POINT_SIZE,
+    Rng,
+    _add,
+    _base,
+    _mul,
+    _point,
+    _random_scalar,
+    _same,
+)
 from ledger_service.core.errors import Conflict, MalformedInput, VerificationFailed
+from ledger_service.core.proofs import _fields, _header, _int, _Wire  # shared wire checks
 
 __all__ = [
     "CURVE_ORDER", "MAX_CONTEXT_BYTES", "MAX_CUSTODIANS", "SHARE_INFO", "SHARE_SIZE",
@@ -56,18 +67,10 @@ _HEX = frozenset("0123456789abcdef")
 # ---------------------------------------------------------------- field checks
 
 
-def _int(name: str, value: object, low: int, high: int) -> int:
-    if type(value) is not int:  # bool is not an integer here
-        raise MalformedInput(f"{name}: expected an integer, found {type(value).__name__}")
-    if not low <= value <= high:
-        raise MalformedInput(f"{name}: expected {low} <= {name} <= {high}, found {value}")
-    return value
-
-
 def _shape(t: object, n: object) -> None:
-    _int("n", n, 1, MAX_CUSTODIANS)
-    _int("t", t, 1, n)  # type: ignore[arg-type]  # n is an int now
-    if 2 * t - 1 > n:  # type: ignore[operator]
+    n = _int("n", n, 1, MAX_CUSTODIANS)
+    t = _int("t", t, 1, n)
+    if 2 * t - 1 > n:
         raise MalformedInput(
             f"t: expected 2t - 1 <= n (honest majority, docs/threshold-keys.md), found t={t}, n={n}"
         )
@@ -95,7 +98,7 @@ def _blobs(name: str, value: object, count: int, size: int) -> tuple[bytes, ...]
 
 
 def _points(name: str, value: object, count: int) -> tuple[bytes, ...]:
-    points = _blobs(name, value, count, ecies.POINT_SIZE)
+    points = _blobs(name, value, count, POINT_SIZE)
     for i, p in enumerate(points):
         _point(f"{name}[{i}]", p)
     return points
@@ -126,30 +129,11 @@ def _hex_list(name: str, value: object, size: int) -> list[bytes]:
     return [_hex(f"{name}[{i}]", v, size) for i, v in enumerate(value)]
 
 
-def _fields(obj: object, cls: type[Dealing | Complaint | GroupKey]) -> Mapping[str, Any]:
-    if not isinstance(obj, Mapping):
-        raise MalformedInput(f"{cls.FORMAT}: expected an object, found {type(obj).__name__}")
-    want = {"format", "version", *cls.FIELDS}
-    if set(obj) != want:
-        missing, unknown = sorted(want - set(obj)), sorted(map(str, set(obj) - want))
-        raise MalformedInput(
-            f"{cls.FORMAT}: expected exactly the fields {sorted(want)}, "
-            f"found missing {missing} and unknown {unknown}"
-        )
-    if obj["format"] != cls.FORMAT:
-        raise MalformedInput(f"format: expected {cls.FORMAT!r}, found {_shown(obj['format'])}")
-    if type(obj["version"]) is not int or obj["version"] != cls.VERSION:
-        raise MalformedInput(
-            f"{cls.FORMAT} version: expected {cls.VERSION}, found {_shown(obj['version'])}"
-        )
-    return obj
-
-
 # ---------------------------------------------------------------- wire objects
 
 
 @dataclass(frozen=True, slots=True)
-class Dealing:
+class Dealing(_Wire):
     """Dealer ``dealer``'s public message: ``t`` commitments, ``n`` encrypted shares.
 
     ``ciphertexts[j-1]`` is ``ecies.encrypt_proven`` of ``share_to_bytes(f(j))`` to
@@ -179,7 +163,7 @@ class Dealing:
         object.__setattr__(self, "commitments", _points("commitments", self.commitments, self.t))
         cts = _blobs("ciphertexts", self.ciphertexts, self.n, CIPHERTEXT_SIZE)
         for i, ct in enumerate(cts):
-            _point(f"ciphertexts[{i}] ephemeral key", ct[: ecies.POINT_SIZE])
+            _point(f"ciphertexts[{i}] ephemeral key", ct[:POINT_SIZE])
         object.__setattr__(self, "ciphertexts", cts)
         proofs = _blobs("sender_proofs", self.sender_proofs, self.n, ecies.PROOF_SIZE)
         object.__setattr__(self, "sender_proofs", proofs)
@@ -187,8 +171,7 @@ class Dealing:
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object; byte strings are lowercase hex."""
         return {
-            "format": self.FORMAT, "version": self.VERSION,
-            "dealer": self.dealer, "t": self.t, "n": self.n,
+            **_header(Dealing), "dealer": self.dealer, "t": self.t, "n": self.n,
             "commitments": [c.hex() for c in self.commitments],
             "ciphertexts": [c.hex() for c in self.ciphertexts],
             "sender_proofs": [p.hex() for p in self.sender_proofs],
@@ -200,20 +183,21 @@ class Dealing:
         o = _fields(obj, cls)
         return cls(
             o["dealer"], o["t"], o["n"],
-            tuple(_hex_list("commitments", o["commitments"], ecies.POINT_SIZE)),
+            tuple(_hex_list("commitments", o["commitments"], POINT_SIZE)),
             tuple(_hex_list("ciphertexts", o["ciphertexts"], CIPHERTEXT_SIZE)),
             tuple(_hex_list("sender_proofs", o["sender_proofs"], ecies.PROOF_SIZE)),
         )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
-class Complaint:
+class Complaint(_Wire):
     """Custodian ``accuser`` shows that ``dealer``'s share for it is bad.
 
     ``disclosure`` (``ecies.DISCLOSURE_SIZE`` bytes) proves the ECIES shared point of
     that one ciphertext, so anyone can decrypt the share and check it
-    (:func:`adjudicate`). No signature is needed: only the accuser's secret key can
-    produce the proof.
+    (:func:`adjudicate`); no signature is needed, only the accuser's secret key can
+    make the proof. It is None when the ciphertext's sender proof fails: disclosing
+    is then unsafe, and needless, as anyone sees the fault.
 
     Raises (on construction): MalformedInput for indices outside
     ``1..MAX_CUSTODIANS``, a disclosure of the wrong length or without a point.
@@ -225,31 +209,38 @@ class Complaint:
 
     dealer: int
     accuser: int
-    disclosure: bytes
+    disclosure: bytes | None
 
     def __post_init__(self) -> None:
         _int("dealer", self.dealer, 1, MAX_CUSTODIANS)
         _int("accuser", self.accuser, 1, MAX_CUSTODIANS)
-        _blobs("disclosure", (self.disclosure,), 1, ecies.DISCLOSURE_SIZE)
-        _point("disclosure shared point", self.disclosure[: ecies.POINT_SIZE])
+        d = self.disclosure
+        if d is not None:
+            if type(d) is not bytes or len(d) != ecies.DISCLOSURE_SIZE:
+                raise MalformedInput(
+                    f"disclosure: expected {ecies.DISCLOSURE_SIZE} bytes or None, found {_shown(d)}"
+                )
+            _point("disclosure shared point", d[:POINT_SIZE])
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON object; ``disclosure`` is lowercase hex."""
+        """Return the JSON object; ``disclosure`` is lowercase hex or null."""
+        d = self.disclosure
         return {
-            "format": self.FORMAT, "version": self.VERSION,
-            "dealer": self.dealer, "accuser": self.accuser, "disclosure": self.disclosure.hex(),
+            **_header(Complaint), "dealer": self.dealer, "accuser": self.accuser,
+            "disclosure": None if d is None else d.hex(),
         }  # fmt: skip
 
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse a JSON object. Raises MalformedInput if it is invalid."""
         o = _fields(obj, cls)
-        disclosure = _hex("disclosure", o["disclosure"], ecies.DISCLOSURE_SIZE)
+        d = o["disclosure"]
+        disclosure = None if d is None else _hex("disclosure", d, ecies.DISCLOSURE_SIZE)
         return cls(o["dealer"], o["accuser"], disclosure)
 
 
 @dataclass(frozen=True, slots=True)
-class GroupKey:
+class GroupKey(_Wire):
     """A tender's opening key: ``commitments`` are ``A_0..A_{t-1}``, ``A_0 = Y``.
 
     ``qualified`` lists the dealers whose polynomials make up the key, ascending.
@@ -305,7 +296,7 @@ class GroupKey:
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object; points are lowercase hex."""
         return {
-            "format": self.FORMAT, "version": self.VERSION, "t": self.t, "n": self.n,
+            **_header(GroupKey), "t": self.t, "n": self.n,
             "public_key": self.public_key.hex(),
             "commitments": [c.hex() for c in self.commitments],
             "qualified": list(self.qualified),
@@ -320,10 +311,10 @@ class GroupKey:
         key = cls(
             o["t"],
             o["n"],
-            tuple(_hex_list("commitments", o["commitments"], 33)),
+            tuple(_hex_list("commitments", o["commitments"], POINT_SIZE)),
             tuple(o["qualified"]),
         )
-        if _hex("public_key", o["public_key"], 33) != key.public_key:
+        if _hex("public_key", o["public_key"], POINT_SIZE) != key.public_key:
             raise MalformedInput(
                 f"public_key: expected A_0 = {key.public_key.hex()}, found {o['public_key']}"
             )
@@ -348,14 +339,19 @@ def share_from_bytes(data: bytes) -> int:
     return value
 
 
-def public_from_secret(secret: int) -> bytes:
-    """Return ``secret·G`` compressed (33 bytes). Raises MalformedInput unless 1..order-1."""
+def public_from_secret(secret: int | bytes) -> bytes:
+    """Return ``secret·G`` compressed (33 bytes): ``secret`` is a scalar (a share, the
+    opening secret) or 32 bytes (a custodian's secret). Raises MalformedInput unless
+    it is in ``1..order-1``.
+    """
+    if isinstance(secret, bytes):
+        return ecies.public_key(secret)
     return PublicKey.from_valid_secret(share_to_bytes(secret)).format()
 
 
 def custodian_keypair(rng: Rng = secrets.token_bytes) -> tuple[bytes, bytes]:
     """Return a custodian's long-term ``(secret 32 bytes, public key 33 bytes)``."""
-    secret = ecies._random_scalar(rng).to_bytes(SHARE_SIZE, "big")
+    secret = _random_scalar(rng).to_bytes(SHARE_SIZE, "big")
     return secret, ecies.public_key(secret)
 
 
@@ -423,7 +419,7 @@ def deal(
     _shape(t, n)
     _int("dealer_index", dealer_index, 1, n)
     while True:  # a zero share or coefficient has no encoding; probability 2**-250
-        coeffs = [ecies._random_scalar(rng) for _ in range(t)]
+        coeffs = [_random_scalar(rng) for _ in range(t)]
         shares = [_horner(coeffs, j) for j in range(1, n + 1)]
         if all(shares):
             break
@@ -478,20 +474,21 @@ def receive(dealing: Dealing, my_index: int, my_secret: bytes, context: bytes) -
 
     Raises:
         MalformedInput: bad index, secret or context.
-        VerificationFailed: the share is bad; the message says whether to
-            :func:`make_complaint` or whether the dealing fails :func:`verify_dealing`
-            (then it is disqualified without a complaint).
+        VerificationFailed: the share is bad (a bad sender proof, a ciphertext that
+            does not decrypt, a share that does not match the commitments); the
+            message names dealer and recipient: file :func:`make_complaint`.
     """
     j, context = _int("my_index", my_index, 1, dealing.n), _context(context)
     pub, where = ecies.public_key(my_secret), f"dealer {dealing.dealer}'s share for custodian {j}"
     ct, aad = dealing.ciphertexts[j - 1], _aad(context, dealing, j)
     try:
         ecies.verify_sender(pub, ct, dealing.sender_proofs[j - 1], aad, SHARE_INFO)
+    except VerificationFailed as exc:
+        raise VerificationFailed(f"{where}: {exc}; file make_complaint()") from None
+    try:
         plaintext = ecies.decrypt(my_secret, ct, aad, SHARE_INFO)
     except VerificationFailed as exc:
-        raise VerificationFailed(
-            f"{where}: {exc}; file make_complaint() (verify_dealing rejects a bad sender proof without one)"
-        ) from None
+        raise VerificationFailed(f"{where}: {exc}; file make_complaint()") from None
     fault = _share_fault(dealing, j, plaintext)
     if fault is not None:
         raise VerificationFailed(f"{where}: {fault}; file make_complaint()")
@@ -507,22 +504,29 @@ def make_complaint(
 ) -> Complaint:
     """Build custodian ``my_index``'s complaint against ``dealing``.
 
+    The complaint discloses the share's decryption key, proven, unless the
+    ciphertext's sender proof fails (then it carries no disclosure).
+
     Raises:
+        MalformedInput: as :func:`receive`.
         Conflict: the share verifies; there is nothing to complain about.
-        VerificationFailed: the dealing's sender proof for us fails, so disclosing
-            would be unsafe; :func:`verify_dealing` disqualifies it without a complaint.
     """
     try:
         receive(dealing, my_index, my_secret, context)
     except VerificationFailed:
-        ct, aad = dealing.ciphertexts[my_index - 1], _aad(context, dealing, my_index)
-        disclosure = ecies.disclose(
-            my_secret, ct, dealing.sender_proofs[my_index - 1], aad, SHARE_INFO, rng
+        pass
+    else:
+        raise Conflict(
+            f"dealer {dealing.dealer}'s share for custodian {my_index} verifies; no complaint"
         )
-        return Complaint(dealing.dealer, my_index, disclosure)
-    raise Conflict(
-        f"dealer {dealing.dealer}'s share for custodian {my_index} verifies; no complaint"
-    )
+    ct, proof = dealing.ciphertexts[my_index - 1], dealing.sender_proofs[my_index - 1]
+    aad = _aad(context, dealing, my_index)
+    try:
+        ecies.verify_sender(ecies.public_key(my_secret), ct, proof, aad, SHARE_INFO)
+    except VerificationFailed:
+        return Complaint(dealing.dealer, my_index, None)
+    disclosure = ecies.disclose(my_secret, ct, proof, aad, SHARE_INFO, rng)
+    return Complaint(dealing.dealer, my_index, disclosure)
 
 
 def adjudicate(
@@ -532,8 +536,8 @@ def adjudicate(
 
     Justified: the accuser's ciphertext fails its sender proof, or the proven
     disclosure decrypts it to something that is not a share matching the
-    commitments (or does not decrypt at all). Unjustified: the disclosure does not
-    verify, or the share is good. Raises MalformedInput if ``complaint`` is not about
+    commitments (or does not decrypt at all). Unjustified: the disclosure is
+    missing or does not verify, or the share is good. Raises MalformedInput if ``complaint`` is not about
     ``dealing`` or the accuser is outside ``1..dealing.n``.
     """
     if complaint.dealer != dealing.dealer:
@@ -546,6 +550,8 @@ def adjudicate(
         ecies.verify_sender(pubs[j - 1], ct, dealing.sender_proofs[j - 1], aad, SHARE_INFO)
     except VerificationFailed:
         return True
+    if complaint.disclosure is None:
+        return False
     try:
         ecies.verify_disclosure(pubs[j - 1], ct, complaint.disclosure)
     except VerificationFailed:
@@ -603,13 +609,14 @@ def qualify(
 
 def _qualified(dealings: Iterable[Dealing], qualified: Iterable[int]) -> list[Dealing]:
     by_dealer, q = _by_dealer(dealings), list(qualified)
+    if not by_dealer:
+        raise MalformedInput("dealings: expected at least one, found none")
     if len(set(q)) != len(q) or not set(q) <= set(by_dealer):
         raise MalformedInput(
             f"qualified: expected distinct dealers among {sorted(by_dealer)}, found {q}"
         )
-    chosen = [by_dealer[i] for i in sorted(q)]
-    if not chosen or len(chosen) < chosen[0].t:
-        t = next(iter(by_dealer.values())).t if by_dealer else "t"
+    chosen, t = [by_dealer[i] for i in sorted(q)], next(iter(by_dealer.values())).t
+    if len(chosen) < t:
         raise VerificationFailed(
             f"qualified: expected at least t={t} dealers, found {len(chosen)}; rerun the DKG"
         )
@@ -662,7 +669,7 @@ def verify_released_share(group: GroupKey, index: int, share: int) -> None:
     outside ``1..order-1``; VerificationFailed naming the index if it does not match.
     """
     expected = _feldman(group.commitments, _index(index, group.n))
-    if not _same(_base(_scalar(f"share {index}", share)), expected):
+    if not _same(_base(_scalar("share", share)), expected):
         raise VerificationFailed(
             f"share {index}: expected share·G to equal the verification key "
             f"{expected.format().hex() if expected else 'infinity'}, found {public_from_secret(share).hex()}"

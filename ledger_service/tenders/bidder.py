@@ -8,6 +8,7 @@ EIP-712 commitment with the bidder's own key, and uploads only ciphertext.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,9 @@ class BidderClient:
     def tender(self, code: str) -> dict[str, Any]:
         return dict(self._get(f"/v1/tenders/{code}"))
 
-    def seal(self, code: str, src: Path, dst: Path, progress: Progress | None = None) -> sealing.SealResult:
+    def seal(
+        self, code: str, src: Path, dst: Path, progress: Progress | None = None
+    ) -> sealing.SealResult:
         """Seal ``src`` for tender ``code`` into ``dst`` (on this machine)."""
         t = self.tender(code)
         if not t.get("opening_public_key"):
@@ -78,7 +81,9 @@ class BidderClient:
             )  # fmt: skip
 
     def _next_nonce(self, t: dict[str, Any]) -> int:
-        mine = [b["nonce"] for b in t["bids"] if b["bidder"].lower() == self.account.address.lower()]
+        mine = [
+            b["nonce"] for b in t["bids"] if b["bidder"].lower() == self.account.address.lower()
+        ]
         return max(mine, default=0) + 1
 
     def submit(
@@ -86,7 +91,9 @@ class BidderClient:
     ) -> dict[str, Any]:
         """Sign the commitment of ``sealed`` with the bidder's key and upload the envelope."""
         t = self.tender(code)
-        ciphertext_sha256, envelope_digest, plaintext_commitment = _envelope_facts(sealed, self.account)
+        ciphertext_sha256, envelope_digest, plaintext_commitment = _envelope_facts(
+            sealed, self.account
+        )
         nonce = nonce or self._next_nonce(t)
         chain = t["chain"]
         typed = bid_typed_data(
@@ -145,7 +152,7 @@ def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, 
     with sealed.open("rb") as f:
         header = sealing.read_header(f)
     key = sealing.unwrap_key(header, "bidder", bytes(account.key))
-    with sealed.open("rb") as src, open_null() as sink:
+    with sealed.open("rb") as src, open(os.devnull, "wb") as sink:
         result = sealing.open_stream(src, sink, key)
     return result.ciphertext_sha256, result.envelope_digest, result.plaintext_commitment
 
@@ -156,19 +163,6 @@ def open_own(sealed: Path, dst: Path, account: LocalAccount) -> sealing.OpenResu
         header = sealing.read_header(f)
     key = sealing.unwrap_key(header, "bidder", bytes(account.key))
     return sealing.open_to_path(sealed, dst, key)
-
-
-class open_null:  # noqa: N801 - used like open()
-    """A binary sink that discards what it is given."""
-
-    def __enter__(self) -> open_null:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def write(self, b: bytes | bytearray | memoryview) -> int:
-        return len(b)
 
 
 def sha256_file(path: Path) -> str:

@@ -15,9 +15,9 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 from eth_account import Account
@@ -38,7 +38,7 @@ class Duty:
 
     code: str
     index: int
-    threshold: int
+    t: int
     opening_time: int
     recipients: tuple[bytes, ...]  # every custodian's public key, by index 1..n
     dealings: tuple[threshold.Dealing, ...]
@@ -94,8 +94,10 @@ class CustodianAgent:
 
     # -- key generation ------------------------------------------------------
 
-    def deal(self, duty: Duty, context: bytes, rng: Callable[[int], bytes] = os.urandom) -> threshold.Dealing:
-        return threshold.deal(duty.index, duty.threshold, duty.recipients, context, rng)
+    def deal(
+        self, duty: Duty, context: bytes, rng: Callable[[int], bytes] = os.urandom
+    ) -> threshold.Dealing:
+        return threshold.deal(duty.index, duty.t, duty.recipients, context, rng)
 
     def complaints(self, duty: Duty, context: bytes) -> list[threshold.Complaint]:
         """Check the share every dealing holds for us; a complaint for each bad one."""
@@ -109,8 +111,12 @@ class CustodianAgent:
 
     def share(self, duty: Duty, context: bytes) -> int:
         if not duty.qualified:
-            raise MalformedInput(f"expected tender {duty.code}'s key to be generated, found no qualified dealers")
-        return threshold.my_share(list(duty.dealings), list(duty.qualified), duty.index, self._secret, context)
+            raise MalformedInput(
+                f"expected tender {duty.code}'s key to be generated, found no qualified dealers"
+            )
+        return threshold.my_share(
+            list(duty.dealings), list(duty.qualified), duty.index, self._secret, context
+        )
 
     # -- opening -------------------------------------------------------------
 
@@ -135,7 +141,9 @@ class CustodianAgent:
                  duty.code, tx.block_number)  # fmt: skip
         return tx
 
-    def step(self, source: DutySource, client: ChainClient, registry: TenderRegistryContract) -> None:
+    def step(
+        self, source: DutySource, client: ChainClient, registry: TenderRegistryContract
+    ) -> None:
         """One pass over our tenders: deal where a key is being made, release where due."""
         for duty, context in source.duties(self.address):
             if duty.qualified:
@@ -160,7 +168,9 @@ class CustodianAgent:
                 log.error("%s: %s; retrying", self.name, exc)
             stop.wait(poll_s)
 
-    def run_with(self, source: HttpDuties, rpc_url: str, stop: threading.Event, poll_s: float) -> None:
+    def run_with(
+        self, source: HttpDuties, rpc_url: str, stop: threading.Event, poll_s: float
+    ) -> None:
         """``run`` against a remote service and chain (the ``custodian run`` command)."""
         client = ChainClient(rpc_url, self.account, None)
         registry = TenderRegistryContract(client, source.registry_address())
@@ -195,7 +205,7 @@ class HttpDuties:
         out = []
         for d in self._json(self._http.get(f"/v1/custodians/{address}/duties")):
             duty = Duty(
-                code=d["code"], index=d["index"], threshold=d["threshold"],
+                code=d["code"], index=d["index"], t=d["threshold"],
                 opening_time=d["opening_time"],
                 recipients=tuple(bytes.fromhex(r) for r in d["recipients"]),
                 dealings=tuple(threshold.Dealing.from_json(x) for x in d["dealings"]),

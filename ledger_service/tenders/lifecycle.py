@@ -50,7 +50,11 @@ class Event(StrEnum):
 S, E = State, Event
 #: state -> event -> next state
 TRANSITIONS: dict[State, dict[Event, State]] = {
-    S.ANNOUNCED: {E.ISSUE_DOCUMENTS: S.DOCUMENTS_ISSUED, E.AMEND: S.ANNOUNCED, E.CANCEL: S.CANCELLED},
+    S.ANNOUNCED: {
+        E.ISSUE_DOCUMENTS: S.DOCUMENTS_ISSUED,
+        E.AMEND: S.ANNOUNCED,
+        E.CANCEL: S.CANCELLED,
+    },
     S.DOCUMENTS_ISSUED: {
         E.AMEND: S.DOCUMENTS_ISSUED,
         E.SUBMIT_BID: S.DOCUMENTS_ISSUED,

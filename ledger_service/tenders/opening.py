@@ -81,10 +81,14 @@ def rebuild_key(group: threshold.GroupKey, released: Mapping[int, int]) -> tuple
     return threshold.reconstruct(group, good), bad
 
 
-def open_one(bid: CommittedBid, ciphertext: Path | None, secret: bytes, out_dir: Path) -> BidOutcome:
+def open_one(
+    bid: CommittedBid, ciphertext: Path | None, secret: bytes, out_dir: Path
+) -> BidOutcome:
     """Decrypt one bid into ``out_dir`` and check it against its commitments."""
 
-    def outcome(result: str, detail: str, size: int | None = None, sha: str | None = None) -> BidOutcome:
+    def outcome(
+        result: str, detail: str, size: int | None = None, sha: str | None = None
+    ) -> BidOutcome:
         return BidOutcome(bid.bidder, bid.nonce, bid.ciphertext_sha256, result, detail, size, sha)
 
     if ciphertext is None or not ciphertext.exists():

@@ -7,6 +7,7 @@ at opening time, and bidders sign their own commitments (the service relays).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -44,6 +45,7 @@ _EV = cast(Table, TenderEventRow.__table__)
 
 ACTIVE, REPLACED, WITHDRAWN = "active", "replaced", "withdrawn"
 SERVICE_ACTOR = "service:chainwitness"
+PUBLISHER = "Chain Witness 链见证"
 
 
 class DeadlinePassed(Conflict):
@@ -151,10 +153,13 @@ class TenderService:
         custodians: Sequence[Party],
     ) -> None:  # fmt: skip
         """Announce a tender (招标公告) with its custodians; the key is generated next."""
-        if not 1 <= threshold_t <= len(custodians) <= threshold.MAX_CUSTODIANS:
+        n = len(custodians)
+        if not (threshold_t >= 1 and 2 * threshold_t - 1 <= n <= threshold.MAX_CUSTODIANS):
+            # n >= 2t - 1: otherwise t - 1 colluding custodians dealing last could steer
+            # the key to one they know (docs/threshold-keys.md)
             raise MalformedInput(
-                f"expected 1 <= threshold <= custodians <= {threshold.MAX_CUSTODIANS}, "
-                f"found threshold {threshold_t} of {len(custodians)}"
+                f"expected 1 <= t and 2t - 1 <= n <= {threshold.MAX_CUSTODIANS} custodians, "
+                f"found t = {threshold_t}, n = {n}"
             )
         if not self.chain_time() < bid_deadline <= opening_time:
             raise MalformedInput(
@@ -209,7 +214,9 @@ class TenderService:
             if conn.execute(
                 select(_D.c.dealer).where(_D.c.tender_code == code, _D.c.dealer == dealing.dealer)
             ).first():
-                raise Conflict(f"expected one dealing per custodian, found a second from {dealing.dealer}")
+                raise Conflict(
+                    f"expected one dealing per custodian, found a second from {dealing.dealer}"
+                )
             conn.execute(insert(_D).values(tender_code=code, dealer=dealing.dealer, dealing=text))
         self._record(code, "key_dealing", {"dealer": dealing.dealer,
                                            "dealing_sha256": hashlib.sha256(text.encode()).hexdigest()},
@@ -217,7 +224,9 @@ class TenderService:
 
     def dealings(self, code: str) -> list[threshold.Dealing]:
         with self._engine.connect() as conn:
-            rows = conn.execute(select(_D).where(_D.c.tender_code == code).order_by(_D.c.dealer)).all()
+            rows = conn.execute(
+                select(_D).where(_D.c.tender_code == code).order_by(_D.c.dealer)
+            ).all()
         return [threshold.Dealing.from_json(json.loads(r.dealing)) for r in rows]
 
     def finalize_key(
@@ -229,17 +238,15 @@ class TenderService:
         """
         t = self._tender(code)
         dealings = self.dealings(code)
-        by_dealer = {d.dealer: d for d in dealings}
-        disqualified = sorted(
-            {c.dealer for c in complaints if threshold.adjudicate(c, by_dealer[c.dealer])}
-        )
-        qualified = [d for d in sorted(by_dealer) if d not in disqualified]
-        group = threshold.combine(dealings, qualified)
         custodians = self.custodians(code)
+        qualified = list(threshold.qualify(
+            dealings, complaints, [c.public_key for c in custodians], self.dkg_context(code)))  # fmt: skip
+        disqualified = sorted({d.dealer for d in dealings} - set(qualified))
+        group = threshold.combine(dealings, qualified)
         tx = self._registry.create_tender(
             tender_id_bytes(code), t.bid_deadline, t.opening_time,
             [c.address for c in custodians], t.threshold, group.public_key,
-            b"".join(group.commitments),
+            group.commitments_bytes(),
         )  # fmt: skip
         with self._engine.begin() as conn:
             conn.execute(
@@ -300,7 +307,7 @@ class TenderService:
         with blob.path.open("rb") as f:
             header = sealing.read_header(f)
         self._check_header(code, bidder, header, group)
-        header_digest = hashlib.sha256(header.header_bytes).hexdigest()
+        header_digest = header.digest().hex()
         if header_digest != envelope_digest:
             raise MalformedInput(
                 f"expected the envelope digest {envelope_digest} to match the uploaded envelope, "
@@ -334,7 +341,9 @@ class TenderService:
         self, code: str, bidder: str, header: sealing.EnvelopeHeader, group: threshold.GroupKey
     ) -> None:
         if header.tender_id != code:
-            raise MalformedInput(f"expected an envelope for tender {code}, found {header.tender_id!r}")
+            raise MalformedInput(
+                f"expected an envelope for tender {code}, found {header.tender_id!r}"
+            )
         if header.bidder.lower() != bidder.lower():
             raise MalformedInput(f"expected an envelope sealed by {bidder}, found {header.bidder}")
         tender_key = header.recipient("tender").public_key
@@ -407,15 +416,15 @@ class TenderService:
             ))  # fmt: skip
         files = {}
         for c in committed:
-            try:
+            with contextlib.suppress(NotFound):  # a missing file is reported per bid
                 files[c.ciphertext_sha256] = self._s.blobs.open(c.ciphertext_sha256)
-            except NotFound:
-                pass
         outcomes = opening.open_all(committed, files, threshold.share_to_bytes(secret), out_dir)
         record, digest = opening.opening_record(code, group, released, invalid, outcomes)
         tx = self._registry.record_opening(tid, digest)
         with self._engine.begin() as conn:
-            conn.execute(update(_T).where(_T.c.code == code).values(opening_record=json.dumps(record)))
+            conn.execute(
+                update(_T).where(_T.c.code == code).values(opening_record=json.dumps(record))
+            )
         self._move(code, Event.OPEN, {"opening_record_sha256": digest.hex(), "tx_hash": tx.tx_hash,
                                       "opened": sum(o.result == opening.OPENED for o in outcomes),
                                       "flagged": sum(o.result != opening.OPENED for o in outcomes)},
@@ -453,17 +462,25 @@ class TenderService:
         return self._s.settings.data_dir / "openings" / code
 
     def records(self, code: str) -> list[tuple[int, EvidenceRecord]]:
-        return [(r.index, r.record) for r in self._s.log_store.records_for_subject(f"tender:{code}")]
+        return [
+            (r.index, r.record) for r in self._s.log_store.records_for_subject(f"tender:{code}")
+        ]
 
     def public_view(self, code: str) -> dict[str, Any]:
         """What anyone may see of a tender: state, keys, commitments, evidence records."""
         t = self._tender(code)
         chain = self._s.chain
         with self._engine.connect() as conn:
-            bids = conn.execute(select(_BIDS).where(_BIDS.c.tender_code == code).order_by(_BIDS.c.id)).all()
-            events = conn.execute(select(_EV).where(_EV.c.tender_code == code).order_by(_EV.c.seq)).all()
+            bids = conn.execute(
+                select(_BIDS).where(_BIDS.c.tender_code == code).order_by(_BIDS.c.id)
+            ).all()
+            events = conn.execute(
+                select(_EV).where(_EV.c.tender_code == code).order_by(_EV.c.seq)
+            ).all()
             bidders = conn.execute(select(_B).where(_B.c.tender_code == code)).all()
-        group = None if t.group_key is None else threshold.GroupKey.from_json(json.loads(t.group_key))
+        group = (
+            None if t.group_key is None else threshold.GroupKey.from_json(json.loads(t.group_key))
+        )
         return {
             "code": code, "tender_id": t.chain_id_hex, "title": t.title, "state": t.state,
             "bid_deadline": t.bid_deadline, "opening_time": t.opening_time, "threshold": t.threshold,
@@ -503,9 +520,9 @@ class TenderService:
         ]  # fmt: skip
         if fresh:
             self._s.log_store.append(fresh)
-        return {"release_package": ocds.release_package(releases, datetime.now(UTC)
-                                                        .isoformat(timespec="seconds"), "Chain Witness"),
-                "record_package": ocds.record_package(releases),
+        now = datetime.now(UTC)
+        return {"release_package": ocds.release_package(releases, now, PUBLISHER),
+                "record_package": ocds.record_package(releases, now, PUBLISHER),
                 "release_sha256": digests}  # fmt: skip
 
     # -- custodians' view ------------------------------------------------------------------
@@ -516,7 +533,9 @@ class TenderService:
 
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(_C.c.tender_code, _C.c.idx).where(func.lower(_C.c.address) == address.lower())
+                select(_C.c.tender_code, _C.c.idx).where(
+                    func.lower(_C.c.address) == address.lower()
+                )
             ).all()
         out = []
         for code, idx in rows:
@@ -527,7 +546,7 @@ class TenderService:
             if t.group_key is not None:
                 qualified = tuple(self.group_key(code).qualified)
             duty = Duty(
-                code=code, index=int(idx), threshold=int(t.threshold),
+                code=code, index=int(idx), t=int(t.threshold),
                 opening_time=int(t.opening_time),
                 recipients=tuple(c.public_key for c in self.custodians(code)),
                 dealings=tuple(self.dealings(code)), qualified=qualified,

@@ -1,4 +1,4 @@
-"""ensure_deployed against real anvils: first deploy, reuse, and a reset chain."""
+"""ensure_deployed against real anvils: first deploy, reuse, a reset chain, migration."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from eth_account import Account
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.chain.deployment import Deployment, ensure_deployed
 from ledger_service.chain.node import ManagedAnvil
+from ledger_service.chain.tender_registry import OPERATOR_ROLE, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
 pytestmark = pytest.mark.integration
@@ -22,6 +23,8 @@ def test_first_run_deploys_and_later_runs_reuse(chain_client: ChainClient, tmp_p
     assert first.chain_id == chain_client.chain_id
     assert first.deployer == me
     assert EvidenceLogContract(chain_client, first.address_of()).version()
+    registry = TenderRegistryContract(chain_client, first.address_of("TenderRegistry"))
+    assert registry.version() == "TenderRegistry 1"
     assert Deployment.from_json((tmp_path / "deployment.json").read_text()) == first
 
     height = chain_client.block_number()
@@ -48,6 +51,42 @@ def test_reset_chain_is_refused_unless_redeploy_is_asked(tmp_path: Path) -> None
     # same deployer, same nonce: CREATE lands on the same address on the new chain
     assert second.address_of() == first.address_of()
     assert Deployment.load(data) == second
+
+
+def test_file_without_tender_registry_is_migrated(
+    chain_client: ChainClient, tmp_path: Path
+) -> None:
+    me = chain_client.address
+    address, _tx, block = chain_client.deploy("EvidenceLog", me, me)
+    old = Deployment(chain_client.chain_id, {"EvidenceLog": address}, block, me)
+    old.save(tmp_path)
+
+    migrated = ensure_deployed(chain_client, tmp_path, me, me)
+    assert migrated.address_of() == address  # the anchored log is kept
+    assert (migrated.deployed_at_block, migrated.deployer) == (block, me)
+    assert sorted(migrated.contracts) == ["EvidenceLog", "TenderRegistry"]
+    registry_address = migrated.address_of("TenderRegistry")
+    assert chain_client.code_at(registry_address)
+    registry = TenderRegistryContract(chain_client, registry_address)
+    assert registry.version() == "TenderRegistry 1"
+    has_role = registry.contract.functions.hasRole(OPERATOR_ROLE, me)
+    assert chain_client.call(has_role) is True
+    assert Deployment.load(tmp_path) == migrated
+
+    height = chain_client.block_number()
+    assert ensure_deployed(chain_client, tmp_path, me, me) == migrated
+    assert chain_client.block_number() == height  # migrated once
+
+
+def test_wrong_contract_at_a_recorded_address_is_refused(
+    chain_client: ChainClient, tmp_path: Path
+) -> None:
+    me = chain_client.address
+    first = ensure_deployed(chain_client, tmp_path, me, me)
+    swapped = {"EvidenceLog": first.address_of(), "TenderRegistry": first.address_of()}
+    Deployment(first.chain_id, swapped, first.deployed_at_block, me).save(tmp_path)
+    with pytest.raises(ConfigurationError, match=r"expected TenderRegistry at .*'EvidenceLog 1'"):
+        ensure_deployed(chain_client, tmp_path, me, me)
 
 
 def test_deployment_for_another_chain_is_refused(chain_client: ChainClient, tmp_path: Path) -> None:
