@@ -122,12 +122,12 @@ def bid_withdraw(tender: TenderCode, server: Server, token: Token, keystore: Key
 
 
 @bid_app.command("status")
-def bid_status(tender: TenderCode, server: Server, keystore: Keystore) -> None:
+def bid_status(tender: TenderCode, server: Server, token: Token, keystore: Keystore) -> None:
     """Your bids on a tender as the service and the chain know them."""
     from ledger_service.tenders.bidder import BidderClient
 
     def body() -> None:
-        for b in BidderClient(server, None, _account(keystore)).status(tender):
+        for b in BidderClient(server, token, _account(keystore)).status(tender):
             out.print(f"nonce {b['nonce']}  {b['status']:<9} sha256 {b['ciphertext_sha256']}  "
                       f"tx {b['tx_hash']}  record {b['record_index']}")  # fmt: skip
 

@@ -40,5 +40,11 @@ def require(*roles: str) -> Callable[[ServicesDep, Credentials], TokenInfo]:
     return dependency
 
 
+def optional_token(services: ServicesDep, creds: Credentials) -> TokenInfo | None:
+    """The caller's token if one is sent (public endpoints that show more to some roles)."""
+    return None if creds is None else authenticate(services.log_store.engine, creds.credentials)
+
+
 Operator = Annotated[TokenInfo, Depends(require("operator"))]
+MaybeToken = Annotated[TokenInfo | None, Depends(optional_token)]
 AnyRole = Annotated[TokenInfo, Depends(require())]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ledger_service.api.deps import ServicesDep, require
+from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.core import threshold
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 from ledger_service.core.threshold import MAX_CUSTODIANS
@@ -82,9 +82,18 @@ def announce(body: TenderIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
     return svc.public_view(body.code)
 
 
-@router.get("/tenders/{code}", summary="A tender's public state, keys and evidence records")
-def get_tender(code: str, svc: TendersDep) -> dict[str, Any]:
-    return svc.public_view(code)
+#: Roles that see bidders before opening (the public does not: 招标投标法 art. 22).
+_OVERSIGHT = frozenset({"admin", "operator", "regulator", "court"})
+
+
+@router.get("/tenders/{code}", summary="A tender's state, keys and evidence records")
+def get_tender(code: str, svc: TendersDep, token: MaybeToken) -> dict[str, Any]:
+    return svc.public_view(code, full=token is not None and token.role in _OVERSIGHT)
+
+
+@router.get("/tenders/{code}/bids/{bidder}", summary="One bidder's bids (for that bidder)")
+def bids_of(code: str, bidder: str, svc: TendersDep, _t: Bidder) -> list[dict[str, Any]]:
+    return svc.bids_of(code, bidder)
 
 
 @router.post("/tenders/{code}/dealings", status_code=201, summary="A custodian's key dealing")
@@ -181,5 +190,5 @@ def transition(code: str, body: TransitionIn, svc: TendersDep, _t: Operator) -> 
 
 
 @router.get("/tenders/{code}/ocds", summary="OCDS 1.1 release package and compiled record")
-def ocds(code: str, svc: TendersDep) -> dict[str, Any]:
-    return svc.ocds(code)
+def ocds(code: str, svc: TendersDep, token: MaybeToken) -> dict[str, Any]:
+    return svc.ocds(code, full=token is not None and token.role in _OVERSIGHT)

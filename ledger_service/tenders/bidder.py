@@ -80,11 +80,8 @@ class BidderClient:
                 bidder_public_key=bidder_public_key(self.account), progress=progress,
             )  # fmt: skip
 
-    def _next_nonce(self, t: dict[str, Any]) -> int:
-        mine = [
-            b["nonce"] for b in t["bids"] if b["bidder"].lower() == self.account.address.lower()
-        ]
-        return max(mine, default=0) + 1
+    def _next_nonce(self, code: str) -> int:
+        return max((int(b["nonce"]) for b in self.status(code)), default=0) + 1
 
     def submit(
         self, code: str, sealed: Path, nonce: int | None = None, progress: Progress | None = None
@@ -94,7 +91,7 @@ class BidderClient:
         ciphertext_sha256, envelope_digest, plaintext_commitment = _envelope_facts(
             sealed, self.account
         )
-        nonce = nonce or self._next_nonce(t)
+        nonce = nonce or self._next_nonce(code)
         chain = t["chain"]
         typed = bid_typed_data(
             chain["chain_id"], chain["tender_registry"], tender_id_bytes(code), self.account.address,
@@ -128,7 +125,7 @@ class BidderClient:
 
     def withdraw(self, code: str, nonce: int | None = None) -> dict[str, Any]:
         t = self.tender(code)
-        nonce = nonce or self._next_nonce(t)
+        nonce = nonce or self._next_nonce(code)
         typed = withdrawal_typed_data(t["chain"]["chain_id"], t["chain"]["tender_registry"],
                                       tender_id_bytes(code), self.account.address, nonce)  # fmt: skip
         resp = self._http.post(f"/v1/tenders/{code}/withdrawals", json={
@@ -139,8 +136,7 @@ class BidderClient:
         return dict(resp.json())
 
     def status(self, code: str) -> list[dict[str, Any]]:
-        t = self.tender(code)
-        return [b for b in t["bids"] if b["bidder"].lower() == self.account.address.lower()]
+        return list(self._get(f"/v1/tenders/{code}/bids/{self.account.address}"))
 
 
 def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, bytes]:

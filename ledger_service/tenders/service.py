@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from ledger_service.chain.client import ContractReverted
 from ledger_service.chain.tender_registry import TenderRegistryContract, tender_id_bytes
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
-from ledger_service.core.errors import Conflict, MalformedInput, NotFound
+from ledger_service.core.errors import Conflict, EvidenceError, MalformedInput, NotFound
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.service import Services
 from ledger_service.store.models import (
@@ -45,6 +46,7 @@ _EV = cast(Table, TenderEventRow.__table__)
 
 ACTIVE, REPLACED, WITHDRAWN = "active", "replaced", "withdrawn"
 SERVICE_ACTOR = "service:chainwitness"
+log = logging.getLogger("chainwitness.tenders")
 PUBLISHER = "Chain Witness 链见证"
 
 
@@ -137,7 +139,27 @@ class TenderService:
                     chain_time=self.chain_time(), record_index=index,
                 )
             )  # fmt: skip
+        self._record_release(code, record, index)
         return index
+
+    def _record_release(self, code: str, record: EvidenceRecord, index: int) -> None:
+        """Put the OCDS release of a step in the log (its canonical SHA-256)."""
+        from ledger_service.tenders import ocds
+
+        if record.kind.removeprefix("tender.") in ocds.UNPUBLISHED_EVENTS:
+            return
+        try:
+            previous = [r for i, r in self.records(code) if i < index]
+            release = ocds.release_for(record, index, previous)
+            ocds.validate_release(release)
+        except EvidenceError:
+            log.exception("no OCDS release for record %d of tender %s", index, code)
+            return
+        digest = hashlib.sha256(canonicalize(release)).hexdigest()
+        self._s.log_store.append([EvidenceRecord.create(
+            kind="ocds.release", subject=f"tender:{code}", actor=SERVICE_ACTOR,
+            digests={"sha256": digest}, metadata={"release_id": release["id"], "step_record": index},
+        )])  # fmt: skip
 
     def _move(self, code: str, event: Event, payload: Mapping[str, Any], **kw: Any) -> State:
         state = next_state(self.state(code), event)
@@ -466,9 +488,19 @@ class TenderService:
             (r.index, r.record) for r in self._s.log_store.records_for_subject(f"tender:{code}")
         ]
 
-    def public_view(self, code: str) -> dict[str, Any]:
-        """What anyone may see of a tender: state, keys, commitments, evidence records."""
+    def bids_of(self, code: str, bidder: str) -> list[dict[str, Any]]:
+        """One bidder's bids on a tender (for that bidder)."""
+        return [b for b in self.public_view(code, full=True)["bids"]
+                if b["bidder"].lower() == bidder.lower()]  # fmt: skip
+
+    def public_view(self, code: str, full: bool = False) -> dict[str, Any]:
+        """A tender's state, keys, commitments and evidence records.
+
+        Before opening, only ``full`` views (operators, regulators) name bidders or
+        count them: the public sees the schedule, keys and documents.
+        """
         t = self._tender(code)
+        hide = not (full or self._disclosed(code))
         chain = self._s.chain
         with self._engine.connect() as conn:
             bids = conn.execute(
@@ -491,39 +523,50 @@ class TenderService:
             "chain": None if chain is None else {
                 "chain_id": chain.chain_id, "evidence_log": chain.evidence_log,
                 "tender_registry": self._registry.address},
-            "bidders": [{"address": b.address, "name": b.name, "public_key": b.public_key} for b in bidders],
+            "bidders": [] if hide else [
+                {"address": b.address, "name": b.name, "public_key": b.public_key} for b in bidders],
             "bids": [{"bidder": b.bidder, "nonce": b.nonce, "ciphertext_sha256": b.ciphertext_sha256,
                       "plaintext_commitment": b.plaintext_commitment,
                       "envelope_digest": b.envelope_digest, "size": b.size, "status": b.status,
                       "tx_hash": b.tx_hash, "block_time": b.block_time,
-                      "record_index": b.record_index} for b in bids],
+                      "record_index": b.record_index} for b in ([] if hide else bids)],
             "events": [{"seq": e.seq, "event": e.event, "state_after": e.state_after,
-                        "chain_time": e.chain_time, "record_index": e.record_index} for e in events],
+                        "chain_time": e.chain_time, "record_index": e.record_index}
+                       for e in events if not (hide and e.event in self._BIDDER_STEPS)],
+            "bidder_details_withheld": hide,
             "opening_record": None if t.opening_record is None else json.loads(t.opening_record),
         }  # fmt: skip
 
-    def ocds(self, code: str) -> dict[str, Any]:
-        """OCDS 1.1 releases and the compiled record; each release's digest enters the log."""
+    #: Steps that name bidders: held back from the public until bids are opened
+    #: (招标投标法 art. 22: no disclosure of the names or number of bidders before opening).
+    _BIDDER_STEPS = frozenset(
+        {"bidder_registered", "bid_submitted", "bid_withdrawn", "close_bidding"}
+    )
+
+    def _disclosed(self, code: str) -> bool:
+        return self.state(code) not in (State.ANNOUNCED, State.DOCUMENTS_ISSUED, State.BIDS_CLOSED)
+
+    def ocds(self, code: str, full: bool = False) -> dict[str, Any]:
+        """OCDS 1.1 release and record packages, with each release's digest in the log.
+
+        Before opening, the public (``full`` false) gets no release that names bidders.
+        """
         from ledger_service.tenders import ocds
 
         self._tender(code)
-        releases = ocds.releases(self.records(code))
-        for r in releases:
-            ocds.validate_release(r)
-        digests = [hashlib.sha256(canonicalize(r)).hexdigest() for r in releases]
-        known = {rec.digests.get("sha256") for _, rec in self.records(code)
-                 if rec.kind == "ocds.release"}  # fmt: skip
-        fresh = [
-            EvidenceRecord.create(kind="ocds.release", subject=f"tender:{code}", actor=SERVICE_ACTOR,
-                                  digests={"sha256": d}, metadata={"release_id": r["id"]})
-            for r, d in zip(releases, digests, strict=True) if d not in known
-        ]  # fmt: skip
-        if fresh:
-            self._s.log_store.append(fresh)
+        show_all = full or self._disclosed(code)
+        steps = [(i, r) for i, r in self.records(code) if r.kind.startswith("tender.")
+                 and (show_all or r.kind.removeprefix("tender.") not in self._BIDDER_STEPS)]  # fmt: skip
+        releases = ocds.releases(steps)
+        logged = {str(r.metadata["release_id"]): (i, r.digests["sha256"])
+                  for i, r in self.records(code) if r.kind == "ocds.release"}  # fmt: skip
         now = datetime.now(UTC)
-        return {"release_package": ocds.release_package(releases, now, PUBLISHER),
-                "record_package": ocds.record_package(releases, now, PUBLISHER),
-                "release_sha256": digests}  # fmt: skip
+        return {
+            "release_package": ocds.release_package(releases, now, PUBLISHER),
+            "record_package": ocds.record_package(releases, now, PUBLISHER),
+            "evidence": [{"release_id": r["id"], "record_index": logged.get(r["id"], (None, ""))[0],
+                          "sha256": logged.get(r["id"], (None, ""))[1]} for r in releases],
+        }  # fmt: skip
 
     # -- custodians' view ------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import threading
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import pytest
 from coincurve import PublicKey
@@ -67,6 +67,11 @@ SECRETS = {"tender": TENDER_SK, "bidder": BIDDER_SK}
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def stream(obj: object) -> BinaryIO:
+    """A test double taken as a binary stream (the API reads and writes nothing else)."""
+    return cast(BinaryIO, obj)
 
 
 def hk(key: bytes, info: str) -> bytes:
@@ -185,8 +190,9 @@ def test_vector_seals_to_the_expected_bytes(v: dict[str, Any]) -> None:
 def test_vector_opens_for_both_recipients(v: dict[str, Any]) -> None:
     envelope = bytes.fromhex(v["envelope"])
     header = read_header(io.BytesIO(envelope))
-    for kind in ("tender", "bidder"):
-        key = unwrap_key(header, kind, bytes.fromhex(v[f"{kind}_secret"]))  # type: ignore[arg-type]
+    kinds: tuple[sealing.RecipientKind, ...] = ("tender", "bidder")
+    for kind in kinds:
+        key = unwrap_key(header, kind, bytes.fromhex(v[f"{kind}_secret"]))
         assert key.hex() == v["content_key"]
         plain, result = open_env(envelope, key)
         assert plain.hex() == v["plaintext"]
@@ -213,7 +219,9 @@ def test_vector_follows_the_spec_step_by_step(v: dict[str, Any]) -> None:
     obj = json.loads(header_json)
     assert canonicalize(obj) == header_json
     assert obj["nonce_prefix"] == v["rng"][1]
-    assert canonicalize({k: x for k, x in obj.items() if k != "recipients"}).decode() == v["wrap_aad"]
+    assert (
+        canonicalize({k: x for k, x in obj.items() if k != "recipients"}).decode() == v["wrap_aad"]
+    )
     for recipient, wrap, secret in zip(
         obj["recipients"], v["wraps"], (v["tender_secret"], v["bidder_secret"]), strict=True
     ):
@@ -297,7 +305,9 @@ def test_round_trip_matches_the_spec(size: int, chunk_size: int, seed: int) -> N
     assert sealing.plaintext_salt(key) == salt
 
 
-@pytest.mark.parametrize("size", [0, 1, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 3 * 256 * 1024 + 5])
+@pytest.mark.parametrize(
+    "size", [0, 1, 256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1, 3 * 256 * 1024 + 5]
+)
 def test_round_trip_with_the_helper_thread(size: int) -> None:
     """Chunks of 256 KiB and more hash on a helper thread; the bytes must not change."""
     c = 256 * 1024
@@ -353,7 +363,7 @@ def test_progress_short_reads_short_writes_and_read_only_sources() -> None:
     for src in (Trickle(data), ReadOnly(data)):
         dst = Dribble()
         seal_stream(
-            src, dst, tender_id="GC-2026-0042", bidder=BIDDER,  # type: ignore[arg-type]
+            stream(src), stream(dst), tender_id="GC-2026-0042", bidder=BIDDER,
             tender_public_key=TENDER_PK, bidder_public_key=BIDDER_PK, chunk_size=C,
             rng=random.Random(len(data)).randbytes, progress=seen.append,
         )  # fmt: skip
@@ -361,7 +371,9 @@ def test_progress_short_reads_short_writes_and_read_only_sources() -> None:
         assert seen == [C, 2 * C, 3 * C, 3 * C + 5]
         seen.clear()
         out = Dribble()
-        open_stream(Trickle(reference), out, key_of(reference), progress=seen.append)
+        open_stream(
+            stream(Trickle(reference)), stream(out), key_of(reference), progress=seen.append
+        )
         assert bytes(out.out) == data and seen == [C, 2 * C, 3 * C, 3 * C + 5]
         seen.clear()
 
@@ -373,9 +385,13 @@ def test_each_recipient_unwraps_only_with_its_own_secret() -> None:
     envelope, _ = seal(b"bid")
     header = read_header(io.BytesIO(envelope))
     assert unwrap_key(header, "tender", TENDER_SK) == unwrap_key(header, "bidder", BIDDER_SK)
-    with pytest.raises(VerificationFailed, match="secret: expected the key of the tender recipient"):
+    with pytest.raises(
+        VerificationFailed, match="secret: expected the key of the tender recipient"
+    ):
         unwrap_key(header, "tender", BIDDER_SK)
-    with pytest.raises(VerificationFailed, match="secret: expected the key of the bidder recipient"):
+    with pytest.raises(
+        VerificationFailed, match="secret: expected the key of the bidder recipient"
+    ):
         unwrap_key(header, "bidder", OTHER_SK)
     with pytest.raises(MalformedInput, match="secret: expected a scalar in 1..order-1"):
         unwrap_key(header, "tender", b"\x00" * 32)
@@ -387,7 +403,9 @@ def test_each_recipient_unwraps_only_with_its_own_secret() -> None:
 
 def test_the_wrong_content_key_fails_before_any_chunk() -> None:
     envelope, _ = seal(b"bid")
-    with pytest.raises(VerificationFailed, match="content key: does not match the header's key_commitment"):
+    with pytest.raises(
+        VerificationFailed, match="content key: does not match the header's key_commitment"
+    ):
         open_env(envelope, os.urandom(32))
     with pytest.raises(MalformedInput, match="content key: expected 32 bytes, found 31 bytes"):
         open_env(envelope, key_of(envelope)[:31])
@@ -417,7 +435,9 @@ def test_a_bidder_cannot_wrap_different_keys_to_the_two_recipients() -> None:
 
     header = read_header(io.BytesIO(rebuild(envelope, replace)))
     unwrap_key(header, "tender", TENDER_SK)
-    with pytest.raises(VerificationFailed, match="bidder's wrapped key does not match the header's key_commitment"):
+    with pytest.raises(
+        VerificationFailed, match="bidder's wrapped key does not match the header's key_commitment"
+    ):
         unwrap_key(header, "bidder", BIDDER_SK)
 
 
@@ -436,12 +456,21 @@ def expected_truncation(cut: int, head: int) -> tuple[type[EvidenceError], str]:
     if cut < 11:
         return MalformedInput, "envelope: expected the magic"
     if cut < head:
-        return MalformedInput, rf"header: expected {head - 11} bytes, found {cut - 11} \(envelope truncated\)"
+        return (
+            MalformedInput,
+            rf"header: expected {head - 11} bytes, found {cut - 11} \(envelope truncated\)",
+        )
     if cut == head:
-        return VerificationFailed, "envelope ends without a final chunk: no chunk follows the header"
+        return (
+            VerificationFailed,
+            "envelope ends without a final chunk: no chunk follows the header",
+        )
     k, r = divmod(cut - head, FULL)
     if r == 0:
-        return VerificationFailed, f"envelope ends without a final chunk: chunk {k - 1} is not final"
+        return (
+            VerificationFailed,
+            f"envelope ends without a final chunk: chunk {k - 1} is not final",
+        )
     if r < 16:
         return VerificationFailed, f"envelope ends inside chunk {k}: found {r} bytes"
     return VerificationFailed, f"chunk {k} failed authentication"
@@ -460,7 +489,11 @@ def test_truncation_at_every_length_fails_precisely(three: tuple[bytes, bytes]) 
 def test_reordered_duplicated_and_dropped_chunks_fail(three: tuple[bytes, bytes]) -> None:
     envelope, key = three
     head = header_size(envelope)
-    c0, c1, c2 = envelope[head : head + FULL], envelope[head + FULL : head + 2 * FULL], envelope[head + 2 * FULL :]
+    c0, c1, c2 = (
+        envelope[head : head + FULL],
+        envelope[head + FULL : head + 2 * FULL],
+        envelope[head + 2 * FULL :],
+    )
     for body, message in [
         (c1 + c0 + c2, "chunk 0 failed authentication"),
         (c0 + c0 + c2, "chunk 1 failed authentication"),
@@ -497,10 +530,22 @@ def test_final_flag_dropped_added_or_misplaced(three: tuple[bytes, bytes]) -> No
     assert craft(envelope, [(0, False, x), (1, False, y), (2, True, z)]) == envelope
     cases = [
         ([(0, False, x), (1, False, y), (2, False, z)], "chunk 2 failed authentication"),
-        ([(0, False, x), (1, False, y)], "envelope ends without a final chunk: chunk 1 is not final"),
-        ([(0, False, x), (1, True, y), (2, True, z)], "data after the final chunk: chunk 1 is final"),
-        ([(0, True, x), (1, False, y), (2, True, z)], "data after the final chunk: chunk 0 is final"),
-        ([(0, False, x), (1, False, y), (2, True, b"")], "chunk 2: expected a non-empty final chunk"),
+        (
+            [(0, False, x), (1, False, y)],
+            "envelope ends without a final chunk: chunk 1 is not final",
+        ),
+        (
+            [(0, False, x), (1, True, y), (2, True, z)],
+            "data after the final chunk: chunk 1 is final",
+        ),
+        (
+            [(0, True, x), (1, False, y), (2, True, z)],
+            "data after the final chunk: chunk 0 is final",
+        ),
+        (
+            [(0, False, x), (1, False, y), (2, True, b"")],
+            "chunk 2: expected a non-empty final chunk",
+        ),
         ([(0, False, x), (2, True, z)], "chunk 1 failed authentication"),  # counter skips
         ([(1, False, x), (2, True, z)], "chunk 0 failed authentication"),
     ]
@@ -514,7 +559,10 @@ def test_trailing_data_fails(three: tuple[bytes, bytes]) -> None:
     exact, _ = seal(data_of(2 * C))  # final chunk full
     empty, _ = seal(b"")
     for extra in (b"\x00", b"x" * 16, b"y" * 17, os.urandom(FULL), os.urandom(3 * FULL + 1)):
-        with pytest.raises(VerificationFailed, match="data after the final chunk: chunk 1 is final, yet more bytes follow"):
+        with pytest.raises(
+            VerificationFailed,
+            match="data after the final chunk: chunk 1 is final, yet more bytes follow",
+        ):
             open_env(exact + extra)
     # After a short final chunk the extra bytes are read as part of it (spec 7.3).
     for extra in (b"\x00", os.urandom(FULL - 116), os.urandom(FULL)):
@@ -551,7 +599,9 @@ def test_a_bit_flip_anywhere_fails() -> None:
     for pos in [*range(head, len(long), 7), *range(len(long) - 16, len(long))]:
         flipped = bytearray(long)
         flipped[pos] ^= 0x80
-        with pytest.raises(VerificationFailed, match=f"chunk {(pos - head) // FULL} failed authentication"):
+        with pytest.raises(
+            VerificationFailed, match=f"chunk {(pos - head) // FULL} failed authentication"
+        ):
             open_env(bytes(flipped), key)
 
 
@@ -561,7 +611,9 @@ def test_a_changed_wrapped_key_fails_where_it_is_used() -> None:
     def bump(index: int) -> Callable[[dict[str, Any]], None]:
         def edit(obj: dict[str, Any]) -> None:
             w = obj["recipients"][index]["wrapped_key"]
-            obj["recipients"][index]["wrapped_key"] = w[:100] + ("0" if w[100] != "0" else "1") + w[101:]
+            obj["recipients"][index]["wrapped_key"] = (
+                w[:100] + ("0" if w[100] != "0" else "1") + w[101:]
+            )
 
         return edit
 
@@ -582,7 +634,10 @@ def test_header_size_limit_is_exact() -> None:
     def parse(size: int, body: bytes) -> EnvelopeHeader:
         return read_header(io.BytesIO(b"CWSEAL\x01" + size.to_bytes(4, "big") + body))
 
-    with pytest.raises(LimitExceeded, match=f"header: expected at most {MAX_HEADER_SIZE} bytes, found {MAX_HEADER_SIZE + 1}"):
+    with pytest.raises(
+        LimitExceeded,
+        match=f"header: expected at most {MAX_HEADER_SIZE} bytes, found {MAX_HEADER_SIZE + 1}",
+    ):
         parse(MAX_HEADER_SIZE + 1, b"{}" + b" " * MAX_HEADER_SIZE)
     with pytest.raises(LimitExceeded, match="found 4294967295"):
         parse(2**32 - 1, b"")
@@ -605,7 +660,12 @@ def test_header_trailing_garbage_and_non_canonical_forms_fail() -> None:
         (text + b"x", "expected a single JSON value"),
         (text + b"{}", "expected a single JSON value"),
         (json.dumps(json.loads(text)).encode(), "header: expected canonical JSON"),
-        (json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")).encode().replace(b'"alg"', b'"alg" '), "header: expected canonical JSON"),
+        (
+            json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+            .encode()
+            .replace(b'"alg"', b'"alg" '),
+            "header: expected canonical JSON",
+        ),
         (text[:-1], "expected a single JSON value"),
     ]:
         with pytest.raises(MalformedInput, match=message):
@@ -644,7 +704,11 @@ def edited(path: Sequence[Any], value: Any) -> dict[str, Any]:
         (["version"], 2, "version: expected 1, found 2"),
         (["version"], True, "version: expected 1, found True"),
         (["alg"], "aes-128-gcm", "alg: expected 'aes-256-gcm-stream"),
-        (["chunk_size"], MIN_CHUNK_SIZE - 1, f"chunk_size: expected {MIN_CHUNK_SIZE} <= chunk_size <= {MAX_CHUNK_SIZE}, found 4095"),
+        (
+            ["chunk_size"],
+            MIN_CHUNK_SIZE - 1,
+            f"chunk_size: expected {MIN_CHUNK_SIZE} <= chunk_size <= {MAX_CHUNK_SIZE}, found 4095",
+        ),
         (["chunk_size"], MAX_CHUNK_SIZE + 1, "chunk_size: expected .* found 16777217"),
         (["chunk_size"], "4096", "chunk_size: expected an integer, found str"),
         (["nonce_prefix"], "A5C496A29227D5", "nonce_prefix: expected 14 lowercase hex digits"),
@@ -657,13 +721,33 @@ def edited(path: Sequence[Any], value: Any) -> dict[str, Any]:
         (["bidder"], BIDDER.lower(), "bidder: expected the EIP-55 checksummed"),
         (["bidder"], BIDDER[:-1], "bidder: expected 0x and 40 hex digits"),
         (["recipients"], [], "recipients: expected an array of 2"),
-        (["recipients", 0, "kind"], "bidder", r"recipients: expected the kinds \['tender', 'bidder'\] in that order"),
+        (
+            ["recipients", 0, "kind"],
+            "bidder",
+            r"recipients: expected the kinds \['tender', 'bidder'\] in that order",
+        ),
         (["recipients", 0, "kind"], "auditor", "kind: expected one of"),
-        (["recipients", 0, "public_key"], "04" + "00" * 32, "tender public_key: expected a compressed secp256k1 public key"),
-        (["recipients", 0, "public_key"], "02" + "00" * 32, "tender public_key: expected a compressed secp256k1 public key"),
-        (["recipients", 1, "wrapped_key"], "00" * 92, "bidder wrapped_key: expected 186 lowercase hex digits"),
+        (
+            ["recipients", 0, "public_key"],
+            "04" + "00" * 32,
+            "tender public_key: expected a compressed secp256k1 public key",
+        ),
+        (
+            ["recipients", 0, "public_key"],
+            "02" + "00" * 32,
+            "tender public_key: expected a compressed secp256k1 public key",
+        ),
+        (
+            ["recipients", 1, "wrapped_key"],
+            "00" * 92,
+            "bidder wrapped_key: expected 186 lowercase hex digits",
+        ),
         (["recipients", 1, "extra"], 1, "recipient: expected an object with fields"),
-        (["created_at"], "2026-11-30T00:00:00Z", r"header: expected exactly the fields .* unknown \['created_at'\]"),
+        (
+            ["created_at"],
+            "2026-11-30T00:00:00Z",
+            r"header: expected exactly the fields .* unknown \['created_at'\]",
+        ),
         (["bidder"], KeyError, r"missing \['bidder'\]"),
     ],
 )
@@ -690,16 +774,42 @@ def test_header_exact_limits_accept() -> None:
 @pytest.mark.parametrize(
     ("kw", "error", "message"),
     [
-        ({"chunk_size": MIN_CHUNK_SIZE - 1}, MalformedInput, "chunk_size: expected 4096 <= chunk_size"),
-        ({"chunk_size": MAX_CHUNK_SIZE + 1}, MalformedInput, "chunk_size: expected .* found 16777217"),
-        ({"tender_public_key": PublicKey(TENDER_PK).format(compressed=False)}, MalformedInput, "tender public_key: expected 33 bytes, found 65 bytes"),
-        ({"bidder_public_key": b"\x02" + b"\xff" * 32}, MalformedInput, "bidder public_key: expected a compressed secp256k1 public key"),
+        (
+            {"chunk_size": MIN_CHUNK_SIZE - 1},
+            MalformedInput,
+            "chunk_size: expected 4096 <= chunk_size",
+        ),
+        (
+            {"chunk_size": MAX_CHUNK_SIZE + 1},
+            MalformedInput,
+            "chunk_size: expected .* found 16777217",
+        ),
+        (
+            {"tender_public_key": PublicKey(TENDER_PK).format(compressed=False)},
+            MalformedInput,
+            "tender public_key: expected 33 bytes, found 65 bytes",
+        ),
+        (
+            {"bidder_public_key": b"\x02" + b"\xff" * 32},
+            MalformedInput,
+            "bidder public_key: expected a compressed secp256k1 public key",
+        ),
         ({"tender_id": ""}, MalformedInput, "tender_id: expected 1..256 characters"),
-        ({"bidder": BIDDER.upper().replace("0X", "0x")}, MalformedInput, "bidder: expected the EIP-55 checksummed"),
-        ({"rng": lambda n: b"\x00" * (n - 1)}, MalformedInput, "rng output: expected 32 bytes, found 31 bytes"),
+        (
+            {"bidder": BIDDER.upper().replace("0X", "0x")},
+            MalformedInput,
+            "bidder: expected the EIP-55 checksummed",
+        ),
+        (
+            {"rng": lambda n: b"\x00" * (n - 1)},
+            MalformedInput,
+            "rng output: expected 32 bytes, found 31 bytes",
+        ),
     ],
 )
-def test_seal_arguments_are_checked(kw: dict[str, Any], error: type[Exception], message: str) -> None:
+def test_seal_arguments_are_checked(
+    kw: dict[str, Any], error: type[Exception], message: str
+) -> None:
     dst = io.BytesIO()
     with pytest.raises(error, match=message):
         seal_stream(
@@ -768,12 +878,12 @@ def test_stream_errors_propagate_and_leave_no_thread(chunk_size: int) -> None:
     before = threading.active_count()
     with pytest.raises(OSError, match="disk on fire"):
         seal_stream(
-            Failing(3 * chunk_size + 5), io.BytesIO(), tender_id="t", bidder=BIDDER,
+            stream(Failing(3 * chunk_size + 5)), io.BytesIO(), tender_id="t", bidder=BIDDER,
             tender_public_key=TENDER_PK, bidder_public_key=BIDDER_PK, chunk_size=chunk_size,
         )  # fmt: skip
     envelope, _ = seal(data_of(3 * chunk_size), chunk_size=chunk_size)
     with pytest.raises(OSError, match="no space left"):
-        open_stream(io.BytesIO(envelope), Full(), key_of(envelope))
+        open_stream(io.BytesIO(envelope), stream(Full()), key_of(envelope))
     with pytest.raises(VerificationFailed, match="chunk 1 failed authentication"):
         broken = bytearray(envelope)
         broken[header_size(envelope) + chunk_size + 16 + 5] ^= 1
@@ -828,7 +938,7 @@ def test_memory_stays_flat_for_256_mib(tmp_path: Path) -> None:
     try:
         with path.open("wb") as f:
             sealed = seal_stream(
-                source, f, tender_id="GC-2026-0042", bidder=BIDDER,
+                stream(source), f, tender_id="GC-2026-0042", bidder=BIDDER,
                 tender_public_key=TENDER_PK, bidder_public_key=BIDDER_PK,
             )  # fmt: skip
         seal_peak = tracemalloc.get_traced_memory()[1]
@@ -839,7 +949,7 @@ def test_memory_stays_flat_for_256_mib(tmp_path: Path) -> None:
         key = unwrap_key(header, "tender", TENDER_SK)
         sink = HashSink()
         with path.open("rb") as f:
-            opened = open_stream(f, sink, key)
+            opened = open_stream(f, stream(sink), key)
         open_peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -1,0 +1,150 @@
+"""The tender story over HTTP: custodian agents and bidders use only the API, the CLI
+and their own keys; the public sees no bidder before opening."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from ledger_service.api.app import create_app
+from ledger_service.chain.client import ChainClient, create_keystore
+from ledger_service.chain.tender_registry import TenderRegistryContract
+from ledger_service.cli import app as cli
+from ledger_service.service import Services, open_services
+from ledger_service.settings import Settings
+from ledger_service.store.tokens import create_token
+from ledger_service.tenders import ocds
+from ledger_service.tenders.bidder import bidder_public_key
+from ledger_service.tenders.custodian import CustodianAgent, HttpDuties
+
+pytestmark = pytest.mark.integration
+CODE = "HTTP-2026-001"
+PASSWORD = "correct horse battery staple"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Services, str]]:
+    services = open_services(Settings(data_dir=tmp_path / "svc"))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
+                                        log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.02)
+    try:
+        yield services, f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        services.close()
+
+
+def test_tender_over_http_and_cli(
+    server: tuple[Services, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, url = server
+    assert services.client is not None and services.tenders is not None
+    engine = services.log_store.engine
+    op = {"Authorization": f"Bearer {create_token(engine, 'centre', 'operator')[1]}"}
+    bidder_token = create_token(engine, "bidders", "bidder")[1]
+    custodian_token = create_token(engine, "custodians", "custodian")[1]
+    monkeypatch.setenv("CHAINWITNESS_KEY_PASSWORD", PASSWORD)
+    runner = CliRunner()
+    http = httpx.Client(base_url=url, timeout=60)
+
+    # five custodians make their keys with the CLI; the dev chain funds their accounts
+    agents = []
+    for i in range(5):
+        keys = tmp_path / f"custodian{i}.json"
+        r = runner.invoke(cli, ["custodian", "init", "--name", f"custodian {i}", "-o", str(keys)])
+        assert r.exit_code == 0, r.output
+        agent = CustodianAgent.load(keys, PASSWORD)
+        services.client.request("anvil_setBalance", [agent.address, hex(10**20)])
+        agents.append(agent)
+    duties = HttpDuties(url, custodian_token)
+    chains = []
+    for a in agents:
+        client = ChainClient(services.client.rpc_url, a.account, None)
+        chains.append((client, TenderRegistryContract(client, duties.registry_address())))
+
+    now = services.tenders.chain_time()
+    r = http.post("/v1/tenders", headers=op, json={
+        "code": CODE, "title": "政府采购 procurement", "bid_deadline": now + 600,
+        "opening_time": now + 1200, "threshold": 3,
+        "custodians": [{"name": a.name, "address": a.address, "public_key": a.public_key.hex()}
+                       for a in agents]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    for a, (client, registry) in zip(agents, chains, strict=True):
+        a.step(duties, client, registry)  # deals over HTTP
+    assert http.post(f"/v1/tenders/{CODE}/key", headers=op).status_code == 200
+    doc = hashlib.sha256(b"documents").hexdigest()
+    assert http.post(f"/v1/tenders/{CODE}/documents", headers=op,
+                     json={"name": "招标文件.pdf", "sha256": doc}).status_code == 200  # fmt: skip
+
+    # three bidders with their own keystores seal and submit with the CLI
+    plaintexts = {}
+    for i in range(3):
+        ks = tmp_path / f"bidder{i}.json"
+        account = create_keystore(ks, PASSWORD)
+        r = http.post(f"/v1/tenders/{CODE}/bidders", headers=op, json={
+            "name": f"投标人 {i}", "address": account.address,
+            "public_key": bidder_public_key(account).hex()})  # fmt: skip
+        assert r.status_code == 201, r.text
+        bid = tmp_path / f"bid{i}.pdf"
+        bid.write_bytes(f"报价 price {i} ".encode() * 20_000)
+        plaintexts[account.address] = bid.read_bytes()
+        common = ["--tender", CODE, "--server", url, "--keystore", str(ks)]
+        r = runner.invoke(cli, ["bid", "seal", str(bid), *common])
+        assert r.exit_code == 0, r.output
+        sealed = tmp_path / f"bid{i}.pdf.cwseal"
+        r = runner.invoke(cli, ["bid", "submit", str(sealed), *common, "--token", bidder_token])
+        assert r.exit_code == 0, r.output
+        assert "accepted by the chain" in r.stdout
+        r = runner.invoke(cli, ["bid", "status", "--tender", CODE, "--server", url,
+                                "--keystore", str(ks)], env={"CHAINWITNESS_TOKEN": bidder_token})  # fmt: skip
+        assert "active" in r.stdout, r.output
+        own = tmp_path / f"own{i}.pdf"
+        r = runner.invoke(
+            cli, ["bid", "open-own", str(sealed), "--keystore", str(ks), "-o", str(own)]
+        )
+        assert r.exit_code == 0 and own.read_bytes() == bid.read_bytes()
+
+    # before opening the public sees no bidder, oversight roles do
+    public = http.get(f"/v1/tenders/{CODE}").json()
+    assert public["bidder_details_withheld"] and public["bids"] == [] and public["bidders"] == []
+    assert not any(e["event"] == "bid_submitted" for e in public["events"])
+    assert len(http.get(f"/v1/tenders/{CODE}", headers=op).json()["bids"]) == 3
+
+    services.client.request("evm_increaseTime", [1300])
+    services.client.request("evm_mine", [])
+    for a, (client, registry) in list(zip(agents, chains, strict=True))[1:4]:
+        a.step(duties, client, registry)  # three custodians release at opening time
+    r = http.post(f"/v1/tenders/{CODE}/open", headers=op)
+    assert r.status_code == 200, r.text
+    record = r.json()
+    assert {b["bidder"]: b["plaintext_sha256"] for b in record["bids"]} == {
+        addr: hashlib.sha256(p).hexdigest() for addr, p in plaintexts.items()
+    }
+    after = http.get(f"/v1/tenders/{CODE}").json()
+    assert not after["bidder_details_withheld"] and len(after["bids"]) == 3
+    pkg = http.get(f"/v1/tenders/{CODE}/ocds").json()
+    for release in pkg["release_package"]["releases"]:
+        ocds.validate_release(release)
+    assert all(e["record_index"] is not None for e in pkg["evidence"])
+    assert len(pkg["record_package"]["records"][0]["compiledRelease"]["bids"]["details"]) == 3
