@@ -189,3 +189,32 @@ def custodian_run(
             err.print("stopped")
 
     _run(body)
+
+
+@tender_app.command("verify-opening")
+def tender_verify_opening(
+    tender: TenderCode,
+    rpc: Annotated[str, typer.Option(help="JSON-RPC of the chain", envvar="CHAINWITNESS_RPC_URL")],
+    registry: Annotated[str, typer.Option(help="TenderRegistry address")],
+    ciphertexts: Annotated[Path, typer.Option(exists=True, file_okay=False,
+                                              help="folder with the sealed bids")],
+    from_block: Annotated[int, typer.Option(help="first block to read events from")] = 0,
+) -> None:  # fmt: skip
+    """Repeat an opening from the chain alone and compare with the on-chain record."""
+    from ledger_service.core.errors import VerificationFailed
+    from ledger_service.tenders.verify_opening import verify_opening
+
+    def body() -> None:
+        check = verify_opening(rpc, registry, tender, ciphertexts, from_block)
+        for b in check.record["bids"]:
+            out.print(f"{b['result']:<20} {b['bidder']}  nonce {b['nonce']}  {b['detail']}")
+        if not check.matches:
+            raise VerificationFailed(
+                f"expected the opening record digest on chain {check.on_chain_digest.hex()}, "
+                f"found {check.digest.hex()} when repeating the opening"
+            )
+        out.print(
+            f"OK  the opening of {tender} repeats exactly: record sha256 {check.digest.hex()}"
+        )
+
+    _run(body)

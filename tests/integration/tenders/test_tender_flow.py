@@ -136,6 +136,29 @@ def test_full_tender_opens_without_bidders_and_flags_tampering(
     assert view["opening_record"] == record
     assert [e["event"] for e in view["events"]][-2:] == ["close_bidding", "open"]
 
+    # anyone holding the ciphertexts repeats the opening from the chain alone
+    from ledger_service.tenders.verify_opening import verify_opening
+
+    assert world.services.chain is not None
+    blobs = world.tmp / "svc" / "blobs"
+    check = verify_opening(
+        world.services.chain.rpc_url, view["chain"]["tender_registry"], CODE, blobs
+    )
+    assert check.matches and check.record == record
+    # without bidder 1's ciphertext the repeated opening differs, and says why
+    missing = world.tmp / "partial"
+    missing.mkdir()
+    for r in receipts.values():
+        if r.bidder != world.bidders[1].address:
+            src = world.services.blobs.open(r.ciphertext_sha256)
+            (missing / r.ciphertext_sha256).write_bytes(src.read_bytes())
+    partial = verify_opening(world.services.chain.rpc_url, view["chain"]["tender_registry"], CODE,
+                             missing)  # fmt: skip
+    assert not partial.matches
+    assert {b["bidder"]: b["result"] for b in partial.record["bids"]}[
+        world.bidders[1].address
+    ] == "missing"
+
 
 def test_attacks_fail(world: World) -> None:
     setup_tender(world, 3)
