@@ -598,6 +598,8 @@ def seal_stream(
         MalformedInput: a bad argument (chunk size out of range, tender id, bidder
             address, a public key that is not a compressed secp256k1 point).
         LimitExceeded: the document needs more than :data:`MAX_CHUNKS` chunks.
+        ValueError: a non-blocking stream; OSError and the like from the streams
+            pass through unchanged.
     """
     _int("chunk_size", chunk_size, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE)
     _public_key("tender public_key", tender_public_key)
@@ -678,6 +680,7 @@ def open_stream(
             failed authentication"; "envelope ends inside chunk N"; "envelope ends
             without a final chunk"; "data after the final chunk"; an empty final
             chunk after other chunks (docs/sealed-envelope.md, section 7).
+        ValueError, OSError: as :func:`seal_stream`.
     """
     header, head = _read_header(src)
     key = _bytes("content key", content_key, KEY_SIZE)
