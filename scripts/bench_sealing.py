@@ -1,16 +1,16 @@
 """Sealed-bid figures for `make bench` (issue 3), merged into bench/results.json.
 
-  openssl_aes_gcm_mb_per_s / openssl_sha256_mb_per_s
-        `openssl speed -evp ... -bytes 16384`, one core, measured in the same run
-  seal_mb_per_s / open_mb_per_s
-        sealing / opening a 512 MiB document held in memory into memory (one core):
-        AES-256-GCM chunks plus the ciphertext SHA-256 and salted plaintext commitment
-  seal_1gib_peak_rss_mib_above_baseline
-        peak RSS while sealing a 1 GiB document streamed from a generator to /dev/null,
-        minus the RSS just before, in a fresh process
-  open_100x20mb_s
-        from the t-th released share to all 100 x 20 MB bids decrypted to disk and checked
-        against their commitments (key rebuilt from 3 of 5 custodians' shares)
+openssl_aes_gcm_mb_per_s / openssl_sha256_mb_per_s
+      `openssl speed -evp ... -bytes 16384`, one core, measured in the same run
+seal_mb_per_s / open_mb_per_s
+      sealing / opening a 512 MiB document held in memory into memory (one core):
+      AES-256-GCM chunks plus the ciphertext SHA-256 and salted plaintext commitment
+seal_1gib_peak_rss_mib_above_baseline
+      peak RSS while sealing a 1 GiB document streamed from a generator to /dev/null,
+      minus the RSS just before, in a fresh process
+open_100x20mb_s
+      from the t-th released share to all 100 x 20 MB bids decrypted to disk and checked
+      against their commitments (key rebuilt from 3 of 5 custodians' shares)
 """
 
 from __future__ import annotations
@@ -127,7 +127,9 @@ def open_many(out: dict[str, float], count: int = 100, size: int = 20 * MIB) -> 
             files[r.ciphertext_sha256.hex()] = path
         t = time.perf_counter()
         secret, invalid = opening.rebuild_key(group, shares)
-        outcomes = opening.open_all(committed, files, threshold.share_to_bytes(secret), work / "out")
+        outcomes = opening.open_all(
+            committed, files, threshold.share_to_bytes(secret), work / "out"
+        )
         out["open_100x20mb_s"] = round(time.perf_counter() - t, 2)
         assert not invalid and all(o.result == opening.OPENED for o in outcomes)
 

@@ -7,7 +7,6 @@ it with the independent verifier in a separate process that has no database.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import socket
@@ -160,7 +159,9 @@ def main() -> int:
     print(f"   service state   {settings.data_dir.relative_to(ROOT)}/ (SQLite, blobs, anvil state)")
     print(f"   documents       {files_dir.relative_to(ROOT)}/")
     print(f"   proof           {(DEMO_DIR / 'proof.json').relative_to(ROOT)}")
-    print(f"   tender story    {(DEMO_DIR / 'tender').relative_to(ROOT)}/ (bids, opening record, OCDS)")
+    print(
+        f"   tender story    {(DEMO_DIR / 'tender').relative_to(ROOT)}/ (bids, opening record, OCDS)"
+    )
     print("\nDemo complete: proofs verified offline and on chain; the tender opened itself.")
     return 0
 

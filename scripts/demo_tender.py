@@ -64,7 +64,9 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     http.post(f"/v1/tenders/{CODE}/documents", headers=op,
               json={"name": doc.name, "sha256": hashlib.sha256(doc.read_bytes()).hexdigest()}
               ).raise_for_status()  # fmt: skip
-    bidders = [Account.from_key(hashlib.sha256(b"demo bidder %d" % i).digest()) for i in range(N_BIDDERS)]
+    bidders = [
+        Account.from_key(hashlib.sha256(b"demo bidder %d" % i).digest()) for i in range(N_BIDDERS)
+    ]
     for i, b in enumerate(bidders):
         http.post(f"/v1/tenders/{CODE}/bidders", headers=op, json={
             "name": f"投标人 bidder {i + 1:02d}", "address": b.address,
@@ -130,7 +132,9 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
            "--rpc", dev.rpc_url, "--registry", tender["chain"]["tender_registry"],
            "--ciphertexts", str(services.settings.blob_dir)]  # fmt: skip
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
-    print("   $ chainwitness tender verify-opening --tender GC-2026-0417 --rpc ... --ciphertexts ...")
+    print(
+        "   $ chainwitness tender verify-opening --tender GC-2026-0417 --rpc ... --ciphertexts ..."
+    )
     print("   " + (res.stdout + res.stderr).strip().splitlines()[-1])
     if res.returncode != 0:
         return 1

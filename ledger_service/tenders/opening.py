@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
@@ -98,7 +99,7 @@ def open_one(
         with ciphertext.open("rb") as src:
             header = sealing.read_header(src)
         key = sealing.unwrap_key(header, "tender", secret)
-        result = sealing.open_to_path(ciphertext, target, key)
+        result, plain_sha = _open_to(ciphertext, target, key)
     except EvidenceError as exc:
         return outcome(UNREADABLE, str(exc))
     if result.ciphertext_sha256.hex() != bid.ciphertext_sha256:
@@ -121,7 +122,7 @@ def open_one(
             f"found {result.plaintext_commitment.hex()}",
         )
     return outcome(OPENED, "decrypted and matches its commitments", result.plaintext_size,
-                   _sha256_file(target))  # fmt: skip
+                   plain_sha)  # fmt: skip
 
 
 def open_all(
@@ -164,9 +165,31 @@ def opening_record(
     return record, hashlib.sha256(canonicalize(record)).digest()
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+class _HashingWriter:
+    """Writes through to a file and hashes what passes (plaintext SHA-256 in the same pass)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.sha256 = hashlib.sha256()
+
+    def write(self, b: Any) -> int:
+        self.sha256.update(b)
+        return self._out.write(b)
+
+
+def _open_to(src_path: Path, dst: Path, key: bytes) -> tuple[sealing.OpenResult, str]:
+    """Decrypt to ``dst`` all or nothing (temp file, then rename) and hash the plaintext.
+
+    No fsync: a decrypted bid can always be derived again from its ciphertext, and
+    the opening record holds its SHA-256, so a file damaged by a crash shows.
+    """
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, src_path.open("rb") as src:
+            writer = _HashingWriter(out)
+            result = sealing.open_stream(src, writer, key)  # type: ignore[arg-type]
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result, writer.sha256.hexdigest()

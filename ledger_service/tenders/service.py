@@ -46,6 +46,8 @@ _EV = cast(Table, TenderEventRow.__table__)
 
 ACTIVE, REPLACED, WITHDRAWN = "active", "replaced", "withdrawn"
 SERVICE_ACTOR = "service:chainwitness"
+#: Largest sealed bid accepted (ciphertext bytes).
+MAX_BID_BYTES = 2 * 1024**3
 log = logging.getLogger("chainwitness.tenders")
 PUBLISHER = "Chain Witness 链见证"
 
@@ -325,24 +327,14 @@ class TenderService:
         state = self.state(code)
         next_state(state, Event.SUBMIT_BID)
         group = self.group_key(code)
-        blob = await self._s.blobs.put_stream(ciphertext)
-        with blob.path.open("rb") as f:
-            header = sealing.read_header(f)
-        self._check_header(code, bidder, header, group)
-        header_digest = header.digest().hex()
-        if header_digest != envelope_digest:
-            raise MalformedInput(
-                f"expected the envelope digest {envelope_digest} to match the uploaded envelope, "
-                f"found {header_digest}"
-            )
+        blob = await self._s.blobs.put_stream(ciphertext, max_bytes=MAX_BID_BYTES)
         try:
-            tx = self._registry.submit_bid(
-                tender_id_bytes(code), bidder, bytes.fromhex(blob.sha256),
-                bytes.fromhex(plaintext_commitment), bytes.fromhex(envelope_digest), nonce, signature,
-            )  # fmt: skip
-        except ContractReverted as exc:
-            if "Deadline" in exc.error_name:
-                raise DeadlinePassed(f"the chain refused the bid: {exc}") from exc
+            tx = self._check_and_relay(code, bidder, nonce, plaintext_commitment,
+                                       envelope_digest, signature, blob.sha256, blob.path, group)  # fmt: skip
+        except BaseException:
+            # a refused bid leaves nothing behind (unless the same bytes are evidence already)
+            if not self._s.log_store.find_by_sha256(blob.sha256, limit=1):
+                blob.path.unlink(missing_ok=True)
             raise
         payload = {"bidder": bidder, "nonce": nonce, "ciphertext_sha256": blob.sha256,
                    "plaintext_commitment": plaintext_commitment, "envelope_digest": envelope_digest,
@@ -358,6 +350,29 @@ class TenderService:
                                               **{k: v for k, v in payload.items()}))  # fmt: skip
         return BidReceipt(code, bidder, nonce, blob.sha256, plaintext_commitment, envelope_digest,
                           blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
+
+    def _check_and_relay(
+        self, code: str, bidder: str, nonce: int, plaintext_commitment: str,
+        envelope_digest: str, signature: bytes, sha256: str, path: Path, group: threshold.GroupKey,
+    ) -> Any:  # fmt: skip
+        with path.open("rb") as f:
+            header = sealing.read_header(f)
+        self._check_header(code, bidder, header, group)
+        header_digest = header.digest().hex()
+        if header_digest != envelope_digest:
+            raise MalformedInput(
+                f"expected the envelope digest {envelope_digest} to match the uploaded envelope, "
+                f"found {header_digest}"
+            )
+        try:
+            return self._registry.submit_bid(
+                tender_id_bytes(code), bidder, bytes.fromhex(sha256),
+                bytes.fromhex(plaintext_commitment), bytes.fromhex(envelope_digest), nonce, signature,
+            )  # fmt: skip
+        except ContractReverted as exc:
+            if "Deadline" in exc.error_name:
+                raise DeadlinePassed(f"the chain refused the bid: {exc}") from exc
+            raise
 
     def _check_header(
         self, code: str, bidder: str, header: sealing.EnvelopeHeader, group: threshold.GroupKey

@@ -207,3 +207,38 @@ def test_two_bids_fail_the_tender(world: World, tmp_path: Path) -> None:
     world.advance_to(world.tenders.public_view(CODE)["opening_time"])
     assert world.tenders.open(CODE, tmp_path / "o") == {"result": "failed", "active_bids": 2}
     assert world.tenders.state(CODE) == State.FAILED
+
+
+def test_bad_submissions_are_refused_and_leave_nothing(world: World) -> None:
+    from ledger_service.core.errors import MalformedInput
+
+    setup_tender(world, 3)
+    bidder, other = world.bidders[0], world.bidders[1]
+    before_size = world.services.log_store.head().size
+    blobs = world.services.settings.blob_dir
+
+    def stored() -> set[str]:
+        return {p.name for p in blobs.rglob("*") if p.is_file()}
+
+    files_before = stored()
+    env, res = seal(world, bidder, b"a real bid")
+    # malformed: not an envelope at all
+    with pytest.raises(MalformedInput, match="envelope|magic|header"):
+        submit(world, bidder, b"%PDF-1.7 plain text bid", res, nonce=1)
+    # an envelope sealed by someone else, submitted as ours
+    env_other, res_other = seal(world, other, b"other's bid")
+    with pytest.raises(MalformedInput, match="expected an envelope sealed by"):
+        submit(world, bidder, env_other, res_other, nonce=1)
+    # a commitment that does not match the uploaded envelope
+    with pytest.raises(MalformedInput, match="expected the envelope digest"):
+        submit(world, bidder, env, res_other, nonce=1)
+    assert world.services.log_store.head().size == before_size
+    assert stored() == files_before
+    assert world.tenders.bids_of(CODE, bidder.address) == []
+    # the genuine one still goes in, and a duplicate (replayed nonce) changes nothing
+    submit(world, bidder, env, res, nonce=1)
+    size = world.services.log_store.head().size
+    with pytest.raises(ContractReverted, match="TenderRegistryStaleNonce"):
+        submit(world, bidder, env, res, nonce=1)
+    assert world.services.log_store.head().size == size
+    assert len(world.tenders.bids_of(CODE, bidder.address)) == 1
