@@ -242,3 +242,29 @@ def test_bad_submissions_are_refused_and_leave_nothing(world: World) -> None:
         submit(world, bidder, env, res, nonce=1)
     assert world.services.log_store.head().size == size
     assert len(world.tenders.bids_of(CODE, bidder.address)) == 1
+
+
+def test_custodian_agent_restarts_and_catches_up(world: World, tmp_path: Path) -> None:
+    """An agent down at opening time is restarted from its encrypted key file later:
+    it releases its share then, and never twice."""
+    from ledger_service.tenders.custodian import CustodianAgent
+
+    setup_tender(world, 3)
+    for b in world.bidders[:3]:
+        env, res = seal(world, b, b"bid")
+        submit(world, b, env, res, nonce=1)
+    keys = tmp_path / "custodian1.json"
+    world.agents[0].save(keys, "pw")
+    with pytest.raises(Exception, match="readable with the given password"):
+        CustodianAgent.load(keys, "wrong")
+    client, registry = world.agent_chain[0]
+    agent = CustodianAgent.load(keys, "pw")
+    agent.step(world.tenders, client, registry)  # before opening: nothing to release
+    assert world.tenders.released_shares(CODE) == {}
+    world.advance_to(world.tenders.public_view(CODE)["opening_time"] + 600)  # agent was down
+    restarted = CustodianAgent.load(keys, "pw")
+    restarted.step(world.tenders, client, registry)
+    first = world.tenders.released_shares(CODE)
+    assert list(first) == [1]
+    restarted.step(world.tenders, client, registry)  # idempotent
+    assert world.tenders.released_shares(CODE) == first
