@@ -153,7 +153,7 @@ def serve(
                 if s.anchoring_enabled
                 else None
             )
-            api = create_app(services, anchorer=anchorer)
+            api = create_app(services, anchorer=anchorer, watch_tenders=True)
             uvicorn.run(api, host=s.host, port=s.port, log_level="info")
         finally:
             services.close()

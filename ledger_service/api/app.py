@@ -16,21 +16,30 @@ from ledger_service.service import Services
 log = logging.getLogger("chainwitness.api")
 
 
-def create_app(services: Services, *, anchorer: Anchorer | None = None) -> FastAPI:
-    """Build the API over ``services``; with ``anchorer`` it also runs anchoring."""
+def create_app(
+    services: Services, *, anchorer: Anchorer | None = None, watch_tenders: bool = False
+) -> FastAPI:
+    """Build the API over ``services``; with ``anchorer`` it also runs anchoring, with
+    ``watch_tenders`` it closes and opens tenders by chain time."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if anchorer is None:
-            yield
-            return
-        thread, stop = anchorer.start_thread()
-        log.info("anchorer started")
+        workers = []
+        if anchorer is not None:
+            workers.append(anchorer.start_thread())
+            log.info("anchorer started")
+        if watch_tenders and services.tenders is not None:
+            from ledger_service.tenders.watcher import TenderWatcher
+
+            workers.append(TenderWatcher(services.tenders).start_thread())
+            log.info("tender watcher started")
         try:
             yield
         finally:
-            stop.set()
-            thread.join(timeout=10)
+            for _, stop in workers:
+                stop.set()
+            for thread, _ in workers:
+                thread.join(timeout=10)
 
     app = FastAPI(
         title="Chain Witness (链见证) evidence API",

@@ -268,3 +268,24 @@ def test_custodian_agent_restarts_and_catches_up(world: World, tmp_path: Path) -
     assert list(first) == [1]
     restarted.step(world.tenders, client, registry)  # idempotent
     assert world.tenders.released_shares(CODE) == first
+
+
+def test_watcher_closes_and_opens_by_chain_time(world: World) -> None:
+    """Nobody presses a button: once t shares are on chain the tender opens itself."""
+    from ledger_service.tenders.watcher import TenderWatcher
+
+    setup_tender(world, 3)
+    for b in world.bidders[:3]:
+        env, res = seal(world, b, b"bid of " + b.address.encode())
+        submit(world, b, env, res, nonce=1)
+    watcher = TenderWatcher(world.tenders)
+    assert watcher.step() == [] and world.tenders.state(CODE) == State.DOCUMENTS_ISSUED
+    world.advance_to(world.tenders.public_view(CODE)["bid_deadline"])
+    assert watcher.step() == [] and world.tenders.state(CODE) == State.BIDS_CLOSED
+    world.advance_to(world.tenders.public_view(CODE)["opening_time"])
+    for agent, (client, registry) in list(zip(world.agents, world.agent_chain, strict=True))[2:]:
+        agent.step(world.tenders, client, registry)
+    assert watcher.step() == [CODE]
+    assert world.tenders.state(CODE) == State.OPENED
+    opened = world.tenders.public_view(CODE)["opening_record"]["bids"]
+    assert [b["result"] for b in opened] == ["opened"] * 3

@@ -1,0 +1,67 @@
+"""Makes tenders move by chain time without anyone pressing a button.
+
+Every few seconds: a tender whose bid deadline has passed (by block time) is
+closed; one whose opening time has passed and that has at least t shares on
+chain, or too few bids to open, is opened (or failed). The bidders need not be
+present, and neither does the operator.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import select
+
+from ledger_service.core.errors import EvidenceError
+from ledger_service.tenders.lifecycle import MIN_BIDS, State
+from ledger_service.tenders.service import _T, TenderService
+
+log = logging.getLogger("chainwitness.tenders")
+
+
+class TenderWatcher:
+    def __init__(self, tenders: TenderService, poll_s: float = 2.0) -> None:
+        self._tenders = tenders
+        self._poll = poll_s
+
+    def step(self) -> list[str]:
+        """One pass; returns the codes of tenders it opened or failed."""
+        svc = self._tenders
+        now = svc.chain_time()
+        with svc._engine.connect() as conn:  # noqa: SLF001 - same package
+            rows = conn.execute(
+                select(
+                    _T.c.code, _T.c.state, _T.c.bid_deadline, _T.c.opening_time, _T.c.threshold
+                ).where(_T.c.state.in_([State.DOCUMENTS_ISSUED.value, State.BIDS_CLOSED.value]))
+            ).all()
+        done = []
+        for code, state, deadline, opening_time, t in rows:
+            try:
+                if state == State.DOCUMENTS_ISSUED.value and now >= deadline:
+                    svc.close_bidding(code)
+                if now < opening_time:
+                    continue
+                few_bids = len(svc.active_bids(code)) < MIN_BIDS
+                if few_bids or len(svc.released_shares(code)) >= t:
+                    svc.open(code, svc.opening_dir(code))
+                    done.append(code)
+                    log.info("tender %s %s at chain time %d", code,
+                             "failed (too few bids)" if few_bids else "opened", now)  # fmt: skip
+            except EvidenceError as exc:
+                log.error("tender %s: %s", code, exc)
+        return done
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.step()
+            except EvidenceError as exc:
+                log.error("tender watcher: %s", exc)
+            stop.wait(self._poll)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        t = threading.Thread(target=self.run, args=(stop,), name="tender-watcher", daemon=True)
+        t.start()
+        return t, stop
