@@ -11,9 +11,10 @@ associated data is the SHA-256 of the header bytes, so reordering, truncation,
 splicing and appending all fail. ``docs/sealed-envelope.md`` is the specification.
 
 Both directions run in one pass with two preallocated buffers (about two chunks of
-memory whatever the document size). Hash updates over large chunks are handed to
-one helper thread: hashlib releases the GIL, so the two SHA-256 streams (of the
-envelope and of the plaintext) run on two cores. Randomness is injected
+memory whatever the document size). Every byte goes through SHA-256 twice (the
+envelope digest and the plaintext commitment), so for large chunks a helper thread
+reads the input and hashes it while the caller runs AES-GCM and the other hash:
+two cores, about 1.3 GB/s where one core hashes 1.8 GB/s. Randomness is injected
 (``rng``); nothing here reads a clock or touches a file except :func:`open_to_path`.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import struct
 import tempfile
 import threading
@@ -430,93 +432,82 @@ class OpenResult:
     envelope_digest: bytes
 
 
-class _Helper:
-    """The helper thread's share of a chunk: hash it, then read the next chunk.
+class _ReadAhead:
+    """The input, chunk by chunk: read and hashed on a helper thread, one step ahead.
 
-    The caller starts it, works on the same input buffer (encrypts or decrypts it),
-    calls :meth:`release` once it no longer reads that buffer, and :meth:`finish`
-    returns what the read got. Splitting the work this way (helper: one SHA-256 and
-    the read; caller: AES-GCM, the other SHA-256 and the write) loads two cores
-    evenly with two buffers; hashlib and file reads release the GIL. Plain locks
-    hand work over (a ``concurrent.futures`` executor cost about 10% of the
-    throughput here). Small chunks run inline: any handoff costs more than it saves.
+    ``next()`` returns the bytes now in ``buf`` (a chunk is ``buf[:limit]``, and it
+    is the last one iff ``got <= limit``: one byte of lookahead). The helper hashes
+    the chunk with ``update`` while the caller encrypts or decrypts it; the caller
+    calls ``consumed()`` once it no longer reads ``buf``, and the helper then reads
+    the next chunk while the caller hashes and writes its output. hashlib and file
+    reads release the GIL and AES-GCM holds it, so the helper starts each hash
+    right after its own read, never waiting for the GIL behind the cipher. Small
+    chunks run inline: a handoff costs more than it saves. Leaving the ``with``
+    block waits for the helper, so the hash is complete (or abandoned on error).
     """
 
-    def __init__(self, chunk_size: int) -> None:
-        self._job: tuple[Callable[[memoryview], None], memoryview, Callable[[], int] | None] | None
-        self._job = None
-        self._result: int | BaseException = 0
-        self._pending = self._released = self._stop = False
+    def __init__(
+        self, src: BinaryIO, buf: bytearray, limit: int, update: Callable[[memoryview], None]
+    ) -> None:
+        self._refill, self._view = _filler(src, buf, limit), memoryview(buf)
+        self._limit, self._update = limit, update
+        self._stop = self._holding = False
         self._thread: threading.Thread | None = None
-        if chunk_size >= _PARALLEL_MIN_CHUNK:
-            self._todo, self._go, self._done = (threading.Lock() for _ in range(3))
-            for lock in (self._todo, self._go, self._done):
-                lock.acquire()
-            self._thread = threading.Thread(target=self._loop, name="sealing-helper", daemon=True)
+        if limit >= _PARALLEL_MIN_CHUNK:
+            # helper -> caller: what a read got, or an error; caller -> helper: buffer free
+            self._ready: queue.SimpleQueue[int | BaseException] = queue.SimpleQueue()
+            self._free = threading.Lock()
+            self._free.acquire()
+            self._thread = threading.Thread(target=self._run, name="sealing-read-ahead")
             self._thread.start()
 
-    def _loop(self) -> None:
-        while True:
-            self._todo.acquire()
-            if self._job is None:
-                return
-            update, data, refill = self._job
-            result: int | BaseException = 0
-            try:
-                update(data)
-            except BaseException as e:  # handed to the caller by finish()
-                result = e
-            self._go.acquire()
-            if refill is not None and not self._stop and not isinstance(result, BaseException):
-                try:
-                    result = refill()
-                except BaseException as e:
-                    result = e
-            self._result = result
-            self._done.release()
+    def _run(self) -> None:
+        try:
+            while True:
+                got = self._refill()
+                self._ready.put(got)
+                self._update(self._view[: min(got, self._limit)])
+                self._free.acquire()
+                if self._stop or got <= self._limit:
+                    return
+        except BaseException as e:  # raised by next(), or on leaving after the last chunk
+            self._ready.put(e)
 
-    def start(
-        self,
-        update: Callable[[memoryview], None],
-        data: memoryview,
-        refill: Callable[[], int] | None,
-    ) -> None:
-        self._job = (update, data, refill)
+    def next(self) -> int:
         if self._thread is None:
-            update(data)
-            return
-        self._pending, self._released = True, False
-        self._todo.release()
+            got = self._refill()
+            self._update(self._view[: min(got, self._limit)])
+            return got
+        item = self._ready.get()
+        if isinstance(item, BaseException):
+            raise item
+        self._holding = True
+        return item
 
-    def release(self) -> None:
-        if self._thread is not None and not self._released:
-            self._released = True
-            self._go.release()
-
-    def finish(self) -> int:
-        if self._thread is None:
-            refill = self._job[2] if self._job is not None else None
-            return 0 if refill is None else refill()
-        self.release()
-        self._done.acquire()
-        self._pending = False
-        if isinstance(self._result, BaseException):
-            raise self._result
-        return self._result
+    def consumed(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._free.release()
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._thread is None:
             return
-        if self._pending:  # an error: let the helper finish its hash, read no further
-            self._stop = True
-            self.release()
-            self._done.acquire()
-        self._job = None
-        self._todo.release()
-        self._thread.join()  # the buffers must outlive the helper's use
+        self._stop = True  # after an error: read no further
+        if self._free.locked():  # only this thread releases it
+            self._free.release()
+        self._thread.join()  # the buffer must outlive the helper's use
+        if kind is None and not self._ready.empty():
+            late = self._ready.get()  # the last chunk's hash failed
+            if isinstance(late, BaseException):
+                raise late
 
 
 def _reader(src: BinaryIO) -> Callable[[memoryview], int]:
@@ -626,10 +617,10 @@ def seal_stream(
 
     pbuf = bytearray(chunk_size + 1)
     pview, cview = memoryview(pbuf), memoryview(bytearray(chunk_size + TAG_SIZE))
-    refill = _filler(src, pbuf, chunk_size)
-    got, index, plain_size = refill(), 0, 0
-    with _Helper(chunk_size) as helper:
+    index = plain_size = 0
+    with _ReadAhead(src, pbuf, chunk_size, plain_hash.update) as chunks:
         while True:
+            got = chunks.next()
             if index >= MAX_CHUNKS:
                 raise LimitExceeded(
                     f"document: expected at most {MAX_CHUNKS} chunks of {chunk_size} bytes, "
@@ -637,13 +628,11 @@ def seal_stream(
                 )
             final = got <= chunk_size
             n = got if final else chunk_size
-            plain, sealed = pview[:n], cview[: n + TAG_SIZE]
-            helper.start(plain_hash.update, plain, None if final else refill)
-            aead.encrypt_into(_nonce(prefix, index, final), plain, envelope_digest, sealed)
-            helper.release()
+            sealed = cview[: n + TAG_SIZE]
+            aead.encrypt_into(_nonce(prefix, index, final), pview[:n], envelope_digest, sealed)
+            chunks.consumed()
             file_hash.update(sealed)
             _write_all(dst, sealed)
-            got = helper.finish()
             plain_size += n
             if progress is not None:
                 progress(plain_size)
@@ -702,10 +691,10 @@ def open_stream(
     full = size + TAG_SIZE
     rbuf = bytearray(full + 1)
     rview, pview = memoryview(rbuf), memoryview(bytearray(size))
-    refill = _filler(src, rbuf, full)
-    got, index, plain_size = refill(), 0, 0
-    with _Helper(size) as helper:
+    index = plain_size = 0
+    with _ReadAhead(src, rbuf, full, file_hash.update) as chunks:
         while True:
+            got = chunks.next()
             more = got > full  # a byte follows: this chunk cannot be the final one
             n = full if more else got
             if n == 0:
@@ -718,7 +707,6 @@ def open_stream(
                     f"expected at least the {TAG_SIZE}-byte tag"
                 )
             sealed, plain = rview[:n], pview[: n - TAG_SIZE]
-            helper.start(file_hash.update, sealed, refill if more else None)
             if not authentic(index, not more, sealed, plain):
                 # Only on failure is the other flag tried, to say what went wrong.
                 if more and authentic(index, True, sealed, plain):
@@ -734,15 +722,14 @@ def open_stream(
                     f"chunk {index} failed authentication: wrong key, or the envelope was "
                     "altered, truncated or extended"
                 )
+            chunks.consumed()
             if not plain and index > 0:
                 raise VerificationFailed(
                     f"chunk {index}: expected a non-empty final chunk after other chunks, "
                     "found an empty one"
                 )
-            helper.release()
             plain_hash.update(plain)
             _write_all(dst, plain)
-            got = helper.finish()
             plain_size += len(plain)
             if progress is not None:
                 progress(plain_size)
