@@ -358,7 +358,10 @@ def proof(
 @app.command()
 def verify(
     target: Annotated[
-        str, typer.Argument(help="a saved proof (.json), a file, or a SHA-256 digest")
+        str,
+        typer.Argument(
+            help="an evidence package (.zip), a saved proof (.json), a file, or a SHA-256 digest"
+        ),
     ],
     rpc: Annotated[
         str | None, typer.Option(help="check the anchor against this JSON-RPC endpoint")
@@ -372,7 +375,15 @@ def verify(
 
     def body() -> None:
         path = Path(target)
-        if path.suffix == ".json" and path.is_file():
+        if target.endswith(".zip"):
+            from ledger_service.packages_chain import verify_package
+
+            report = verify_package(path, rpc_url=rpc)
+            lines = report.lines()
+            if not rpc:
+                lines.append("--  anchors not checked on chain (pass --rpc URL to check them)")
+            lines.append(f"OK  evidence package {report.package_id} verified")
+        elif path.suffix == ".json" and path.is_file():
             lines = verify_proof_file(path, rpc)
         else:
             if path.is_file():
@@ -388,6 +399,34 @@ def verify(
             lines = verify_remote_digest(server, digest, rpc)
         for line in lines:
             out.print(line, highlight=False)
+
+    _run(body)
+
+
+@app.command()
+def package(
+    subject: Annotated[
+        str, typer.Argument(help="a record index, a SHA-256 digest, or a subject (tender:CODE)")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="write the package here")],
+    no_files: Annotated[
+        bool, typer.Option("--no-files", help="leave the original files out")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Build an evidence package (取证包) for a subject; its digest is recorded in the log."""
+    from ledger_service.packaging import build_package
+    from ledger_service.service import open_services
+
+    def body() -> None:
+        services = open_services(_settings(data_dir))
+        try:
+            data = build_package(services, subject, include_files=not no_files)
+        finally:
+            services.close()
+        output.write_bytes(data)
+        err.print(f"package written to {output}")
+        out.print(f"{hashlib.sha256(data).hexdigest()}\t{output}", highlight=False)
 
     _run(body)
 

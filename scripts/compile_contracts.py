@@ -32,6 +32,7 @@ ARTIFACT_DIR = REPO / "ledger_service" / "chain" / "artifacts"
 CONTRACTS: tuple[tuple[str, str], ...] = (
     ("contracts/src/EvidenceLog.sol", "EvidenceLog"),
     ("contracts/src/TenderRegistry.sol", "TenderRegistry"),
+    ("contracts/src/ContractWitness.sol", "ContractWitness"),
     ("contracts/bench/NaiveRecordStore.sol", "NaiveRecordStore"),
 )
 
