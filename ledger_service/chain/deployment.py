@@ -1,10 +1,12 @@
 """Where our contracts live on the chain, remembered in ``<data_dir>/deployment.json``.
 
-The first run deploys ``EvidenceLog`` and ``TenderRegistry`` and writes the file;
+The first run deploys ``EvidenceLog``, ``TenderRegistry`` and ``ContractWitness`` and
+writes the file;
 later runs read it and check that the chain still has the contracts. A chain that
 forgot them (a fresh anvil started without its state file) is refused rather than
 silently replaced: the heads anchored and the bids recorded before are not on that
-chain. A file written before TenderRegistry existed gets it deployed and added.
+chain. A file written before TenderRegistry or ContractWitness existed gets the missing
+contract deployed and added.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ledger_service.chain.client import (
     ContractReverted,
     EvidenceLogContract,
 )
+from ledger_service.chain.contract_witness import CONTRACT_WITNESS, ContractWitnessContract
 from ledger_service.chain.tender_registry import TENDER_REGISTRY, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
@@ -32,8 +35,8 @@ FORMAT_VERSION = 1
 class Deployment:
     """The contracts deployed for this service on one chain.
 
-    ``contracts`` maps an artifact name (``"EvidenceLog"``, ``"TenderRegistry"``) to its
-    checksummed address. ``deployed_at_block`` is the block of the first deployment
+    ``contracts`` maps an artifact name (``"EvidenceLog"``, ``"TenderRegistry"``,
+    ``"ContractWitness"``) to its checksummed address. ``deployed_at_block`` is the block of the first deployment
     (EvidenceLog's), so no contract's events start before it; a contract added later
     (a migrated file) was deployed after it.
     """
@@ -136,10 +139,11 @@ def ensure_deployed(
 ) -> Deployment:
     """Return this chain's deployment, deploying on first use what is missing.
 
-    EvidenceLog gets ``admin`` and ``anchorer``; TenderRegistry gets ``admin`` and
-    ``operator`` (default: the client's signer, i.e. the service). A ``deployment.json``
-    without TenderRegistry (written before it existed) is migrated: the registry is
-    deployed and the file rewritten with it added. The file is saved after each
+    EvidenceLog gets ``admin`` and ``anchorer``; TenderRegistry and ContractWitness get
+    ``admin`` and ``operator`` (default: the client's signer, i.e. the service). A
+    ``deployment.json`` without TenderRegistry or ContractWitness (written before they
+    existed) is migrated: the missing contract is deployed and the file rewritten with
+    it added. The file is saved after each
     deployment, so a crash in between redeploys nothing already recorded.
 
     Raises:
@@ -168,14 +172,13 @@ def ensure_deployed(
             deployer=client.address,
         )
         known.save(data_dir)
-    if TENDER_REGISTRY in known.contracts and _present(
-        client, known, TENDER_REGISTRY, path, redeploy_if_missing
-    ):
-        return known
-    address, _tx, _block = client.deploy(TENDER_REGISTRY, admin, operator or client.address)
-    _check_answers(client, TENDER_REGISTRY, address)
-    known = replace(known, contracts={**known.contracts, TENDER_REGISTRY: address})
-    known.save(data_dir)
+    for name in (TENDER_REGISTRY, CONTRACT_WITNESS):
+        if name in known.contracts and _present(client, known, name, path, redeploy_if_missing):
+            continue
+        address, _tx, _block = client.deploy(name, admin, operator or client.address)
+        _check_answers(client, name, address)
+        known = replace(known, contracts={**known.contracts, name: address})
+        known.save(data_dir)
     return known
 
 
@@ -203,6 +206,8 @@ def _check_answers(client: ChainClient, name: str, address: str) -> str:
     try:
         if name == TENDER_REGISTRY:
             found = TenderRegistryContract(client, address).version()
+        elif name == CONTRACT_WITNESS:
+            found = ContractWitnessContract(client, address).version()
         else:
             found = EvidenceLogContract(client, address).version()
     except ContractReverted as exc:

@@ -128,6 +128,7 @@ class TenderService:
             metadata=body,
         )
         index = self._s.log_store.append([record]).first_index
+        chain_time = self.chain_time()  # before taking the write lock: it is an RPC call
         with self._engine.begin() as conn:
             seq = conn.execute(
                 select(func.count()).select_from(_EV).where(_EV.c.tender_code == code)
@@ -138,7 +139,7 @@ class TenderService:
             conn.execute(
                 insert(_EV).values(
                     tender_code=code, seq=seq, event=event, state_after=after.value,
-                    chain_time=self.chain_time(), record_index=index,
+                    chain_time=chain_time, record_index=index,
                 )
             )  # fmt: skip
         self._record_release(code, record, index)
