@@ -62,8 +62,8 @@ class LogStore:
         self._lock = threading.Lock()
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._insert_records = (
-            "INSERT INTO records (idx, kind, subject, actor, sha256, submitted_at, canonical)"
-            f" VALUES ({', '.join([mark] * 7)})"
+            "INSERT INTO records (idx, kind, subject, actor, sha256, sha256_key, submitted_at,"
+            f" canonical) VALUES ({', '.join([mark] * 8)})"
         )
         self._insert_nodes = f"INSERT INTO tree_nodes (key, hash) VALUES ({mark}, {mark})"
 
@@ -100,8 +100,8 @@ class LogStore:
             conn.exec_driver_sql(
                 self._insert_records,
                 [
-                    (size + i, r.kind, r.subject, r.actor, r.digests.get("sha256"),
-                     r.submitted_at, c)
+                    (size + i, r.kind, r.subject, r.actor, (d := r.digests.get("sha256")),
+                     None if d is None else digest_key(d), r.submitted_at, c)
                     for i, (r, c) in enumerate(zip(records, canon, strict=True))
                 ],
             )  # fmt: skip
@@ -195,7 +195,10 @@ class LogStore:
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx)
-                .where(_RECORDS.c.sha256 == digest_hex)
+                .where(
+                    _RECORDS.c.sha256_key == digest_key(digest_hex),
+                    _RECORDS.c.sha256 == digest_hex,
+                )
                 .order_by(_RECORDS.c.idx)
                 .limit(limit)
             ).all()
@@ -217,6 +220,11 @@ class LogStore:
             return nodes[(level, idx)]
 
         return fn(get)
+
+
+def digest_key(digest_hex: str) -> int:
+    """The ``records.sha256_key`` of a hex digest: its first 8 bytes, signed big-endian."""
+    return int.from_bytes(bytes.fromhex(digest_hex[:16]), "big", signed=True)
 
 
 def node_key(level: int, idx: int) -> int:

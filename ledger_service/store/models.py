@@ -61,11 +61,14 @@ class Record(Base):
     subject: Mapped[str] = mapped_column(String(256), nullable=False)
     actor: Mapped[str] = mapped_column(String(256), nullable=False)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: first 8 bytes of ``sha256`` as a signed integer: the index for lookups by digest
+    #: is four times smaller than one on the hex text, which keeps bulk appends fast
+    sha256_key: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     submitted_at: Mapped[str] = mapped_column(String(32), nullable=False)
     canonical: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     __table_args__ = (
-        Index("ix_records_sha256", "sha256"),
+        Index("ix_records_sha256_key", "sha256_key"),
         Index("ix_records_subject", "subject"),
     )
 
@@ -168,3 +171,44 @@ class TenderEventRow(Base):
     state_after: Mapped[str] = mapped_column(String(32), nullable=False)
     chain_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
     record_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class WitnessContractRow(Base):
+    """An electronic contract witnessed on chain (ledger_service.witness.contracts)."""
+
+    __tablename__ = "witness_contracts"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chain_id_hex: Mapped[str] = mapped_column(String(66), nullable=False, unique=True)
+    document_name: Mapped[str] = mapped_column(String(256), nullable=False)
+    document_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    terms_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    date: Mapped[str] = mapped_column(String(10), nullable=False)
+    previous_code: Mapped[str | None] = mapped_column(
+        ForeignKey("witness_contracts.code"), nullable=True, unique=True
+    )
+    tx_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    block_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    record_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    completed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    completed_record_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class WitnessContractPartyRow(Base):
+    """A party of a witnessed contract and, once it signed, its relayed signature."""
+
+    __tablename__ = "witness_contract_parties"
+    contract_code: Mapped[str] = mapped_column(
+        ForeignKey("witness_contracts.code"), primary_key=True
+    )
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    address: Mapped[str] = mapped_column(String(42), nullable=False)
+    signature: Mapped[str | None] = mapped_column(String(132), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    signed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    record_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("contract_code", "address", name="uq_witness_contract_parties_address"),
+    )

@@ -44,10 +44,12 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(256), nullable=False),
         sa.Column("actor", sa.String(256), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=True),
+        # first 8 bytes of sha256 as a signed integer: a small index for lookups by digest
+        sa.Column("sha256_key", sa.BigInteger(), nullable=True),
         sa.Column("submitted_at", sa.String(32), nullable=False),
         sa.Column("canonical", sa.LargeBinary(), nullable=False),
     )
-    op.create_index("ix_records_sha256", "records", ["sha256"])
+    op.create_index("ix_records_sha256_key", "records", ["sha256_key"])
     op.create_index("ix_records_subject", "records", ["subject"])
     op.create_table(
         "anchors",
