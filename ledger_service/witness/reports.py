@@ -1,0 +1,109 @@
+"""Builds :class:`WitnessReport` objects from the service's stores (the I/O side).
+
+The report itself (``report.py``) only lays out what it is handed; this module
+fetches a tender's steps, their log records and the newest confirmed anchor.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from ledger_service.core.errors import ConfigurationError, NotFound
+from ledger_service.witness.report import (
+    NO_TX,
+    ChainRef,
+    EventRow,
+    OpeningSummary,
+    TreeHeadRef,
+    WitnessReport,
+)
+
+#: Tender step (``tender_events.event``) -> (Chinese, English) label.
+EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "announced": ("招标公告", "Tender announced"),
+    "key_generated": ("开标密钥生成", "Opening key generated"),
+    "key_dealing": ("密钥分发", "Key dealing"),
+    "issue_documents": ("招标文件发出", "Tender documents issued"),
+    "amend": ("澄清与修改", "Clarification / amendment"),
+    "bidder_registered": ("投标人登记", "Bidder registered"),
+    "bid_submitted": ("投标文件递交", "Bid submitted"),
+    "bid_withdrawn": ("投标撤回", "Bid withdrawn"),
+    "close_bidding": ("投标截止", "Bidding closed"),
+    "open": ("开标", "Bids opened"),
+    "fail": ("流标", "Tender failed"),
+    "report_evaluation": ("评标报告", "Evaluation report"),
+    "publish_candidates": ("中标候选人公示", "Candidates published"),
+    "file_complaint": ("投诉", "Complaint filed"),
+    "resolve_complaint": ("投诉处理", "Complaint resolved"),
+    "award": ("中标通知", "Award notice"),
+    "sign_contract": ("合同签订", "Contract signed"),
+    "cancel": ("终止", "Tender cancelled"),
+}
+
+
+def label(event: str) -> tuple[str, str]:
+    """The bilingual label of a step; an unknown step shows its own name twice."""
+    return EVENT_LABELS.get(event, (event, event))
+
+
+def _iso(unix_seconds: int) -> str:
+    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tender_report(
+    services: Any, code: str, number: str, verify_base_url: str, *, now: datetime | None = None
+) -> WitnessReport:
+    """The witness report of tender ``code``: every step, its record, the anchored head.
+
+    Raises:
+        ConfigurationError: no chain with a TenderRegistry is connected.
+        NotFound: unknown tender (from the tender service); no confirmed anchor yet,
+            or the newest confirmed anchor does not cover the tender's last record
+            (anchor first, then issue the report).
+        MalformedInput: ``number`` or ``verify_base_url`` malformed.
+    """
+    if services.tenders is None:
+        raise ConfigurationError(
+            "expected a connected TenderRegistry for tender reports, found none"
+        )
+    view = services.tenders.public_view(code, full=True)
+    if view.get("chain") is None:
+        raise ConfigurationError("expected the tender view to name its chain, found none")
+    anchor = services.anchors.latest_confirmed()
+    events = view["events"]
+    last = max((int(e["record_index"]) for e in events), default=-1)
+    if anchor is None or anchor.tree_size <= last:
+        have = 0 if anchor is None else anchor.tree_size
+        raise NotFound(
+            f"expected a confirmed anchor covering record {last} of tender {code},"
+            f" found the newest confirmed tree size {have}"
+        )
+    rows = []
+    opening = None
+    for e in events:
+        index = int(e["record_index"])
+        record = services.log_store.record(index).record
+        zh, en = label(str(e["event"]))
+        tx = record.metadata.get("tx_hash")
+        rows.append(EventRow(
+            time=_iso(int(e["chain_time"])), event=str(e["event"]), label_zh=zh, label_en=en,
+            actor=record.actor, digest=record.digests["sha256"], record_index=index,
+            tx_hash=str(tx) if isinstance(tx, str) and tx else NO_TX,
+        ))  # fmt: skip
+        if e["event"] == "open":
+            opening = OpeningSummary(
+                int(record.metadata.get("opened", 0)), int(record.metadata.get("flagged", 0))
+            )
+    chain = view["chain"]
+    return WitnessReport(
+        number=number, kind="tender", subject_code=code, subject_title=str(view["title"]),
+        issued_at=(now or datetime.now(UTC)).replace(microsecond=0),
+        chain=ChainRef(int(chain["chain_id"]), str(chain["evidence_log"]),
+                       chain.get("tender_registry")),
+        head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
+                         datetime.fromtimestamp(anchor.block_time, UTC)),
+        events=rows, opening=opening,
+        verify_url=f"{verify_base_url.rstrip('/')}/tenders/{quote(code, safe='')}",
+    )  # fmt: skip

@@ -1,0 +1,117 @@
+"""tender_report: rows from the tender view and the log, head from the newest confirmed anchor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ledger_service.core.errors import ConfigurationError, NotFound
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.store.anchors import AnchorInfo
+from ledger_service.witness.report import NO_TX, render_report
+from ledger_service.witness.reports import EVENT_LABELS, label, tender_report
+
+TX = "0x" + "ab" * 32
+STEPS = [("announced", {}), ("bid_submitted", {"tx_hash": TX}),
+         ("open", {"tx_hash": TX, "opened": 3, "flagged": 1}), ("award", {})]  # fmt: skip
+
+
+@dataclass
+class _Stored:
+    record: EvidenceRecord
+
+
+@dataclass
+class _Log:
+    records: dict[int, EvidenceRecord]
+
+    def record(self, i: int) -> _Stored:
+        return _Stored(self.records[i])
+
+
+@dataclass
+class _Anchors:
+    head: AnchorInfo | None
+
+    def latest_confirmed(self) -> AnchorInfo | None:
+        return self.head
+
+
+@dataclass
+class _Tenders:
+    view: dict[str, Any]
+    calls: list[tuple[str, bool]] = field(default_factory=list)
+
+    def public_view(self, code: str, full: bool = False) -> dict[str, Any]:
+        self.calls.append((code, full))
+        return self.view
+
+
+@dataclass
+class _Services:
+    tenders: Any
+    log_store: _Log
+    anchors: _Anchors
+
+
+def _services(tree_size: int = 10) -> _Services:
+    records, events = {}, []
+    for n, (event, extra) in enumerate(STEPS):
+        index = 2 * n  # an OCDS release record sits between steps
+        records[index] = EvidenceRecord.create(
+            kind=f"tender.{event}", subject="tender:GC-1", actor="service:chainwitness",
+            digests={"sha256": f"{n:02x}" * 32}, metadata={"tender": "GC-1", "event": event, **extra},
+        )  # fmt: skip
+        events.append({"seq": n, "event": event, "state_after": "x",
+                       "chain_time": 1_790_000_000 + 60 * n, "record_index": index})  # fmt: skip
+    view = {"code": "GC-1", "title": "道路维修 Road repair", "events": events,
+            "chain": {"chain_id": 31337, "evidence_log": "0x" + "11" * 20,
+                      "tender_registry": "0x" + "22" * 20}}  # fmt: skip
+    anchor = AnchorInfo(tree_size, b"\xee" * 32, 31337, "0x" + "11" * 20, "0x" + "cd" * 32, 77,
+                        "0x" + "00" * 32, 1_790_001_000, 3, "confirmed")  # fmt: skip
+    return _Services(_Tenders(view), _Log(records), _Anchors(anchor))
+
+
+def test_rows_labels_opening_and_head() -> None:
+    s = _services()
+    r = tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn/")
+    assert s.tenders.calls == [("GC-1", True)]
+    assert [(e.label_zh, e.record_index, e.tx_hash) for e in r.events] == [
+        ("招标公告", 0, NO_TX),
+        ("投标文件递交", 2, TX),
+        ("开标", 4, TX),
+        ("中标通知", 6, NO_TX),
+    ]
+    assert r.events[0].time == "2026-09-21T14:13:20Z"
+    assert r.events[1].digest == "01" * 32
+    assert r.opening is not None and (r.opening.opened, r.opening.flagged) == (3, 1)
+    assert (r.head.size, r.head.root, r.head.block_number) == (10, "ee" * 32, 77)
+    assert r.verify_url == "https://w.example.cn/tenders/GC-1"
+    assert r.chain.tender_registry == "0x" + "22" * 20
+    render_report(r)  # renders
+
+
+def test_every_brief_event_has_a_bilingual_label() -> None:
+    assert len(EVENT_LABELS) == 18
+    assert label("key_dealing") == ("密钥分发", "Key dealing")
+    assert label("something_new") == ("something_new", "something_new")
+
+
+def test_head_must_cover_the_last_step() -> None:
+    with pytest.raises(
+        NotFound, match="covering record 6 of tender GC-1, found the newest confirmed tree size 6"
+    ):
+        tender_report(_services(tree_size=6), "GC-1", "CW-2026-000001", "https://w.example.cn")
+    tender_report(_services(tree_size=7), "GC-1", "CW-2026-000001", "https://w.example.cn")
+
+
+def test_no_anchor_or_no_tenders() -> None:
+    s = _services()
+    s.anchors.head = None
+    with pytest.raises(NotFound, match="found the newest confirmed tree size 0"):
+        tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
+    s.tenders = None
+    with pytest.raises(ConfigurationError, match="expected a connected TenderRegistry"):
+        tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
