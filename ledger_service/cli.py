@@ -44,9 +44,17 @@ app.add_typer(token_app, name="token")
 
 
 def _add_tender_commands() -> None:
-    from ledger_service.cli_tenders import bid_app, custodian_app, tender_app
+    from ledger_service.cli_tenders import (
+        bid_app,
+        court_app,
+        custodian_app,
+        tender_app,
+        witness_app,
+    )
 
     app.add_typer(bid_app, name="bid")
+    app.add_typer(witness_app, name="witness")
+    app.add_typer(court_app, name="court")
     app.add_typer(custodian_app, name="custodian")
     app.add_typer(tender_app, name="tender")
 

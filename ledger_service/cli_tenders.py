@@ -218,3 +218,79 @@ def tender_verify_opening(
         )
 
     _run(body)
+
+
+witness_app = typer.Typer(help="Witness reports: the platform's signing CA.", no_args_is_help=True)
+court_app = typer.Typer(help="Courts and regulators: search records, fetch evidence packages.",
+                        no_args_is_help=True)  # fmt: skip
+
+
+@witness_app.command("init-ca")
+def witness_init_ca(
+    org: Annotated[str, typer.Option(help="organisation named in the certificates")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="state directory")] = None,
+) -> None:
+    """Create the platform's witness CA and report-signing certificate (admin, once)."""
+    from ledger_service.settings import Settings
+    from ledger_service.witness.ca import init_witness_ca
+
+    def body() -> None:
+        s = Settings(data_dir=data_dir) if data_dir else Settings()
+        paths = init_witness_ca(
+            s.data_dir, _password("CHAINWITNESS_WITNESS_PASSWORD", "the witness CA"), org
+        )
+        out.print(f"witness CA and signing certificate written under {paths.ca_cert.parent}")
+
+    _run(body)
+
+
+@court_app.command("search")
+def court_search(
+    server: Server, token: Token,
+    tender: Annotated[str | None, typer.Option(help="tender code")] = None,
+    party: Annotated[str | None, typer.Option(help="actor, address or name fragment")] = None,
+    sha256: Annotated[str | None, typer.Option(help="a document or record digest")] = None,
+    since: Annotated[str | None, typer.Option(help="UTC date or time, inclusive")] = None,
+    until: Annotated[str | None, typer.Option(help="UTC date or time, exclusive")] = None,
+) -> None:  # fmt: skip
+    """Search records; the search itself is recorded (chain of custody)."""
+    import httpx
+
+    def body() -> None:
+        params = {k: v for k, v in {"tender": tender, "party": party, "sha256": sha256,
+                  "since": since, "until": until}.items() if v}  # fmt: skip
+        r = httpx.get(f"{server.rstrip('/')}/v1/court/records", params=params,
+                      headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
+        if r.status_code >= 400:
+            raise MalformedInput(f"the service answered {r.status_code}: {r.json().get('detail')}")
+        for rec in r.json()["records"]:
+            x = rec["record"]
+            out.print(
+                f"{rec['index']:>8}  {x['submitted_at']}  {x['kind']:<22} {x['subject']}  {x['actor']}"
+            )
+
+    _run(body)
+
+
+@court_app.command("package")
+def court_package(
+    subject: Annotated[str, typer.Argument(help="tender:CODE, contract:CODE, a record index or a digest")],
+    server: Server, token: Token,
+    output: Annotated[Path, typer.Option("-o", help="where to write the zip")],
+) -> None:  # fmt: skip
+    """Request and download an evidence package (then: chainwitness verify FILE.zip)."""
+    import httpx
+
+    def body() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=600) as http:
+            r = http.post("/v1/court/packages", json={"subject": subject})
+            if r.status_code >= 400:
+                raise MalformedInput(
+                    f"the service answered {r.status_code}: {r.json().get('detail')}"
+                )
+            got = http.get(r.json()["download"])
+            output.write_bytes(got.content)
+        out.print(f"package {r.json()['sha256']} written to {output}")
+
+    _run(body)

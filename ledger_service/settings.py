@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     )
     confirmations: int = Field(default=0, ge=0, description="blocks before an anchor is final")
     anchoring_enabled: bool = True
+    witness_password: SecretStr | None = Field(
+        default=None, description="password of the witness CA keys (for signing reports)"
+    )
+    public_base_url: str | None = Field(
+        default=None, description="URL the public reaches the API at (QR codes); default host:port"
+    )
+    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority for reports")
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
 
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
 
     @property
     def embedded_chain(self) -> bool:

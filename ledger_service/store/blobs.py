@@ -64,6 +64,25 @@ class BlobStore:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
 
+    def put_bytes(self, data: bytes) -> StoredBlob:
+        """Store a small file held in memory (e.g. a signed report)."""
+        if not data:
+            raise MalformedInput("expected a non-empty file, found 0 bytes")
+        digest = hashlib.sha256(data).hexdigest()
+        final = self.path_for(digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".put-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp_name, final)
+        finally:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+        return StoredBlob(digest, len(data), final)
+
     def open(self, digest_hex: str) -> Path:
         p = self.path_for(digest_hex)
         if not p.exists():

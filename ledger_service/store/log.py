@@ -190,6 +190,28 @@ class LogStore:
             leaves = _fetch(conn, [(0, int(r.idx)) for r in rows])
         return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
 
+    def search(
+        self, *, subject: str | None = None, sha256: str | None = None, actor: str | None = None,
+        since: str | None = None, until: str | None = None, limit: int = 1000,
+    ) -> list[StoredRecord]:  # fmt: skip
+        """Records matching every given filter, in log order (``since``/``until``: RFC 3339
+        UTC prefixes compared with ``submitted_at``; ``actor`` matches a substring)."""
+        q = select(_RECORDS.c.idx, _RECORDS.c.canonical)
+        if subject is not None:
+            q = q.where(_RECORDS.c.subject == subject)
+        if sha256 is not None:
+            q = q.where(_RECORDS.c.sha256_key == digest_key(sha256), _RECORDS.c.sha256 == sha256)
+        if actor is not None:
+            q = q.where(_RECORDS.c.actor.contains(actor, autoescape=True))
+        if since is not None:
+            q = q.where(_RECORDS.c.submitted_at >= since)
+        if until is not None:
+            q = q.where(_RECORDS.c.submitted_at < until)
+        with self._engine.connect() as conn:
+            rows = conn.execute(q.order_by(_RECORDS.c.idx).limit(limit)).all()
+            leaves = _fetch(conn, [(0, int(r.idx)) for r in rows])
+        return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
+
     def find_by_sha256(self, digest_hex: str, limit: int = 100) -> list[int]:
         """Leaf indices of records whose ``digests.sha256`` equals ``digest_hex``, oldest first."""
         with self._engine.connect() as conn:

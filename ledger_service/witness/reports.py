@@ -105,5 +105,5 @@ def tender_report(
         head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
                          datetime.fromtimestamp(anchor.block_time, UTC)),
         events=rows, opening=opening,
-        verify_url=f"{verify_base_url.rstrip('/')}/tenders/{quote(code, safe='')}",
+        verify_url=f"{verify_base_url.rstrip('/')}/v1/reports/{quote(number, safe='')}",
     )  # fmt: skip

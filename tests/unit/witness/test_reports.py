@@ -88,7 +88,7 @@ def test_rows_labels_opening_and_head() -> None:
     assert r.events[1].digest == "01" * 32
     assert r.opening is not None and (r.opening.opened, r.opening.flagged) == (3, 1)
     assert (r.head.size, r.head.root, r.head.block_number) == (10, "ee" * 32, 77)
-    assert r.verify_url == "https://w.example.cn/tenders/GC-1"
+    assert r.verify_url == "https://w.example.cn/v1/reports/CW-2026-000001"
     assert r.chain.tender_registry == "0x" + "22" * 20
     render_report(r)  # renders
 

@@ -1,0 +1,128 @@
+"""Evidence retrieval (链上取证) for courts and regulators, and witness reports.
+
+Every retrieval is itself recorded as evidence (who, when, what): the chain of
+custody is part of the record. Regulators get the same read access, without the
+original documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from ledger_service.api.deps import ServicesDep, require
+from ledger_service.core.canonical import canonicalize
+from ledger_service.core.errors import ConfigurationError
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence import inclusion_proof
+from ledger_service.service import Services
+from ledger_service.store.tokens import TokenInfo
+
+router = APIRouter(prefix="/v1", tags=["court"])
+
+Oversight = Annotated[TokenInfo, Depends(require("court", "regulator"))]
+Operator = Annotated[TokenInfo, Depends(require("operator"))]
+AnyRole = Annotated[TokenInfo, Depends(require())]
+_HEX64 = r"^[0-9a-f]{64}$"
+_TIME = r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?$"
+
+
+def _custody(services: Services, who: TokenInfo, action: str, what: dict[str, Any]) -> int:
+    """Record one retrieval in the log: the chain of custody."""
+    digest = what.get("sha256") or hashlib.sha256(canonicalize(what)).hexdigest()
+    record = EvidenceRecord.create(
+        kind=f"custody.{action}", subject=f"custody:{who.role}:{who.name}",
+        actor=f"{who.role}:{who.name}", digests={"sha256": digest}, metadata=what,
+    )  # fmt: skip
+    return services.log_store.append([record]).first_index
+
+
+@router.get("/court/records", summary="Search records by tender, party, digest and time range")
+def search(
+    services: ServicesDep,
+    who: Oversight,
+    tender: str | None = Query(None, description="tender code"),
+    subject: str | None = Query(None, description="any subject, e.g. contract:HT-1"),
+    party: str | None = Query(None, description="an actor, address or name fragment"),
+    sha256: str | None = Query(None, pattern=_HEX64),
+    since: str | None = Query(None, pattern=_TIME, description="UTC, inclusive"),
+    until: str | None = Query(None, pattern=_TIME, description="UTC, exclusive"),
+    limit: int = Query(200, ge=1, le=1000),
+) -> dict[str, Any]:
+    found = services.log_store.search(
+        subject=f"tender:{tender}" if tender else subject, sha256=sha256, actor=party,
+        since=since, until=until, limit=limit,
+    )  # fmt: skip
+    query = {k: v for k, v in {"tender": tender, "subject": subject, "party": party,
+             "sha256": sha256, "since": since, "until": until}.items() if v}  # fmt: skip
+    custody = _custody(services, who, "search", {"query": query, "results": len(found)})
+    return {
+        "records": [{"index": r.index, "leaf_hash": r.leaf_hash.hex(), "record": r.record.to_json()}
+                    for r in found],
+        "custody_record": custody,
+    }  # fmt: skip
+
+
+class PackageRequest(BaseModel):
+    subject: str = Field(min_length=1, max_length=300, examples=["tender:GC-2026-0417"])
+
+
+@router.post("/court/packages", status_code=201, summary="Request an evidence package (取证包)")
+def request_package(body: PackageRequest, services: ServicesDep, who: Oversight) -> dict[str, Any]:
+    from ledger_service.packaging import build_package
+
+    # regulators see everything but the original documents
+    data = build_package(services, body.subject, include_files=who.role == "court")
+    blob = services.blobs.put_bytes(data)
+    custody = _custody(services, who, "package", {"subject": body.subject, "sha256": blob.sha256,
+                                                  "size": blob.size})  # fmt: skip
+    return {"sha256": blob.sha256, "size": blob.size, "download": f"/v1/court/packages/{blob.sha256}",
+            "custody_record": custody}  # fmt: skip
+
+
+@router.get("/court/packages/{sha256}", summary="Download an evidence package")
+def download_package(sha256: str, services: ServicesDep, who: Oversight) -> FileResponse:
+    path = services.blobs.open(sha256)
+    _custody(services, who, "download", {"sha256": sha256})
+    return FileResponse(path, media_type="application/zip", filename=f"evidence-{sha256[:16]}.zip")
+
+
+@router.post("/tenders/{code}/reports", status_code=201, summary="Issue a signed witness report")
+def issue_report(code: str, services: ServicesDep, _t: Operator) -> dict[str, Any]:
+    from ledger_service.witness.issue import issue_tender_report
+
+    s = services.settings
+    if s.witness_password is None:
+        raise ConfigurationError(
+            "expected CHAINWITNESS_WITNESS_PASSWORD for the witness CA, found none"
+        )
+    number, pdf, index = issue_tender_report(services, code, s.witness_password.get_secret_value(),
+                                             s.base_url, tsa_url=s.tsa_url)  # fmt: skip
+    sha = services.log_store.record(index).record.digests["sha256"]
+    return {"number": number, "sha256": sha, "record_index": index,
+            "download": f"/v1/reports/{number}/pdf"}  # fmt: skip
+
+
+@router.get("/reports/{number}", summary="A witness report's record and proof (the QR target)")
+def report(number: str, services: ServicesDep) -> dict[str, Any]:
+    from ledger_service.witness.issue import report_record
+
+    index, rec = report_record(services, number)
+    return {"number": number, "record": rec.to_json(),
+            "proof": inclusion_proof(services.log_store, services.anchors, index).to_json(),
+            "download": f"/v1/reports/{number}/pdf"}  # fmt: skip
+
+
+@router.get("/reports/{number}/pdf", summary="Download a signed witness report")
+def report_pdf(number: str, services: ServicesDep, who: AnyRole) -> FileResponse:
+    from ledger_service.witness.issue import report_record
+
+    _, rec = report_record(services, number)
+    sha = rec.digests["sha256"]
+    _custody(services, who, "report", {"number": number, "sha256": sha})
+    return FileResponse(services.blobs.open(sha), media_type="application/pdf",
+                        filename=f"{number}.pdf")  # fmt: skip

@@ -1,0 +1,189 @@
+"""Issue evidence packages from the running service's store, chain and file store.
+
+The I/O side of ``core.packages``: collect records, proofs, anchored heads, their
+receipts and block headers, and files; write the zip; record its digest in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from ledger_service.core.errors import ChainStateMismatch, ConfigurationError, Conflict, NotFound
+from ledger_service.core.packages import (
+    MAX_FILE_BYTES,
+    PackageContents,
+    Signature,
+    manifest_digest,
+    verify_package,
+    write_package,
+)
+from ledger_service.core.proofs import Anchor, InclusionProof
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence import anchor_of, consistency_proof
+from ledger_service.packages_chain import anchor_evidence
+from ledger_service.service import Services
+from ledger_service.store.anchors import CONFIRMED
+from ledger_service.store.log import StoredRecord
+
+PACKAGE_KIND = "evidence.package"
+PACKAGER_ACTOR = "chainwitness:packager"
+#: records one package may hold
+MAX_PACKAGE_RECORDS = 5000
+_HEX = set("0123456789abcdef")
+
+
+def normalize_subject(subject: str) -> str:
+    """``"12"`` -> ``"record:12"``, a 64-hex digest -> ``"sha256:<hex>"``, else as given."""
+    if subject.isascii() and subject.isdigit():
+        return f"record:{int(subject)}"
+    if len(subject) == 64 and set(subject.lower()) <= _HEX:
+        return f"sha256:{subject.lower()}"
+    return subject
+
+
+def _records(services: Services, subject: str) -> list[StoredRecord]:
+    log_store = services.log_store
+    if subject.startswith("record:") and subject[7:].isdigit():
+        found = [log_store.record(int(subject[7:]))]
+    elif subject.startswith("sha256:"):
+        found = [
+            log_store.record(i)
+            for i in log_store.find_by_sha256(subject[7:], limit=MAX_PACKAGE_RECORDS + 1)
+        ]
+    else:
+        # Earlier packages' issuance records share the subject but are not its evidence
+        # (and the newest is never anchored yet): leave them out.
+        found = [
+            r
+            for r in log_store.records_for_subject(subject, limit=2 * MAX_PACKAGE_RECORDS)
+            if r.record.kind != PACKAGE_KIND
+        ]
+    if not found:
+        raise NotFound(f"expected records for {subject!r}, found none")
+    if len(found) > MAX_PACKAGE_RECORDS:
+        raise Conflict(
+            f"expected at most {MAX_PACKAGE_RECORDS} records per package, found more for {subject!r}"
+        )
+    return found
+
+
+def _heads(services: Services, indices: list[int]) -> list[Anchor]:
+    """The newest confirmed head, and for each record the first head that covered it."""
+    confirmed = sorted(
+        (a for a in services.anchors.all() if a.status == CONFIRMED), key=lambda a: a.tree_size
+    )
+    last = max(indices)
+    if not confirmed or confirmed[-1].tree_size <= last:
+        covered = confirmed[-1].tree_size if confirmed else 0
+        raise Conflict(
+            f"expected every record anchored, found record {last} not yet covered by a confirmed "
+            f"anchor (the newest covers {covered} records); wait for anchoring and retry"
+        )
+    chosen = {confirmed[-1].tree_size: confirmed[-1]}
+    for i in indices:
+        first = next(a for a in confirmed if a.tree_size > i)
+        chosen[first.tree_size] = first
+    heads = [anchor_of(chosen[size]) for size in sorted(chosen)]
+    for h in heads:
+        local = services.log_store.root_at(h.tree_size)
+        if local != h.root:
+            raise ChainStateMismatch(
+                f"expected the anchored root at size {h.tree_size} to be the log's "
+                f"{local.hex()}, found {h.root.hex()}"
+            )
+    return heads
+
+
+def build_package(
+    services: Services,
+    subject: str,
+    *,
+    include_files: bool = True,
+    signatures: Mapping[str, Signature] | None = None,
+    now: datetime | None = None,
+    package_id: str | None = None,
+) -> bytes:
+    """Build, self-check and issue the package for ``subject``; return the zip bytes.
+
+    ``subject``: a record index (``"12"`` or ``"record:12"``), a SHA-256 digest (every
+    record with it), or a record subject such as ``"tender:GC-2026-0417"``. Proofs go to
+    the newest confirmed anchor; waiting for anchoring is the caller's job. The zip's
+    SHA-256 is then appended to the log as a record of kind ``evidence.package``.
+
+    Raises:
+        NotFound: no records for ``subject``.
+        Conflict: a record is not anchored yet (or too many records).
+        ConfigurationError: ``services`` has no chain client.
+        ChainStateMismatch, ChainUnavailable: the chain disagrees or does not answer.
+    """
+    if services.client is None or services.chain is None:
+        raise ConfigurationError("expected services opened with the chain, found none")
+    subject = normalize_subject(subject)
+    stored = _records(services, subject)
+    indices = [r.index for r in stored]
+    heads = _heads(services, indices)
+    newest = heads[-1]
+    proofs = {
+        r.index: InclusionProof(
+            leaf_index=r.index,
+            tree_size=newest.tree_size,
+            leaf_hash=r.leaf_hash,
+            path=tuple(services.log_store.inclusion_proof(r.index, newest.tree_size)),
+            root=newest.root,
+            anchor=newest,
+        )
+        for r in stored
+    }
+    files: dict[str, bytes] = {}
+    if include_files:
+        for r in stored:
+            digest = r.record.digests.get("sha256")
+            if digest is None or digest in files:
+                continue
+            try:
+                path = services.blobs.open(digest)
+            except NotFound:
+                continue  # the record states a digest; the file was never uploaded here
+            if path.stat().st_size <= MAX_FILE_BYTES:
+                files[digest] = path.read_bytes()
+    stamp = now or datetime.now(UTC)
+    contents = PackageContents(
+        package_id=package_id or uuid.uuid4().hex,
+        created_at=stamp.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
+        subject=subject,
+        chain_id=services.chain.chain_id,
+        contract=newest.contract,
+        records={r.index: r.canonical for r in stored},
+        proofs=proofs,
+        heads=heads,
+        consistency=[
+            consistency_proof(services.log_store, a.tree_size, b.tree_size)
+            for a, b in zip(heads, heads[1:], strict=False)
+        ],
+        anchors={h.tx_hash: anchor_evidence(services.client, h) for h in heads},
+        files=files,
+        signatures=dict(signatures or {}),
+    )
+    data = write_package(contents)
+    verify_package(data)  # never issue a package that does not verify
+    services.log_store.append(
+        [
+            EvidenceRecord.create(
+                kind=PACKAGE_KIND,
+                subject=subject,
+                actor=PACKAGER_ACTOR,
+                digests={"sha256": hashlib.sha256(data).hexdigest()},
+                metadata={
+                    "package_id": contents.package_id,
+                    "manifest_sha256": manifest_digest(data),
+                    "records": len(stored),
+                    "tree_size": newest.tree_size,
+                },
+                now=stamp,
+            )
+        ]
+    )
+    return data
