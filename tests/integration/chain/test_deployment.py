@@ -64,7 +64,7 @@ def test_file_without_tender_registry_is_migrated(
     migrated = ensure_deployed(chain_client, tmp_path, me, me)
     assert migrated.address_of() == address  # the anchored log is kept
     assert (migrated.deployed_at_block, migrated.deployer) == (block, me)
-    assert sorted(migrated.contracts) == ["EvidenceLog", "TenderRegistry"]
+    assert sorted(migrated.contracts) == ["ContractWitness", "EvidenceLog", "TenderRegistry"]
     registry_address = migrated.address_of("TenderRegistry")
     assert chain_client.code_at(registry_address)
     registry = TenderRegistryContract(chain_client, registry_address)
