@@ -7,6 +7,7 @@ receipts and block headers, and files; write the zip; record its digest in the l
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from ledger_service.store.log import StoredRecord
 PACKAGE_KIND = "evidence.package"
 PACKAGER_ACTOR = "chainwitness:packager"
 #: records one package may hold
+log = logging.getLogger("chainwitness.packages")
 MAX_PACKAGE_RECORDS = 5000
 _HEX = set("0123456789abcdef")
 
@@ -147,8 +149,15 @@ def build_package(
                 path = services.blobs.open(digest)
             except NotFound:
                 continue  # the record states a digest; the file was never uploaded here
-            if path.stat().st_size <= MAX_FILE_BYTES:
-                files[digest] = path.read_bytes()
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                # the stored copy was altered: the record (and its proof) still stands,
+                # the file cannot be vouched for, so it stays out of the package
+                log.warning("stored file %s does not match its digest; left out", digest)
+                continue
+            files[digest] = data
     stamp = now or datetime.now(UTC)
     contents = PackageContents(
         package_id=package_id or uuid.uuid4().hex,

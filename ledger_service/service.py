@@ -58,6 +58,7 @@ class Services:
     node: ManagedAnvil | None = None
     checkpointer: Checkpointer | None = None
     tenders: Any = None  # TenderService, when a chain with a TenderRegistry is connected
+    contracts: Any = None  # ContractService, when a ContractWitness is deployed
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -166,4 +167,12 @@ def _open_chain(services: Services) -> None:
         from ledger_service.tenders.service import TenderService
 
         services.tenders = TenderService(services, TenderRegistryContract(client, registry_address))
+    witness_address = dep.contracts.get("ContractWitness") if dep is not None else None
+    if witness_address:
+        from ledger_service.chain.contract_witness import ContractWitnessContract
+        from ledger_service.witness.contracts import ContractService
+
+        services.contracts = ContractService(
+            services, ContractWitnessContract(client, witness_address)
+        )
     log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)

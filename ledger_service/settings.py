@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None, description="URL the public reaches the API at (QR codes); default host:port"
     )
-    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority for reports")
+    tsa_url: str | None = Field(
+        default=None, description="RFC 3161 timestamp authority for reports"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
 

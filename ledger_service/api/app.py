@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from ledger_service import __version__
 from ledger_service.anchoring import Anchorer
-from ledger_service.api import court, problems, public, records, tenders
+from ledger_service.api import contracts, court, problems, public, records, tenders
 from ledger_service.service import Services
 
 log = logging.getLogger("chainwitness.api")
@@ -56,4 +56,5 @@ def create_app(
     app.include_router(public.router)
     app.include_router(tenders.router)
     app.include_router(court.router)
+    app.include_router(contracts.router)
     return app

@@ -91,17 +91,21 @@ def download_package(sha256: str, services: ServicesDep, who: Oversight) -> File
     return FileResponse(path, media_type="application/zip", filename=f"evidence-{sha256[:16]}.zip")
 
 
-@router.post("/tenders/{code}/reports", status_code=201, summary="Issue a signed witness report")
-def issue_report(code: str, services: ServicesDep, _t: Operator) -> dict[str, Any]:
-    from ledger_service.witness.issue import issue_tender_report
+class ReportRequest(BaseModel):
+    subject: str = Field(pattern=r"^(tender|contract):.+$", examples=["tender:GC-2026-0417"])
+
+
+@router.post("/reports", status_code=201, summary="Issue a signed witness report (链见证报告)")
+def issue_report(body: ReportRequest, services: ServicesDep, _t: Operator) -> dict[str, Any]:
+    from ledger_service.witness.issue import issue_report as issue
 
     s = services.settings
     if s.witness_password is None:
         raise ConfigurationError(
             "expected CHAINWITNESS_WITNESS_PASSWORD for the witness CA, found none"
         )
-    number, pdf, index = issue_tender_report(services, code, s.witness_password.get_secret_value(),
-                                             s.base_url, tsa_url=s.tsa_url)  # fmt: skip
+    number, pdf, index = issue(services, body.subject, s.witness_password.get_secret_value(),
+                               s.base_url, tsa_url=s.tsa_url)  # fmt: skip
     sha = services.log_store.record(index).record.digests["sha256"]
     return {"number": number, "sha256": sha, "record_index": index,
             "download": f"/v1/reports/{number}/pdf"}  # fmt: skip

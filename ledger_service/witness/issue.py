@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger_service.core.errors import NotFound
+from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.witness.ca import load_witness_signer
 from ledger_service.witness.report import render_report, sign_report
-from ledger_service.witness.reports import tender_report
+from ledger_service.witness.reports import contract_report, tender_report
 
 REPORT_KIND = "witness.report"
 ISSUER = "service:chainwitness"
@@ -29,27 +29,32 @@ def next_number(services: Any, now: datetime) -> str:
     return f"CW-{year}-{serial:06d}"
 
 
-def issue_tender_report(
-    services: Any, code: str, password: str, verify_base_url: str, *, tsa_url: str | None = None,
-    now: datetime | None = None,
+def issue_report(
+    services: Any, subject: str, password: str, verify_base_url: str, *,
+    tsa_url: str | None = None, now: datetime | None = None,
 ) -> tuple[str, bytes, int]:  # fmt: skip
-    """Render, sign and record the witness report of tender ``code``.
+    """Render, sign and record the witness report of ``tender:<code>`` or ``contract:<code>``.
 
-    Returns (number, signed PDF, evidence record index). Raises as ``tender_report``
-    (e.g. NotFound when the tender's last record is not anchored yet) and
-    ConfigurationError when the witness CA is missing or the password is wrong.
+    Returns (number, signed PDF, evidence record index). Raises as ``tender_report`` /
+    ``contract_report`` (e.g. NotFound when the last record is not anchored yet),
+    MalformedInput for another subject, and ConfigurationError when the witness CA is
+    missing or the password is wrong.
     """
+    kind, _, code = subject.partition(":")
+    builders = {"tender": tender_report, "contract": contract_report}
+    if kind not in builders or not code:
+        raise MalformedInput(f"expected tender:<code> or contract:<code>, found {subject!r}")
     now = now or datetime.now(UTC)
     signer = load_witness_signer(services.settings.data_dir, password)
     number = next_number(services, now)
-    report = tender_report(services, code, number, verify_base_url, now=now)
+    report = builders[kind](services, code, number, verify_base_url, now=now)
     pdf = sign_report(render_report(report), signer, reason=f"链见证报告 {number}",
                       location="Chain Witness", tsa_url=tsa_url)  # fmt: skip
     blob = services.blobs.put_bytes(pdf)
     record = EvidenceRecord.create(
         kind=REPORT_KIND, subject=f"report:{number}", actor=ISSUER,
         digests={"sha256": blob.sha256},
-        metadata={"number": number, "tender": code, "size": len(pdf),
+        metadata={"number": number, "subject": subject, "size": len(pdf),
                   "head_size": report.head.size, "head_root": report.head.root},
     )  # fmt: skip
     index = services.log_store.append([record]).first_index
@@ -62,4 +67,3 @@ def report_record(services: Any, number: str) -> tuple[int, EvidenceRecord]:
     if not found:
         raise NotFound(f"expected a witness report numbered {number!r}, found none")
     return found[0].index, found[0].record
-

@@ -107,3 +107,60 @@ def tender_report(
         events=rows, opening=opening,
         verify_url=f"{verify_base_url.rstrip('/')}/v1/reports/{quote(number, safe='')}",
     )  # fmt: skip
+
+
+#: Contract step (record kind ``contract.<event>``) -> (Chinese, English) label.
+CONTRACT_LABELS: dict[str, tuple[str, str]] = {
+    "registered": ("合同登记", "Contract registered"),
+    "signed": ("当事人签署", "Signed by a party"),
+    "completed": ("签署完成", "All parties signed"),
+    "amended": ("合同变更", "Amended"),
+}
+
+
+def _covering_anchor(services: Any, last: int, what: str) -> Any:
+    anchor = services.anchors.latest_confirmed()
+    if anchor is None or anchor.tree_size <= last:
+        have = 0 if anchor is None else anchor.tree_size
+        raise NotFound(
+            f"expected a confirmed anchor covering record {last} of {what},"
+            f" found the newest confirmed tree size {have}"
+        )
+    return anchor
+
+
+def contract_report(
+    services: Any, code: str, number: str, verify_base_url: str, *, now: datetime | None = None
+) -> WitnessReport:
+    """The witness report of electronic contract ``code`` (电子合同见证): registration,
+    each party's signature, completion and amendments, with the anchored head."""
+    if services.chain is None:
+        raise ConfigurationError("expected a chain connection for contract reports, found none")
+    stored = services.log_store.records_for_subject(f"contract:{code}")
+    if not stored:
+        raise NotFound(f"expected records of contract {code!r}, found none")
+    anchor = _covering_anchor(services, stored[-1].index, f"contract {code}")
+    rows = []
+    title = code
+    for s in stored:
+        rec = s.record
+        event = rec.kind.removeprefix("contract.")
+        zh, en = CONTRACT_LABELS.get(event, (event, event))
+        if event == "registered":
+            title = str(rec.metadata.get("document_name", code))
+        tx = rec.metadata.get("tx_hash")
+        rows.append(EventRow(
+            time=rec.submitted_at[:19] + "Z", event=event, label_zh=zh, label_en=en,
+            actor=rec.actor, digest=rec.digests["sha256"], record_index=s.index,
+            tx_hash=str(tx) if isinstance(tx, str) and tx else NO_TX,
+        ))  # fmt: skip
+    chain = services.chain
+    return WitnessReport(
+        number=number, kind="contract", subject_code=code, subject_title=title,
+        issued_at=(now or datetime.now(UTC)).replace(microsecond=0),
+        chain=ChainRef(int(chain.chain_id), str(chain.evidence_log), chain.tender_registry),
+        head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
+                         datetime.fromtimestamp(anchor.block_time, UTC)),
+        events=rows, opening=None,
+        verify_url=f"{verify_base_url.rstrip('/')}/v1/reports/{quote(number, safe='')}",
+    )  # fmt: skip
