@@ -50,6 +50,9 @@ TARGETS = {
     "proof_median_ms": ("<=", 1.0),
     "seal_1gib_peak_rss_mib_above_baseline": ("<=", 64),
     "open_100x20mb_s": ("<=", 5),
+    "package_build_1000_s": ("<=", 2),
+    "package_verify_1000_s": ("<=", 2),
+    "report_render_s": ("<=", 2),
 }
 
 
@@ -234,7 +237,9 @@ def main() -> int:
         "--http-records", type=int, default=None, help="records through HTTP (default: same)"
     )
     ap.add_argument("--skip-pymerkle", action="store_true")
-    ap.add_argument("--only", choices=["log", "sealing"], help="run one group of figures")
+    ap.add_argument(
+        "--only", choices=["log", "sealing", "witness"], help="run one group of figures"
+    )
     args = ap.parse_args()
     total = args.records
     out: dict[str, float] = {}
@@ -256,6 +261,10 @@ def main() -> int:
             import bench_sealing
 
             bench_sealing.run(out)
+        if args.only in (None, "witness"):
+            import bench_witness
+
+            bench_witness.run(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.parent.mkdir(exist_ok=True)
