@@ -120,7 +120,10 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
         print(f"   flagged: {b['bidder']} {b['result']}: {b['detail'][:90]}")
     expected = {hashlib.sha256((bids_dir / f"bid-{i + 1:02d}.pdf").read_bytes()).hexdigest()
                 for i in range(N_BIDDERS - 1) if i != 6}  # fmt: skip
-    if {b["plaintext_sha256"] for b in opened} != expected or len(flagged) != 1:
+    opened_dir = services.tenders.opening_dir(CODE)
+    got = {hashlib.sha256((opened_dir / f"{b['bidder']}-{b['nonce']}.bin").read_bytes()).hexdigest()
+           for b in opened}  # fmt: skip
+    if got != expected or len(flagged) != 1:
         print("   opening results are not as expected")
         return 1
     record_file = work / "opening-record.json"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
@@ -45,7 +45,6 @@ class BidOutcome:
     result: str
     detail: str
     plaintext_size: int | None
-    plaintext_sha256: str | None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,7 +54,6 @@ class BidOutcome:
             "result": self.result,
             "detail": self.detail,
             "plaintext_size": self.plaintext_size,
-            "plaintext_sha256": self.plaintext_sha256,
         }
 
 
@@ -87,10 +85,8 @@ def open_one(
 ) -> BidOutcome:
     """Decrypt one bid into ``out_dir`` and check it against its commitments."""
 
-    def outcome(
-        result: str, detail: str, size: int | None = None, sha: str | None = None
-    ) -> BidOutcome:
-        return BidOutcome(bid.bidder, bid.nonce, bid.ciphertext_sha256, result, detail, size, sha)
+    def outcome(result: str, detail: str, size: int | None = None) -> BidOutcome:
+        return BidOutcome(bid.bidder, bid.nonce, bid.ciphertext_sha256, result, detail, size)
 
     if ciphertext is None or not ciphertext.exists():
         return outcome(MISSING, "no ciphertext with the committed digest was found")
@@ -99,7 +95,7 @@ def open_one(
         with ciphertext.open("rb") as src:
             header = sealing.read_header(src)
         key = sealing.unwrap_key(header, "tender", secret)
-        result, plain_sha = _open_to(ciphertext, target, key)
+        result = _open_to(ciphertext, target, key)
     except EvidenceError as exc:
         return outcome(UNREADABLE, str(exc))
     if result.ciphertext_sha256.hex() != bid.ciphertext_sha256:
@@ -121,8 +117,7 @@ def open_one(
             f"expected plaintext commitment {bid.plaintext_commitment}, "
             f"found {result.plaintext_commitment.hex()}",
         )
-    return outcome(OPENED, "decrypted and matches its commitments", result.plaintext_size,
-                   plain_sha)  # fmt: skip
+    return outcome(OPENED, "decrypted and matches its commitments", result.plaintext_size)
 
 
 def open_all(
@@ -165,31 +160,18 @@ def opening_record(
     return record, hashlib.sha256(canonicalize(record)).digest()
 
 
-class _HashingWriter:
-    """Writes through to a file and hashes what passes (plaintext SHA-256 in the same pass)."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-        self.sha256 = hashlib.sha256()
-
-    def write(self, b: Any) -> int:
-        self.sha256.update(b)
-        return self._out.write(b)
-
-
-def _open_to(src_path: Path, dst: Path, key: bytes) -> tuple[sealing.OpenResult, str]:
-    """Decrypt to ``dst`` all or nothing (temp file, then rename) and hash the plaintext.
+def _open_to(src_path: Path, dst: Path, key: bytes) -> sealing.OpenResult:
+    """Decrypt to ``dst`` all or nothing (temp file, then rename).
 
     No fsync: a decrypted bid can always be derived again from its ciphertext, and
-    the opening record holds its SHA-256, so a file damaged by a crash shows.
+    its plaintext commitment (on chain) shows whether a file on disk is intact.
     """
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out, src_path.open("rb") as src:
-            writer = _HashingWriter(out)
-            result = sealing.open_stream(src, writer, key)  # type: ignore[arg-type]
+            result = sealing.open_stream(src, out, key)
         os.replace(tmp, dst)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return result, writer.sha256.hexdigest()
+    return result

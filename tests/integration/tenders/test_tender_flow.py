@@ -130,7 +130,7 @@ def test_full_tender_opens_without_bidders_and_flags_tampering(
             continue
         r = results[addr]
         assert r["result"] == opening.OPENED, r
-        assert r["plaintext_sha256"] == hashlib.sha256(doc).hexdigest()
+        assert (tmp_path / "opened" / f"{addr}-{r['nonce']}.bin").read_bytes() == doc
     assert world.tenders.state(CODE) == State.OPENED
     view = world.tenders.public_view(CODE)
     assert view["opening_record"] == record

@@ -138,9 +138,9 @@ def test_tender_over_http_and_cli(
     r = http.post(f"/v1/tenders/{CODE}/open", headers=op)
     assert r.status_code == 200, r.text
     record = r.json()
-    assert {b["bidder"]: b["plaintext_sha256"] for b in record["bids"]} == {
-        addr: hashlib.sha256(p).hexdigest() for addr, p in plaintexts.items()
-    }
+    opened_dir = services.tenders.opening_dir(CODE)
+    assert {b["bidder"]: (opened_dir / f"{b['bidder']}-{b['nonce']}.bin").read_bytes()
+            for b in record["bids"]} == plaintexts  # fmt: skip
     after = http.get(f"/v1/tenders/{CODE}").json()
     assert not after["bidder_details_withheld"] and len(after["bids"]) == 3
     pkg = http.get(f"/v1/tenders/{CODE}/ocds").json()
