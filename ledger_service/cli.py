@@ -44,6 +44,8 @@ app.add_typer(token_app, name="token")
 
 
 def _add_tender_commands() -> None:
+    from importlib.metadata import entry_points
+
     from ledger_service.cli_tenders import (
         bid_app,
         court_app,
@@ -52,6 +54,11 @@ def _add_tender_commands() -> None:
         witness_app,
     )
 
+    for ep in entry_points(group="chainwitness.cli"):  # e.g. `chainwitness notary ...`
+        try:
+            app.add_typer(ep.load(), name=ep.name)
+        except Exception as exc:  # a broken plugin must not break the command
+            logging.getLogger("chainwitness.cli").warning("plugin %s: %s", ep.name, exc)
     app.add_typer(bid_app, name="bid")
     app.add_typer(witness_app, name="witness")
     app.add_typer(court_app, name="court")

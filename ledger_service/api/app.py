@@ -57,4 +57,19 @@ def create_app(
     app.include_router(tenders.router)
     app.include_router(court.router)
     app.include_router(contracts.router)
+    _include_plugins(app)
     return app
+
+
+def _include_plugins(app: FastAPI) -> None:
+    """Routers that other installed packages offer (entry point group ``chainwitness.routers``).
+
+    This is how e.g. ``notary`` adds its endpoints without ``ledger_service`` importing it.
+    """
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="chainwitness.routers"):
+        try:
+            app.include_router(ep.load())
+        except Exception:  # a broken plugin must not take the evidence service down
+            log.exception("router plugin %s could not be loaded", ep.name)
