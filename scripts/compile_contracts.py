@@ -33,6 +33,7 @@ CONTRACTS: tuple[tuple[str, str], ...] = (
     ("contracts/src/EvidenceLog.sol", "EvidenceLog"),
     ("contracts/src/TenderRegistry.sol", "TenderRegistry"),
     ("contracts/src/ContractWitness.sol", "ContractWitness"),
+    ("contracts/src/NotaryRegistry.sol", "NotaryRegistry"),
     ("contracts/bench/NaiveRecordStore.sol", "NaiveRecordStore"),
 )
 

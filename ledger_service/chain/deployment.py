@@ -1,12 +1,12 @@
 """Where our contracts live on the chain, remembered in ``<data_dir>/deployment.json``.
 
-The first run deploys ``EvidenceLog``, ``TenderRegistry`` and ``ContractWitness`` and
-writes the file;
+The first run deploys ``EvidenceLog``, ``TenderRegistry``, ``ContractWitness`` and
+``NotaryRegistry`` and writes the file;
 later runs read it and check that the chain still has the contracts. A chain that
 forgot them (a fresh anvil started without its state file) is refused rather than
 silently replaced: the heads anchored and the bids recorded before are not on that
-chain. A file written before TenderRegistry or ContractWitness existed gets the missing
-contract deployed and added.
+chain. A file written before TenderRegistry, ContractWitness or NotaryRegistry existed
+gets the missing contract deployed and added.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ledger_service.chain.client import (
     EvidenceLogContract,
 )
 from ledger_service.chain.contract_witness import CONTRACT_WITNESS, ContractWitnessContract
+from ledger_service.chain.notary_registry import NOTARY_REGISTRY, NotaryRegistryContract
 from ledger_service.chain.tender_registry import TENDER_REGISTRY, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
@@ -36,7 +37,8 @@ class Deployment:
     """The contracts deployed for this service on one chain.
 
     ``contracts`` maps an artifact name (``"EvidenceLog"``, ``"TenderRegistry"``,
-    ``"ContractWitness"``) to its checksummed address. ``deployed_at_block`` is the block of the first deployment
+    ``"ContractWitness"``, ``"NotaryRegistry"``) to its checksummed address.
+    ``deployed_at_block`` is the block of the first deployment
     (EvidenceLog's), so no contract's events start before it; a contract added later
     (a migrated file) was deployed after it.
     """
@@ -140,10 +142,11 @@ def ensure_deployed(
     """Return this chain's deployment, deploying on first use what is missing.
 
     EvidenceLog gets ``admin`` and ``anchorer``; TenderRegistry and ContractWitness get
-    ``admin`` and ``operator`` (default: the client's signer, i.e. the service). A
-    ``deployment.json`` without TenderRegistry or ContractWitness (written before they
-    existed) is migrated: the missing contract is deployed and the file rewritten with
-    it added. The file is saved after each
+    ``admin`` and ``operator`` (default: the client's signer, i.e. the service);
+    NotaryRegistry gets the client's signer as its admin, who authorizes notaries. A
+    ``deployment.json`` without TenderRegistry, ContractWitness or NotaryRegistry
+    (written before they existed) is migrated: the missing contract is deployed and the
+    file rewritten with it added. The file is saved after each
     deployment, so a crash in between redeploys nothing already recorded.
 
     Raises:
@@ -179,6 +182,15 @@ def ensure_deployed(
         _check_answers(client, name, address)
         known = replace(known, contracts={**known.contracts, name: address})
         known.save(data_dir)
+    # NotaryRegistry's only role is its admin, who authorizes notaries: the service signer
+    if not (
+        NOTARY_REGISTRY in known.contracts
+        and _present(client, known, NOTARY_REGISTRY, path, redeploy_if_missing)
+    ):
+        address, _tx, _block = client.deploy(NOTARY_REGISTRY, client.address)
+        _check_answers(client, NOTARY_REGISTRY, address)
+        known = replace(known, contracts={**known.contracts, NOTARY_REGISTRY: address})
+        known.save(data_dir)
     return known
 
 
@@ -208,6 +220,8 @@ def _check_answers(client: ChainClient, name: str, address: str) -> str:
             found = TenderRegistryContract(client, address).version()
         elif name == CONTRACT_WITNESS:
             found = ContractWitnessContract(client, address).version()
+        elif name == NOTARY_REGISTRY:
+            found = NotaryRegistryContract(client, address).version()
         else:
             found = EvidenceLogContract(client, address).version()
     except ContractReverted as exc:

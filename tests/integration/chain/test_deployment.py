@@ -11,6 +11,7 @@ from eth_account import Account
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.chain.deployment import Deployment, ensure_deployed
 from ledger_service.chain.node import ManagedAnvil
+from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.chain.tender_registry import OPERATOR_ROLE, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
@@ -25,6 +26,10 @@ def test_first_run_deploys_and_later_runs_reuse(chain_client: ChainClient, tmp_p
     assert EvidenceLogContract(chain_client, first.address_of()).version()
     registry = TenderRegistryContract(chain_client, first.address_of("TenderRegistry"))
     assert registry.version() == "TenderRegistry 1"
+    notaries = NotaryRegistryContract(chain_client, first.address_of("NotaryRegistry"))
+    assert notaries.version() == "NotaryRegistry 1"
+    has_admin = notaries.contract.functions.hasRole(bytes(32), me)  # DEFAULT_ADMIN_ROLE
+    assert chain_client.call(has_admin) is True
     assert Deployment.from_json((tmp_path / "deployment.json").read_text()) == first
 
     height = chain_client.block_number()
@@ -64,7 +69,9 @@ def test_file_without_tender_registry_is_migrated(
     migrated = ensure_deployed(chain_client, tmp_path, me, me)
     assert migrated.address_of() == address  # the anchored log is kept
     assert (migrated.deployed_at_block, migrated.deployer) == (block, me)
-    assert sorted(migrated.contracts) == ["ContractWitness", "EvidenceLog", "TenderRegistry"]
+    assert sorted(migrated.contracts) == [
+        "ContractWitness", "EvidenceLog", "NotaryRegistry", "TenderRegistry",
+    ]  # fmt: skip
     registry_address = migrated.address_of("TenderRegistry")
     assert chain_client.code_at(registry_address)
     registry = TenderRegistryContract(chain_client, registry_address)
