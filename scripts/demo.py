@@ -28,6 +28,7 @@ from ledger_service.witness.ca import init_witness_ca
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_court  # noqa: E402
+import demo_notary  # noqa: E402
 import demo_tender  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +165,9 @@ def main() -> int:
         if demo_court.run(services, anchorer, base, DEMO_DIR / "tender", say) != 0:
             print("   the retrieval story FAILED")
             return 1
+        if demo_notary.run(services, anchorer, DEMO_DIR / "tender", say) != 0:
+            print("   the notarization story FAILED")
+            return 1
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -179,7 +183,7 @@ def main() -> int:
     )
     print(
         "\nDemo complete: proofs verified offline and on chain; the tender opened itself;"
-        " its signed report and evidence package verified."
+        " its signed report, evidence package and notarization verified."
     )
     return 0
 

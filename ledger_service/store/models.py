@@ -212,3 +212,26 @@ class WitnessContractPartyRow(Base):
     __table_args__ = (
         UniqueConstraint("contract_code", "address", name="uq_witness_contract_parties_address"),
     )
+
+
+class NotaryRequestRow(Base):
+    """A notarization request and, once issued, its certificate (the ``notary`` package)."""
+
+    __tablename__ = "notary_requests"
+    id: Mapped[int] = mapped_column(ROWID, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(256), nullable=False)
+    requester: Mapped[str] = mapped_column(String(128), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    package_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[str] = mapped_column(String(32), nullable=False)
+    reviewer: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    review: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notary: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    cert_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    jws: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    revoked_reason_code: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,0 +1,187 @@
+"""HTTP endpoints of digital notarization (数字公证), mounted by ``ledger_service.api``.
+
+Offered through the ``chainwitness.routers`` entry point group, so the evidence service
+never imports this package. In the service-hosted case the notary's signing key comes
+from ``CHAINWITNESS_NOTARY_KEY`` (and its display name from ``CHAINWITNESS_NOTARY_NAME``);
+the registry address from ``CHAINWITNESS_NOTARY_REGISTRY_ADDRESS`` or the service's
+``deployment.json``. The :class:`NotaryService` is built on first use and kept on the app.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from eth_account.signers.local import LocalAccount
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger_service.api.deps import ServicesDep, require
+from ledger_service.chain.client import load_signer
+from ledger_service.core.errors import ConfigurationError
+from ledger_service.store.tokens import TokenInfo
+from notary.verify import verify_certificate
+from notary.workflow import NotaryService
+
+__all__ = ["NotarySettings", "router"]
+
+router = APIRouter(prefix="/v1/notary", tags=["notary"])
+NotaryRole = Annotated[TokenInfo, Depends(require("notary"))]
+AnyRole = Annotated[TokenInfo, Depends(require())]
+_HEX64 = r"^[0-9a-f]{64}$"
+
+
+class NotarySettings(BaseSettings):
+    """``CHAINWITNESS_NOTARY_*`` settings of the service-hosted notary."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINWITNESS_NOTARY_", extra="ignore")
+
+    key: SecretStr | None = Field(default=None, description="the notary's hex private key")
+    name: str = Field(default="Chain Witness Notary", min_length=1, max_length=128)
+    registry_address: str | None = None
+    ca_password: SecretStr | None = None
+
+
+def _settings(request: Request) -> NotarySettings:
+    settings: NotarySettings | None = getattr(request.app.state, "notary_settings", None)
+    if settings is None:
+        settings = request.app.state.notary_settings = NotarySettings()
+    return settings
+
+
+def notary_service(request: Request, services: ServicesDep) -> NotaryService:
+    svc: NotaryService | None = getattr(request.app.state, "notary_service", None)
+    if svc is not None:
+        return svc
+    from ledger_service.chain.deployment import Deployment
+    from ledger_service.chain.notary_registry import NotaryRegistryContract
+
+    settings = _settings(request)
+    address = settings.registry_address
+    if address is None:
+        deployment = Deployment.load(services.settings.data_dir)
+        address = deployment.contracts.get("NotaryRegistry") if deployment else None
+    if address is None or services.client is None:
+        raise ConfigurationError(
+            "expected a NotaryRegistry (CHAINWITNESS_NOTARY_REGISTRY_ADDRESS or deployment.json) "
+            "and a chain, found none"
+        )
+    password = settings.ca_password.get_secret_value() if settings.ca_password else None
+    svc = NotaryService(services, NotaryRegistryContract(services.client, address),
+                        ca_password=password)  # fmt: skip
+    request.app.state.notary_service = svc
+    return svc
+
+
+def notary_account(request: Request) -> LocalAccount:
+    key = _settings(request).key
+    if key is None:
+        raise ConfigurationError(
+            "expected CHAINWITNESS_NOTARY_KEY for the hosted notary, found none"
+        )
+    return load_signer(key.get_secret_value(), None, None)
+
+
+NotaryDep = Annotated[NotaryService, Depends(notary_service)]
+AccountDep = Annotated[LocalAccount, Depends(notary_account)]
+
+
+class RequestIn(BaseModel):
+    subject: str = Field(min_length=1, max_length=256, examples=["tender:GC-2026-0417"])
+    requester: str = Field(min_length=1, max_length=128)
+    note: str = Field(default="", max_length=2000)
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RevokeIn(BaseModel):
+    reason_code: int = Field(ge=1, le=255, description="RFC 5280 CRLReason numbering")
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {
+        "request_id": row.id, "subject": row.subject, "requester": row.requester,
+        "status": row.status, "package_sha256": row.package_sha256, "review": row.review,
+        "notary": row.notary, "serial": row.serial, "certificate_digest": row.cert_digest,
+        "tx_hash": row.tx_hash, "pdf_sha256": row.pdf_sha256,
+        "reject_reason": row.reject_reason, "revoked_reason_code": row.revoked_reason_code,
+    }  # fmt: skip
+
+
+@router.post("/requests", status_code=201, summary="Request notarization of a subject")
+def create_request(body: RequestIn, notary: NotaryDep, _t: AnyRole) -> dict[str, Any]:
+    request_id = notary.request(body.subject, body.requester, body.note)
+    return _view(notary.row(request_id))
+
+
+@router.get("/requests/{request_id}", summary="A notarization request and its status")
+def get_request(request_id: int, notary: NotaryDep, _t: AnyRole) -> dict[str, Any]:
+    return _view(notary.row(request_id))
+
+
+@router.post("/requests/{request_id}/review", summary="Verify the package and record the verdict")
+def review(
+    request_id: int, notary: NotaryDep, account: AccountDep, _t: NotaryRole
+) -> dict[str, Any]:
+    result = notary.review(request_id, account)
+    return {"request_id": request_id, "passed": result.passed, "lines": list(result.lines)}
+
+
+@router.post("/requests/{request_id}/issue", status_code=201, summary="Issue the certificate")
+def issue(
+    request_id: int, request: Request, notary: NotaryDep, account: AccountDep, _t: NotaryRole
+) -> dict[str, Any]:
+    issued = notary.issue(request_id, account, _settings(request).name)
+    return {
+        "request_id": request_id, "serial": issued.certificate.serial,
+        "certificate_digest": issued.digest, "jws": issued.jws, "tx_hash": issued.tx_hash,
+        "pdf_sha256": issued.pdf_sha256, "verify_url": notary.verify_url(issued.digest),
+    }  # fmt: skip
+
+
+@router.post("/requests/{request_id}/reject", summary="Reject a request, stating why")
+def reject(
+    request_id: int, body: RejectIn, notary: NotaryDep, account: AccountDep, _t: NotaryRole
+) -> dict[str, Any]:
+    notary.reject(request_id, account, body.reason)
+    return _view(notary.row(request_id))
+
+
+@router.post("/certificates/{digest}/revoke", summary="Revoke a certificate on chain")
+def revoke(
+    digest: Annotated[str, Path(pattern=_HEX64)], body: RevokeIn, notary: NotaryDep,
+    account: AccountDep, _t: NotaryRole,
+) -> dict[str, Any]:  # fmt: skip
+    tx_hash = notary.revoke(digest, account, body.reason_code)
+    return {"certificate_digest": digest, "reason_code": body.reason_code, "tx_hash": tx_hash}
+
+
+@router.get("/certificates/{digest}/verify", summary="Public check of a certificate")
+def verify(digest: str, notary: NotaryDep, services: ServicesDep) -> dict[str, Any]:
+    """Runs the independent checks (``notary.verify``) with the stored JWS and package.
+
+    A certificate that fails answers 422 problem+json naming the failed check.
+    """
+    row = notary.by_digest(digest)
+    assert services.chain is not None
+    verdicts = verify_certificate(
+        row.jws, rpc_url=services.chain.rpc_url, registry_address=notary.registry_address,
+        package=notary.package(row.id),
+    )  # fmt: skip
+    return {"certificate_digest": row.cert_digest, "serial": row.serial, "valid": True,
+            "verdicts": [v.line() for v in verdicts]}  # fmt: skip
+
+
+@router.get("/certificates/{digest}", summary="The certificate (compact JWS)")
+def certificate(digest: str, notary: NotaryDep) -> Response:
+    return Response(notary.by_digest(digest).jws, media_type="application/vc+jwt")
+
+
+@router.get("/certificates/{digest}/pdf", summary="The signed certificate PDF")
+def certificate_pdf(digest: str, notary: NotaryDep, services: ServicesDep) -> Response:
+    row = notary.by_digest(digest)
+    return Response(services.blobs.open(row.pdf_sha256).read_bytes(),
+                    media_type="application/pdf")  # fmt: skip

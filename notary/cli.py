@@ -1,0 +1,67 @@
+"""``chainwitness notary ...``: check a notarization certificate from the command line.
+
+Offered to ``ledger_service.cli`` through the ``chainwitness.cli`` entry point group.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger_service.core.errors import EvidenceError
+from ledger_service.core.packages import MAX_PACKAGE_BYTES
+
+app = typer.Typer(help="数字公证 Digital notarization certificates.", no_args_is_help=True)
+
+
+@app.callback()
+def _group() -> None:
+    """数字公证 Digital notarization certificates."""
+
+
+def _read(path: Path, limit: int, what: str) -> bytes:
+    try:
+        if path.stat().st_size > limit:
+            raise typer.BadParameter(f"{what}: expected at most {limit} bytes, found more")
+        return path.read_bytes()
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"{what}: expected a readable file at {path}, found: {exc}"
+        ) from exc
+
+
+@app.command()
+def verify(
+    cert: Annotated[str, typer.Argument(help="certificate file (compact JWS) or the JWS itself")],
+    rpc: Annotated[str, typer.Option("--rpc", envvar="CHAINWITNESS_RPC_URL", help="JSON-RPC URL")],
+    registry: Annotated[
+        str,
+        typer.Option(
+            "--registry",
+            envvar="CHAINWITNESS_NOTARY_REGISTRY_ADDRESS",
+            help="NotaryRegistry address you trust",
+        ),
+    ],
+    package: Annotated[
+        Path | None, typer.Option("--package", help="the evidence package (zip) it certifies")
+    ] = None,
+) -> None:
+    """Verify a certificate: signature, chain registration, notary, revocation, package.
+
+    Prints one line per check; on failure prints one line and exits 1.
+    """
+    from notary.certificate import MAX_JWS_BYTES
+    from notary.verify import verify_certificate
+
+    try:
+        path = Path(cert)
+        jws = _read(path, MAX_JWS_BYTES, "certificate") if path.is_file() else cert.encode()
+        data = _read(package, MAX_PACKAGE_BYTES, "package") if package is not None else None
+        verdicts = verify_certificate(jws, rpc_url=rpc, registry_address=registry, package=data)
+    except (EvidenceError, typer.BadParameter) as exc:
+        typer.echo(f"FAILED {' '.join(str(exc).split())}")
+        raise typer.Exit(1) from None
+    for v in verdicts:
+        typer.echo(v.line())

@@ -1,0 +1,337 @@
+"""The notarization workflow (公证流程): request, review, issue or reject, revoke.
+
+A requester asks for a subject (e.g. ``tender:GC-2026-0417``) to be notarized; the
+service builds its evidence package and keeps it. A notary reviews it (the independent
+package verifier runs, online against the chain, and its verdict is recorded), then
+issues a certificate or rejects the request. Issuing signs the credential with the
+notary's own key, registers its digest on NotaryRegistry in a transaction the notary
+signs (so the chain, not this service, decides whether the notary is authorized), and
+renders the PAdES-signed PDF. A notary may later revoke a certificate with a reason code.
+
+Every step is an evidence record: kind ``notary.<step>`` (``requested``, ``reviewed``,
+``issued``, ``rejected``, ``revoked``), subject ``notary:<request id>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Table, insert, select, update
+
+from ledger_service.chain.client import ChainClient
+from ledger_service.core.errors import (
+    ConfigurationError,
+    Conflict,
+    EvidenceError,
+    MalformedInput,
+    NotFound,
+)
+from ledger_service.core.proofs import Anchor
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.packages_chain import verify_package
+from ledger_service.packaging import build_package
+from ledger_service.service import Services
+from ledger_service.store.models import NotaryRequestRow
+from notary import certificate as vc
+from notary import pdf
+
+__all__ = ["IssuedCertificate", "NotaryService", "Review", "SERIAL_PREFIX"]
+
+_T = cast(Table, NotaryRequestRow.__table__)
+SERIAL_PREFIX = "CWN"
+MAX_NOTE_CHARS = 2000
+MAX_REQUESTER_CHARS = 128
+_RECORD = re.compile(r"records/(0|[1-9][0-9]*)\.json")
+
+REQUESTED, REVIEWED, REVIEW_FAILED = "requested", "reviewed", "review_failed"
+ISSUED, REJECTED, REVOKED = "issued", "rejected", "revoked"
+
+
+@dataclass(frozen=True)
+class Review:
+    """The recorded verdict of the independent verifier on a request's package."""
+
+    request_id: int
+    passed: bool
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    request_id: int
+    certificate: vc.Certificate
+    jws: str
+    digest: str  # SHA-256 hex of the JWS
+    tx_hash: str  # registerCertificate
+    pdf: bytes
+    pdf_sha256: str
+
+
+def _stamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class NotaryService:
+    """Notarization on one NotaryRegistry deployment (``registry``, a NotaryRegistryContract).
+
+    ``ca_password`` opens the notary CA keys (default: settings' witness password, else a
+    generated password kept beside the CA, mode 0600, as for the embedded dev signer).
+    ``now`` is the clock (injectable for tests).
+    """
+
+    def __init__(
+        self, services: Services, registry: Any, *, ca_password: str | None = None,
+        now: Any = None,
+    ) -> None:  # fmt: skip
+        if services.chain is None:
+            raise ConfigurationError("expected services opened with the chain, found none")
+        self._s = services
+        self._engine = services.log_store.engine
+        self.registry = registry
+        self._ca_password = ca_password
+        self._now = now or (lambda: datetime.now(UTC))
+
+    @property
+    def registry_address(self) -> str:
+        return str(self.registry.address)
+
+    # -- helpers -------------------------------------------------------------
+
+    def row(self, request_id: int) -> Any:
+        """The stored request. Raises NotFound."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_T).where(_T.c.id == request_id)).first()
+        if row is None:
+            raise NotFound(f"expected a notarization request {request_id}, found none")
+        return row
+
+    def by_digest(self, cert_digest: str) -> Any:
+        """The request whose certificate has ``cert_digest`` (hex). Raises NotFound."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_T).where(_T.c.cert_digest == cert_digest.lower())).first()
+        if row is None:
+            raise NotFound(f"expected a certificate with digest {cert_digest}, found none")
+        return row
+
+    def package(self, request_id: int) -> bytes:
+        """The evidence package of a request, as stored. Raises NotFound."""
+        return self._s.blobs.open(self.row(request_id).package_sha256).read_bytes()
+
+    def _set(self, request_id: int, **values: Any) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(_T).where(_T.c.id == request_id).values(**values))
+
+    def _record(
+        self, request_id: int, step: str, actor: str, payload: dict[str, Any],
+        digest: str | None = None,
+    ) -> int:  # fmt: skip
+        body = {"request": request_id, "step": step, **payload}
+        if digest is None:
+            digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        record = EvidenceRecord.create(
+            kind=f"notary.{step}", subject=f"notary:{request_id}", actor=actor,
+            digests={"sha256": digest}, metadata=body, now=self._now(),
+        )  # fmt: skip
+        return self._s.log_store.append([record]).first_index
+
+    def _expect(self, row: Any, *statuses: str) -> None:
+        if row.status not in statuses:
+            raise Conflict(
+                f"expected request {row.id} to be {' or '.join(statuses)}, found {row.status}"
+            )
+
+    def _notary_registry(self, account: LocalAccount) -> Any:
+        """The registry with transactions signed by the notary's own account."""
+        from ledger_service.chain.notary_registry import NotaryRegistryContract
+
+        chain = self._s.chain
+        assert chain is not None
+        client = ChainClient(chain.rpc_url, account, chain.chain_id, retries=2)
+        return NotaryRegistryContract(client, self.registry_address)
+
+    def _password(self) -> str:
+        if self._ca_password:
+            return self._ca_password
+        settings = self._s.settings
+        if settings.witness_password is not None:
+            return settings.witness_password.get_secret_value()
+        path = settings.data_dir / "notary" / "ca.password"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(24))
+        return path.read_text().strip()
+
+    def verify_url(self, cert_digest: str) -> str:
+        return f"{self._s.settings.base_url}/v1/notary/certificates/{cert_digest}/verify"
+
+    # -- steps ---------------------------------------------------------------
+
+    def request(self, subject: str, requester: str, note: str = "") -> int:
+        """Build the evidence package of ``subject`` and open a request; returns its id.
+
+        Raises:
+            MalformedInput: empty/long requester or a long note.
+            NotFound, Conflict, ChainUnavailable: as ``build_package`` (e.g. not anchored yet).
+        """
+        if not 0 < len(requester) <= MAX_REQUESTER_CHARS:
+            raise MalformedInput(
+                f"requester: expected 1..{MAX_REQUESTER_CHARS} characters, found {len(requester)}"
+            )
+        if len(note) > MAX_NOTE_CHARS:
+            raise MalformedInput(
+                f"note: expected at most {MAX_NOTE_CHARS} characters, found {len(note)}"
+            )
+        data = build_package(self._s, subject, now=self._now())
+        digest = self._s.blobs.put_bytes(data).sha256
+        with self._engine.begin() as conn:
+            result = conn.execute(insert(_T).values(
+                subject=subject, requester=requester, note=note, package_sha256=digest,
+                status=REQUESTED, created_at=_stamp(self._now()),
+            ))  # fmt: skip
+            request_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        self._record(request_id, REQUESTED, requester,
+                     {"subject": subject, "note": note}, digest)  # fmt: skip
+        return request_id
+
+    def review(self, request_id: int, notary_account: LocalAccount) -> Review:
+        """Verify the request's package with the independent verifier (online) and record it.
+
+        A failing package is a recorded verdict (status ``review_failed``), not an error.
+
+        Raises:
+            NotFound: no such request. Conflict: already issued or rejected.
+            ChainUnavailable: the chain does not answer (nothing is recorded).
+        """
+        from ledger_service.core.errors import ChainUnavailable
+
+        row = self.row(request_id)
+        self._expect(row, REQUESTED, REVIEWED, REVIEW_FAILED)
+        data = self.package(request_id)
+        assert self._s.chain is not None
+        try:
+            if hashlib.sha256(data).hexdigest() != row.package_sha256:
+                raise MalformedInput(
+                    f"package: expected SHA-256 {row.package_sha256}, found the stored file differs"
+                )
+            report = verify_package(data, rpc_url=self._s.chain.rpc_url)
+            passed, lines = True, tuple(report.lines())
+        except ChainUnavailable:
+            raise
+        except EvidenceError as exc:
+            passed, lines = False, (f"FAILED {exc}",)
+        reviewer = notary_account.address
+        self._set(request_id, status=REVIEWED if passed else REVIEW_FAILED, reviewer=reviewer,
+                  review="\n".join(lines))  # fmt: skip
+        self._record(request_id, "reviewed", f"notary:{reviewer}", {
+            "verdict": "passed" if passed else "failed", "checks": len(lines),
+            "package_sha256": row.package_sha256, **({} if passed else {"reason": lines[0]}),
+        })  # fmt: skip
+        return Review(request_id, passed, lines)
+
+    def issue(
+        self, request_id: int, notary_account: LocalAccount, notary_name: str
+    ) -> IssuedCertificate:
+        """Issue the certificate: sign the credential, register it on chain, render the PDF.
+
+        A request not yet reviewed is reviewed first.
+
+        Raises:
+            NotFound: no such request. Conflict: not reviewed successfully, or already decided.
+            ContractReverted: the chain refused the registration (e.g. the notary is not
+                authorized); nothing is recorded.
+        """
+        row = self.row(request_id)
+        if row.status == REQUESTED:
+            self.review(request_id, notary_account)
+            row = self.row(request_id)
+        self._expect(row, REVIEWED)
+        data = self.package(request_id)
+        subject, records, head = _package_facts(data)
+        assert self._s.chain is not None
+        now = self._now()
+        cert = vc.Certificate(
+            serial=f"{SERIAL_PREFIX}-{now.astimezone(UTC).year:04d}-{request_id:06d}",
+            chain_id=self._s.chain.chain_id,
+            notary=notary_account.address,
+            notary_name=notary_name,
+            valid_from=_stamp(now),
+            package_digest=row.package_sha256,
+            subject=subject,
+            records=records,
+            tree_size=head.tree_size,
+            tree_root=head.root.hex(),
+            anchor=vc.AnchorRef(head.chain_id, head.contract, head.tx_hash, head.block_number),
+        )
+        jws = vc.issue(cert, bytes(notary_account.key))
+        digest = vc.certificate_digest(jws)
+        tx = self._notary_registry(notary_account).register_certificate(
+            bytes.fromhex(digest), bytes.fromhex(row.package_sha256), head.tree_size, head.root
+        )
+        signer = pdf.notary_signer(
+            self._s.settings.data_dir, notary_account.address, notary_name, self._password()
+        )
+        document = pdf.sign_certificate(
+            pdf.render_certificate(cert, digest, self.verify_url(digest), tx.tx_hash), signer
+        )
+        pdf_sha256 = self._s.blobs.put_bytes(document).sha256
+        self._s.blobs.put_bytes(jws.encode("ascii"))
+        self._set(request_id, status=ISSUED, notary=notary_account.address, serial=cert.serial,
+                  cert_digest=digest, jws=jws, pdf_sha256=pdf_sha256, tx_hash=tx.tx_hash)  # fmt: skip
+        self._record(request_id, ISSUED, f"notary:{notary_account.address}", {
+            "serial": cert.serial, "package_sha256": row.package_sha256, "tx_hash": tx.tx_hash,
+            "pdf_sha256": pdf_sha256, "registry": self.registry_address,
+        }, digest)  # fmt: skip
+        return IssuedCertificate(request_id, cert, jws, digest, tx.tx_hash, document, pdf_sha256)
+
+    def reject(self, request_id: int, notary_account: LocalAccount, reason: str) -> None:
+        """Close a request without a certificate, stating why.
+
+        Raises: NotFound; Conflict if already issued or rejected; MalformedInput for no reason.
+        """
+        if not 0 < len(reason) <= MAX_NOTE_CHARS:
+            raise MalformedInput(
+                f"reason: expected 1..{MAX_NOTE_CHARS} characters, found {len(reason)}"
+            )
+        row = self.row(request_id)
+        self._expect(row, REQUESTED, REVIEWED, REVIEW_FAILED)
+        self._set(request_id, status=REJECTED, notary=notary_account.address, reject_reason=reason)
+        self._record(request_id, REJECTED, f"notary:{notary_account.address}", {"reason": reason})
+
+    def revoke(self, cert_digest: str, notary_account: LocalAccount, reason_code: int) -> str:
+        """Revoke a certificate on chain (signed by the notary) and record it; returns the tx hash.
+
+        Raises:
+            NotFound: no certificate with that digest here. Conflict: already revoked.
+            ContractReverted: the chain refused (e.g. another notary's certificate).
+        """
+        row = self.by_digest(cert_digest)
+        self._expect(row, ISSUED)
+        tx = self._notary_registry(notary_account).revoke_certificate(
+            bytes.fromhex(row.cert_digest), reason_code
+        )
+        self._set(row.id, status=REVOKED, revoked_reason_code=reason_code)
+        self._record(row.id, REVOKED, f"notary:{notary_account.address}",
+                     {"reason_code": reason_code, "tx_hash": tx.tx_hash}, row.cert_digest)  # fmt: skip
+        return str(tx.tx_hash)
+
+
+def _package_facts(data: bytes) -> tuple[str, int, Anchor]:
+    """Subject, record count and newest anchored head of a package that already verified."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        heads = json.loads(z.read("heads.json"))["heads"]
+        records = sum(1 for n in z.namelist() if _RECORD.fullmatch(n))
+    newest = max((Anchor.from_json(h) for h in heads), key=lambda a: a.tree_size)
+    return str(manifest["subject"]), records, newest
