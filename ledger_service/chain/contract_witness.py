@@ -26,6 +26,9 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
+from ledger_service.chain.abi_values import address as _address
+from ledger_service.chain.abi_values import bytes32 as _bytes32
+from ledger_service.chain.abi_values import uint as _uint
 from ledger_service.chain.client import ChainClient, TxResult
 from ledger_service.core.errors import MalformedInput
 
@@ -85,29 +88,6 @@ def contract_date(iso_date: str) -> int:
     except ValueError as exc:
         raise MalformedInput(f"expected a date as YYYY-MM-DD, found {iso_date!r}") from exc
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
-def _bytes32(name: str, value: bytes) -> bytes:
-    # eth-account would silently left-pad a short value; a wrong digest must fail here
-    if not isinstance(value, bytes) or len(value) != 32:
-        found = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
-        raise MalformedInput(f"expected {name} to be 32 bytes, found {found}")
-    return value
-
-
-def _address(name: str, value: str) -> ChecksumAddress:
-    try:
-        return to_checksum_address(value)
-    except (ValueError, TypeError) as exc:
-        raise MalformedInput(
-            f"expected {name} to be a 20-byte 0x address, found {value!r}"
-        ) from exc
-
-
-def _uint(name: str, value: int, maximum: int) -> int:
-    if type(value) is not int or not 0 <= value <= maximum:
-        raise MalformedInput(f"expected {name} in [0, {maximum}], found {value!r}")
-    return value
 
 
 def _parties(parties: Sequence[str]) -> list[ChecksumAddress]:

@@ -25,6 +25,9 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
+from ledger_service.chain.abi_values import address as _address
+from ledger_service.chain.abi_values import bytes32 as _bytes32
+from ledger_service.chain.abi_values import uint as _uint
 from ledger_service.chain.client import ChainClient, TxResult
 from ledger_service.core.errors import MalformedInput
 
@@ -32,29 +35,6 @@ NOTARY_REGISTRY = "NotaryRegistry"
 _UINT64_MAX = 2**64 - 1
 _UINT8_MAX = 2**8 - 1
 _ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def _bytes32(name: str, value: bytes) -> bytes:
-    # web3 would left-pad a short value; a wrong digest must fail here
-    if not isinstance(value, bytes) or len(value) != 32:
-        found = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
-        raise MalformedInput(f"expected {name} to be 32 bytes, found {found}")
-    return value
-
-
-def _address(name: str, value: str) -> ChecksumAddress:
-    try:
-        return to_checksum_address(value)
-    except (ValueError, TypeError) as exc:
-        raise MalformedInput(
-            f"expected {name} to be a 20-byte 0x address, found {value!r}"
-        ) from exc
-
-
-def _uint(name: str, value: int, maximum: int) -> int:
-    if type(value) is not int or not 0 <= value <= maximum:
-        raise MalformedInput(f"expected {name} in [0, {maximum}], found {value!r}")
-    return value
 
 
 def _none_if_zero(value: int) -> int | None:

@@ -34,6 +34,8 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
+from ledger_service.chain.abi_values import address as _address
+from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.client import ChainClient, TxResult, load_artifact
 from ledger_service.core.errors import ChainUnavailable, MalformedInput
 
@@ -82,23 +84,6 @@ def tender_id_bytes(tender_code: str) -> bytes:
     if not tender_code:
         raise MalformedInput("expected a non-empty tender code, found an empty string")
     return keccak(tender_code.encode("utf-8"))
-
-
-def _bytes32(name: str, value: bytes) -> bytes:
-    # eth-account would silently left-pad a short value; a wrong digest must fail here
-    if not isinstance(value, bytes) or len(value) != 32:
-        found = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
-        raise MalformedInput(f"expected {name} to be 32 bytes, found {found}")
-    return value
-
-
-def _address(name: str, value: str) -> ChecksumAddress:
-    try:
-        return to_checksum_address(value)
-    except (ValueError, TypeError) as exc:
-        raise MalformedInput(
-            f"expected {name} to be a 20-byte 0x address, found {value!r}"
-        ) from exc
 
 
 def _nonce(nonce: int) -> int:
