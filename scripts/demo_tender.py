@@ -34,7 +34,6 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     work.mkdir(parents=True, exist_ok=True)
     engine = services.log_store.engine
     op = {"Authorization": f"Bearer {create_token(engine, 'centre', 'operator')[1]}"}
-    bidder_token = create_token(engine, "bidders", "bidder")[1]
     http = httpx.Client(base_url=base, timeout=120)
     dev = services.client
 
@@ -79,7 +78,8 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     for i, b in enumerate(bidders[:-1]):
         plain = bids_dir / f"bid-{i + 1:02d}.pdf"
         plain.write_bytes(f"投标报价 bid price {1_000_000 + 7919 * i} CNY\n".encode() * 3000)
-        client = BidderClient(base, bidder_token, b)
+        # each bidder holds a token issued in its own address
+        client = BidderClient(base, create_token(engine, b.address, "bidder")[1], b)
         client.seal(CODE, plain, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
         receipts[b.address] = client.submit(CODE, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
     print(f"   {len(receipts)} sealed bids accepted on chain before the deadline")
@@ -87,7 +87,7 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     say("11. 截止 The deadline passes by chain time: a late bid is refused by the chain")
     dev.request("evm_increaseTime", [deadline - services.tenders.chain_time()])
     dev.request("evm_mine", [])
-    late = BidderClient(base, bidder_token, bidders[-1])
+    late = BidderClient(base, create_token(engine, bidders[-1].address, "bidder")[1], bidders[-1])
     plain = bids_dir / "bid-20-late.pdf"
     plain.write_bytes(b"late bid\n" * 1000)
     late.seal(CODE, plain, bids_dir / "bid-20-late.pdf.cwseal")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.core import threshold
-from ledger_service.core.errors import ConfigurationError, MalformedInput
+from ledger_service.core.errors import ConfigurationError, Forbidden, MalformedInput
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders.lifecycle import Event
@@ -92,7 +92,13 @@ def get_tender(code: str, svc: TendersDep, token: MaybeToken) -> dict[str, Any]:
 
 
 @router.get("/tenders/{code}/bids/{bidder}", summary="One bidder's bids (for that bidder)")
-def bids_of(code: str, bidder: str, svc: TendersDep, _t: Bidder) -> list[dict[str, Any]]:
+def bids_of(code: str, bidder: str, svc: TendersDep, token: Bidder) -> list[dict[str, Any]]:
+    # A bidder token is issued in the bidder's address (`token create --role bidder
+    # --name 0x...`): before opening, one bidder must not learn of another (art. 22).
+    if token.role == "bidder" and token.name.lower() != bidder.lower():
+        raise Forbidden(
+            f"expected a bidder token issued for {bidder}, found one issued for {token.name!r}"
+        )
     return svc.bids_of(code, bidder)
 
 

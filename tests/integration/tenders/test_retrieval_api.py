@@ -52,7 +52,11 @@ def test_court_retrieval_reports_and_contracts(world: World, tmp_path: Path) -> 
     def auth(role: str, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {create_token(engine, name, role)[1]}"}
 
-    op, court, regulator = auth("operator", "centre"), auth("court", "法院"), auth("regulator", "监管")
+    op, court, regulator = (
+        auth("operator", "centre"),
+        auth("court", "法院"),
+        auth("regulator", "监管"),
+    )
     r = api.post("/v1/files", params={"name": "标书.pdf", "subject": f"tender:{CODE}"},
                  content=b"original tender document", headers={**op, "Content-Type": "application/octet-stream"})  # fmt: skip
     assert r.status_code == 201, r.text
@@ -67,8 +71,18 @@ def test_court_retrieval_reports_and_contracts(world: World, tmp_path: Path) -> 
                        headers=court).json()["records"]  # fmt: skip
     assert by_party and all(world.bidders[0].address in x["record"]["actor"] for x in by_party)
     digest = hashlib.sha256(b"original tender document").hexdigest()
-    assert len(api.get("/v1/court/records", params={"sha256": digest}, headers=court).json()["records"]) == 1
-    assert api.get("/v1/court/records", params={"until": "2000-01-01"}, headers=court).json()["records"] == []
+    assert (
+        len(
+            api.get("/v1/court/records", params={"sha256": digest}, headers=court).json()["records"]
+        )
+        == 1
+    )
+    assert (
+        api.get("/v1/court/records", params={"until": "2000-01-01"}, headers=court).json()[
+            "records"
+        ]
+        == []
+    )
     assert api.get("/v1/court/records", params={"tender": CODE}, headers=op).status_code == 403
 
     # a package for the court (with originals) and for the regulator (without)

@@ -62,7 +62,6 @@ def test_tender_over_http_and_cli(
     assert services.client is not None and services.tenders is not None
     engine = services.log_store.engine
     op = {"Authorization": f"Bearer {create_token(engine, 'centre', 'operator')[1]}"}
-    bidder_token = create_token(engine, "bidders", "bidder")[1]
     custodian_token = create_token(engine, "custodians", "custodian")[1]
     monkeypatch.setenv("CHAINWITNESS_KEY_PASSWORD", PASSWORD)
     runner = CliRunner()
@@ -106,6 +105,7 @@ def test_tender_over_http_and_cli(
             "name": f"投标人 {i}", "address": account.address,
             "public_key": bidder_public_key(account).hex()})  # fmt: skip
         assert r.status_code == 201, r.text
+        bidder_token = create_token(engine, account.address, "bidder")[1]
         bid = tmp_path / f"bid{i}.pdf"
         bid.write_bytes(f"报价 price {i} ".encode() * 20_000)
         plaintexts[account.address] = bid.read_bytes()
@@ -124,6 +124,11 @@ def test_tender_over_http_and_cli(
             cli, ["bid", "open-own", str(sealed), "--keystore", str(ks), "-o", str(own)]
         )
         assert r.exit_code == 0 and own.read_bytes() == bid.read_bytes()
+
+    # a bidder cannot look up another bidder's bids
+    other = http.get(f"/v1/tenders/{CODE}/bids/{account.address}",
+                     headers={"Authorization": f"Bearer {create_token(engine, '0x' + '00' * 20, 'bidder')[1]}"})  # fmt: skip
+    assert other.status_code == 403 and "issued for" in other.json()["detail"]
 
     # before opening the public sees no bidder, oversight roles do
     public = http.get(f"/v1/tenders/{CODE}").json()

@@ -23,7 +23,9 @@ def upgrade() -> None:
     op.create_table(
         "notary_requests",
         sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
             autoincrement=True,
         ),  # fmt: skip
         sa.Column("subject", sa.String(256), nullable=False),
