@@ -484,7 +484,17 @@ _add_tender_commands()
 
 
 def main() -> None:
+    """Entry point: usage errors, like our own errors, are one line on stderr."""
+    try:  # typer 0.2x vendors click; older ones use the click package
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover
+        import click  # type: ignore[no-redef]
+
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except click.ClickException as exc:  # a missing or malformed option or argument
+        err.print(f"error: {exc.format_message()} (see --help)", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -84,3 +84,19 @@ def test_verify_rejects_what_it_cannot_read(runner: CliRunner, tmp_path: Path) -
     assert r.exit_code == 1 and "expected a JSON proof" in r.stderr
     r = runner.invoke(app, ["verify", "ab" * 32])
     assert r.exit_code == 1 and "expected --server" in r.stderr
+
+
+def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    for args, expected in (
+        (["token", "create", "--role", "operator"], "error: Missing option '--name'."),
+        (["nosuchcommand"], "error: No such command 'nosuchcommand'."),
+    ):
+        r = subprocess.run([sys.executable, "-m", "ledger_service", *args], capture_output=True,
+                           text=True, cwd=root, env={"PATH": "/usr/bin:/bin",
+                                                     "CHAINWITNESS_DATA_DIR": str(tmp_path)})  # fmt: skip
+        assert r.returncode == 2
+        assert r.stderr.strip().splitlines() == [f"{expected} (see --help)"]
