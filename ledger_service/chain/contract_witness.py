@@ -23,13 +23,13 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.abi_values import uint as _uint
-from ledger_service.chain.client import ChainClient, TxResult
+from ledger_service.chain.client import TxResult
+from ledger_service.chain.wrapper import ContractEvent, Eip712Wrapper
 from ledger_service.core.errors import MalformedInput
 
 CONTRACT_WITNESS = "ContractWitness"
@@ -185,15 +185,8 @@ class PartySignature:
     signed_at: int
 
 
-@dataclass(frozen=True)
-class WitnessEvent:
-    """One ContractWitness log: its name, decoded arguments and position on the chain."""
-
-    name: str
-    args: dict[str, Any]
-    tx_hash: str
-    block_number: int
-    log_index: int
+#: One ContractWitness log.
+WitnessEvent = ContractEvent
 
 
 _EVENT_NAMES = ("ContractRegistered", "ContractAmended", "ContractSigned", "ContractCompleted")
@@ -206,7 +199,7 @@ def _none_if_zero(value: bytes) -> bytes | None:
 # -- the contract ---------------------------------------------------------------
 
 
-class ContractWitnessContract:
+class ContractWitnessContract(Eip712Wrapper):
     """Typed access to one deployed ``ContractWitness``.
 
     Writes are signed by the client's signer: the operator registers contracts, any
@@ -215,16 +208,7 @@ class ContractWitnessContract:
     ``ContractWitness...`` error. Reads take ``block_identifier`` (default ``"latest"``).
     """
 
-    def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.contract = client.contract(CONTRACT_WITNESS, address)
-        self.address: ChecksumAddress = self.contract.address
-
-    def _send(self, fn: ContractFunction, on_sent: Callable[[str], None] | None) -> TxResult:
-        return self.client.send(fn, on_sent=on_sent)
-
-    def _read(self, fn: ContractFunction, block_identifier: BlockIdentifier) -> Any:
-        return self.client.call(fn, block_identifier)
+    ARTIFACT = CONTRACT_WITNESS
 
     def typed_data(
         self,
@@ -329,13 +313,6 @@ class ContractWitnessContract:
         ``typed_data_digest(self.typed_data(...))`` for the registered values."""
         fn = self.contract.functions.signatureDigest(_bytes32("contract_id", contract_id))
         return bytes(self._read(fn, block_identifier))
-
-    def domain_separator(self, block_identifier: BlockIdentifier = "latest") -> bytes:
-        return bytes(self._read(self.contract.functions.DOMAIN_SEPARATOR(), block_identifier))
-
-    def version(self, block_identifier: BlockIdentifier = "latest") -> str:
-        text: str = self._read(self.contract.functions.version(), block_identifier)
-        return text
 
     # -- events ----------------------------------------------------------------
 

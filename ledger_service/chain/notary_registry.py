@@ -16,19 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.abi_values import uint as _uint
-from ledger_service.chain.client import ChainClient, TxResult
+from ledger_service.chain.client import TxResult
+from ledger_service.chain.wrapper import ContractEvent, ContractWrapper
 from ledger_service.core.errors import MalformedInput
 
 NOTARY_REGISTRY = "NotaryRegistry"
@@ -87,15 +86,8 @@ class CertificateInfo:
         return self.revoked_at is not None
 
 
-@dataclass(frozen=True)
-class NotaryEvent:
-    """One NotaryRegistry log: its name, decoded arguments and position on the chain."""
-
-    name: str
-    args: dict[str, Any]
-    tx_hash: str
-    block_number: int
-    log_index: int
+#: One NotaryRegistry log.
+NotaryEvent = ContractEvent
 
 
 _EVENT_NAMES = ("NotaryAuthorized", "NotaryRemoved", "CertificateRegistered", "CertificateRevoked")
@@ -104,7 +96,7 @@ _EVENT_NAMES = ("NotaryAuthorized", "NotaryRemoved", "CertificateRegistered", "C
 # -- the contract ---------------------------------------------------------------
 
 
-class NotaryRegistryContract:
+class NotaryRegistryContract(ContractWrapper):
     """Typed access to one deployed ``NotaryRegistry``.
 
     Each write raises :class:`~ledger_service.chain.client.ContractReverted` with the
@@ -112,16 +104,7 @@ class NotaryRegistryContract:
     Reads take ``block_identifier`` (default ``"latest"``).
     """
 
-    def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.contract = client.contract(NOTARY_REGISTRY, address)
-        self.address: ChecksumAddress = self.contract.address
-
-    def _send(self, fn: ContractFunction, on_sent: Callable[[str], None] | None) -> TxResult:
-        return self.client.send(fn, on_sent=on_sent)
-
-    def _read(self, fn: ContractFunction, block_identifier: BlockIdentifier) -> Any:
-        return self.client.call(fn, block_identifier)
+    ARTIFACT = NOTARY_REGISTRY
 
     # -- writes ----------------------------------------------------------------
 
@@ -206,10 +189,6 @@ class NotaryRegistryContract:
             revoked_at=_none_if_zero(revoked),
             reason_code=int(reason),
         )
-
-    def version(self, block_identifier: BlockIdentifier = "latest") -> str:
-        text: str = self._read(self.contract.functions.version(), block_identifier)
-        return text
 
     # -- events ----------------------------------------------------------------
 

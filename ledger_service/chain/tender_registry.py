@@ -31,12 +31,12 @@ from eth_utils.crypto import keccak
 from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.client import ChainClient, TxResult, load_artifact
+from ledger_service.chain.wrapper import Eip712Wrapper
 from ledger_service.core.errors import ChainUnavailable, MalformedInput
 
 TENDER_REGISTRY = "TenderRegistry"
@@ -402,27 +402,21 @@ class _EventDecoder:
 # -- the contract ---------------------------------------------------------------
 
 
-class TenderRegistryContract:
+class TenderRegistryContract(Eip712Wrapper):
     """Typed access to one deployed ``TenderRegistry``.
 
     Writes are signed by the client's signer: the operator for tender management,
     any funded account for relaying signed bids and withdrawals, a custodian's own
     client for :meth:`release_share`. Each raises :class:`ContractReverted` with the
-    decoded ``TenderRegistry...`` error (e.g. ``TenderRegistryBiddingClosed``). Reads
+    decoded ``TenderRegistry...`` error (e.g. ``TenderRegistryDeadlinePassed``). Reads
     take ``block_identifier`` (default ``"latest"``).
     """
 
+    ARTIFACT = TENDER_REGISTRY
+
     def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.contract = client.contract(TENDER_REGISTRY, address)
-        self.address: ChecksumAddress = self.contract.address
+        super().__init__(client, address)
         self._decoder = _EventDecoder(load_artifact(TENDER_REGISTRY)["abi"])
-
-    def _send(self, fn: ContractFunction, on_sent: Callable[[str], None] | None) -> TxResult:
-        return self.client.send(fn, on_sent=on_sent)
-
-    def _read(self, fn: ContractFunction, block_identifier: BlockIdentifier) -> Any:
-        return self.client.call(fn, block_identifier)
 
     # -- writes ----------------------------------------------------------------
 
@@ -646,13 +640,6 @@ class TenderRegistryContract:
             _bytes32("tender_id", tender_id), _address("bidder", bidder), _nonce(nonce)
         )
         return bytes(self._read(fn, block_identifier))
-
-    def domain_separator(self, block_identifier: BlockIdentifier = "latest") -> bytes:
-        return bytes(self._read(self.contract.functions.DOMAIN_SEPARATOR(), block_identifier))
-
-    def version(self, block_identifier: BlockIdentifier = "latest") -> str:
-        text: str = self._read(self.contract.functions.version(), block_identifier)
-        return text
 
     # -- events ----------------------------------------------------------------
 
