@@ -116,7 +116,7 @@ def version() -> None:
 @app.command()
 def init(data_dir: DataDir = None) -> None:
     """Create the data directory and database, start the chain and deploy the contracts."""
-    from ledger_service.service import open_services
+    from ledger_service.runtime import open_services
 
     def body() -> None:
         s = _settings(data_dir)
@@ -145,9 +145,9 @@ def serve(
     """Run the HTTP API and the anchorer (starts the embedded anvil when no RPC URL is set)."""
     import uvicorn
 
-    from ledger_service.anchoring import Anchorer
     from ledger_service.api.app import create_app
-    from ledger_service.service import open_services
+    from ledger_service.evidence.anchoring import Anchorer
+    from ledger_service.runtime import open_services
 
     def body() -> None:
         s = _settings(data_dir, host=host, port=port)
@@ -183,7 +183,7 @@ def token_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an API token; it is printed once and only its hash is stored."""
-    from ledger_service.service import open_store
+    from ledger_service.runtime import open_store
     from ledger_service.store.tokens import create_token
 
     def body() -> None:
@@ -200,7 +200,7 @@ def token_create(
 @token_app.command("list")
 def token_list(data_dir: DataDir = None) -> None:
     """List tokens (never their secrets)."""
-    from ledger_service.service import open_store
+    from ledger_service.runtime import open_store
     from ledger_service.store.tokens import list_tokens
 
     def body() -> None:
@@ -216,7 +216,7 @@ def token_list(data_dir: DataDir = None) -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: int, data_dir: DataDir = None) -> None:
     """Revoke a token by id."""
-    from ledger_service.service import open_store
+    from ledger_service.runtime import open_store
     from ledger_service.store.tokens import revoke_token
 
     def body() -> None:
@@ -285,7 +285,7 @@ def _deposit_local(
     import asyncio
 
     from ledger_service.core.records import EvidenceRecord
-    from ledger_service.service import open_store
+    from ledger_service.runtime import open_store
 
     log_store, _, blobs = open_store(s)
     results = []
@@ -355,8 +355,8 @@ def proof(
     data_dir: DataDir = None,
 ) -> None:
     """Export a record's inclusion proof (with its anchor) as JSON."""
-    from ledger_service.evidence import inclusion_proof
-    from ledger_service.service import open_store
+    from ledger_service.evidence.proofs import inclusion_proof
+    from ledger_service.runtime import open_store
 
     def body() -> None:
         log_store, anchors, _ = open_store(_settings(data_dir))
@@ -386,7 +386,7 @@ def verify(
     ] = None,
 ) -> None:
     """Verify a proof offline and, with --rpc, against the chain. Needs no database."""
-    from ledger_service.verification import verify_proof_file, verify_remote_digest
+    from ledger_service.evidence.verify import verify_proof_file, verify_remote_digest
 
     def body() -> None:
         path = Path(target)
@@ -431,7 +431,7 @@ def package(
 ) -> None:
     """Build an evidence package (取证包) for a subject; its digest is recorded in the log."""
     from ledger_service.packaging import build_package
-    from ledger_service.service import open_services
+    from ledger_service.runtime import open_services
 
     def body() -> None:
         services = open_services(_settings(data_dir))
@@ -457,7 +457,7 @@ def _sha256_file(path: Path) -> str:
 @app.command()
 def status(data_dir: DataDir = None) -> None:
     """Show the log's head, the newest anchor and the chain deployment."""
-    from ledger_service.service import open_store
+    from ledger_service.runtime import open_store
 
     def body() -> None:
         s = _settings(data_dir)

@@ -23,9 +23,9 @@ from ledger_service.core.packages import (
 )
 from ledger_service.core.proofs import Anchor, InclusionProof
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.evidence import anchor_of, consistency_proof
+from ledger_service.evidence.proofs import anchor_of, consistency_proof
 from ledger_service.packages_chain import anchor_evidence
-from ledger_service.service import Services
+from ledger_service.runtime import Services
 from ledger_service.store.anchors import CONFIRMED
 from ledger_service.store.log import StoredRecord
 

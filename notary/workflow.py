@@ -37,10 +37,10 @@ from ledger_service.core.errors import (
     NotFound,
 )
 from ledger_service.core.proofs import Anchor
-from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.deposit import NOTARY, record_step
 from ledger_service.packages_chain import verify_package
 from ledger_service.packaging import build_package
-from ledger_service.service import Services
+from ledger_service.runtime import Services
 from ledger_service.store.models import NotaryRequestRow
 from notary import certificate as vc
 from notary import pdf
@@ -135,14 +135,10 @@ class NotaryService:
         self, request_id: int, step: str, actor: str, payload: dict[str, Any],
         digest: str | None = None,
     ) -> int:  # fmt: skip
-        body = {"request": request_id, "step": step, **payload}
-        if digest is None:
-            digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        record = EvidenceRecord.create(
-            kind=f"notary.{step}", subject=f"notary:{request_id}", actor=actor,
-            digests={"sha256": digest}, metadata=body, now=self._now(),
+        return record_step(
+            self._s.log_store, NOTARY, request_id, step, payload, actor=actor,
+            digests=None if digest is None else {"sha256": digest}, now=self._now(),
         )  # fmt: skip
-        return self._s.log_store.append([record]).first_index
 
     def _expect(self, row: Any, *statuses: str) -> None:
         if row.status not in statuses:

@@ -35,10 +35,10 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.api.app import create_app
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.service import open_services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import open_services
 from ledger_service.settings import MAX_BATCH, Settings
 from ledger_service.store.tokens import create_token
 

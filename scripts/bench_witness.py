@@ -15,11 +15,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.core.packages import verify_package
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.packaging import build_package
-from ledger_service.service import open_services
+from ledger_service.runtime import open_services
 from ledger_service.settings import Settings
 from ledger_service.witness.ca import init_witness_ca, load_witness_signer
 from ledger_service.witness.report import (

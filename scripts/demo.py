@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.api.app import create_app
-from ledger_service.service import open_services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
 from ledger_service.witness.ca import init_witness_ca

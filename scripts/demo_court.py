@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 from eth_account import Account
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.tender_registry import sign_typed
-from ledger_service.service import Services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import Services
 from ledger_service.store.tokens import create_token
 from ledger_service.witness.ca import WitnessPaths, load_cert
 from ledger_service.witness.report import verify_report

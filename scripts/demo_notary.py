@@ -12,9 +12,9 @@ from pathlib import Path
 
 from eth_account import Account
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.notary_registry import NotaryRegistryContract
-from ledger_service.service import Services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import Services
 from notary.workflow import NotaryService
 
 CODE = "GC-2026-0417"

@@ -17,7 +17,7 @@ from eth_account import Account
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import EvidenceError
-from ledger_service.service import Services
+from ledger_service.runtime import Services
 from ledger_service.store.tokens import create_token
 from ledger_service.tenders.bidder import BidderClient, bidder_public_key
 from ledger_service.tenders.custodian import CustodianAgent, HttpDuties

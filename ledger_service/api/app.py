@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ledger_service import __version__
-from ledger_service.anchoring import Anchorer
 from ledger_service.api import contracts, court, problems, public, records, tenders
-from ledger_service.service import Services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import Services
 
 log = logging.getLogger("chainwitness.api")
 

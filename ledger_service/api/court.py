@@ -18,8 +18,8 @@ from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import ConfigurationError
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.evidence import inclusion_proof
-from ledger_service.service import Services
+from ledger_service.evidence.proofs import inclusion_proof
+from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
 
 router = APIRouter(prefix="/v1", tags=["court"])

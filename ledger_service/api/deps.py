@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger_service.core.errors import Forbidden, Unauthorized
-from ledger_service.service import Services
+from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="API token from `chainwitness token create`")

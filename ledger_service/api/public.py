@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ledger_service import __version__
 from ledger_service.api.deps import ServicesDep
 from ledger_service.core.errors import MalformedInput
-from ledger_service.evidence import anchor_of, consistency_proof, inclusion_proof
+from ledger_service.evidence.proofs import anchor_of, consistency_proof, inclusion_proof
 
 router = APIRouter(tags=["public"])
 

@@ -11,7 +11,8 @@ from ledger_service.api.deps import AnyRole, Operator, ServicesDep
 from ledger_service.core.canonical import parse_json_strict
 from ledger_service.core.errors import LimitExceeded, MalformedInput
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.evidence import inclusion_proof, record_from_request
+from ledger_service.evidence.deposit import record_from_request
+from ledger_service.evidence.proofs import inclusion_proof
 from ledger_service.settings import MAX_BATCH
 from ledger_service.store.log import AppendResult
 

@@ -25,7 +25,8 @@ from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import Conflict, EvidenceError, MalformedInput, NotFound
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.service import Services
+from ledger_service.evidence.deposit import TENDER, step_record
+from ledger_service.runtime import Services
 from ledger_service.store.models import (
     TenderBidderRow,
     TenderBidRow,
@@ -118,15 +119,7 @@ class TenderService:
         digests: Mapping[str, str] | None = None, state_after: State | None = None,
     ) -> int:  # fmt: skip
         """Append the evidence record of one tender step; returns its leaf index."""
-        body = {"tender": code, "event": event, **payload}
-        digest = hashlib.sha256(canonicalize(body)).hexdigest()
-        record = EvidenceRecord.create(
-            kind=f"tender.{event}",
-            subject=f"tender:{code}",
-            actor=actor,
-            digests=digests or {"sha256": digest},
-            metadata=body,
-        )
+        record = step_record(TENDER, code, event, payload, actor=actor, digests=digests)
         index = self._s.log_store.append([record]).first_index
         chain_time = self.chain_time()  # before taking the write lock: it is an RPC call
         with self._engine.begin() as conn:

@@ -14,7 +14,6 @@ document's SHA-256, the others' the SHA-256 of their canonical payload.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -29,10 +28,9 @@ from ledger_service.chain.contract_witness import (
     contract_date,
     contract_id_bytes,
 )
-from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
-from ledger_service.core.records import EvidenceRecord
-from ledger_service.service import Services
+from ledger_service.evidence.deposit import CONTRACT, record_step
+from ledger_service.runtime import Services
 from ledger_service.store.models import WitnessContractPartyRow, WitnessContractRow
 
 _K = cast(Table, WitnessContractRow.__table__)
@@ -98,16 +96,9 @@ class ContractService:
         digests: Mapping[str, str] | None = None,
     ) -> int:  # fmt: skip
         """Append the evidence record of one contract step; returns its leaf index."""
-        body = {"contract": code, "event": event, **payload}
-        digest = hashlib.sha256(canonicalize(body)).hexdigest()
-        record = EvidenceRecord.create(
-            kind=f"contract.{event}",
-            subject=f"contract:{code}",
-            actor=actor,
-            digests=digests or {"sha256": digest},
-            metadata=body,
+        return record_step(
+            self._s.log_store, CONTRACT, code, event, payload, actor=actor, digests=digests
         )
-        return self._s.log_store.append([record]).first_index
 
     # -- actions -------------------------------------------------------------
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.api.app import create_app
-from ledger_service.service import Services, open_services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
 

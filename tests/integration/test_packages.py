@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.errors import Conflict
 from ledger_service.core.packages import verify_package as verify_offline
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.packages_chain import verify_package
 from ledger_service.packaging import build_package
-from ledger_service.service import Services, open_services
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 
 pytestmark = pytest.mark.integration

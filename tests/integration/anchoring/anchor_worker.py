@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.client import ChainClient, EvidenceLogContract, load_signer
+from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.db import make_engine
 from ledger_service.store.log import LogStore

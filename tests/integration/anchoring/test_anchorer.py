@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.core.errors import ChainStateMismatch
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.evidence import inclusion_proof
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.evidence.proofs import inclusion_proof
 from ledger_service.store.anchors import CONFIRMED, PENDING, AnchorStore
 from ledger_service.store.db import make_engine, migrate
 from ledger_service.store.log import LogStore

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.store.anchors import DROPPED, AnchorStore
 from ledger_service.store.db import make_engine, migrate
 from ledger_service.store.log import LogStore

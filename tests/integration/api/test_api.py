@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from ledger_service.api.app import create_app
 from ledger_service.core import merkle
 from ledger_service.core.proofs import InclusionProof
-from ledger_service.service import Services, open_services
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import MAX_BATCH, Settings
 from ledger_service.store.tokens import create_token
 

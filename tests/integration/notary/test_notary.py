@@ -19,14 +19,14 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
-from ledger_service.anchoring import Anchorer
 from ledger_service.chain.client import ChainClient, ContractReverted
 from ledger_service.chain.deployment import Deployment
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.core.errors import Conflict, VerificationFailed
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.service import Services, open_services
+from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.witness.report import verify_report
 from notary import certificate as vc

@@ -13,7 +13,7 @@ from eth_account.signers.local import LocalAccount
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.tender_registry import TenderRegistryContract
-from ledger_service.service import Services, open_services
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.tenders.bidder import bidder_public_key
 from ledger_service.tenders.custodian import CustodianAgent

@@ -19,7 +19,7 @@ from ledger_service.api.app import create_app
 from ledger_service.chain.client import ChainClient, create_keystore
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.cli import app as cli
-from ledger_service.service import Services, open_services
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
 from ledger_service.tenders import ocds

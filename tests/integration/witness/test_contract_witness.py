@@ -31,7 +31,7 @@ from ledger_service.chain.tender_registry import (
     typed_data_digest,
 )
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
-from ledger_service.service import Services, open_services
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.witness.contracts import MAX_AMOUNT_FEN, ContractService
 

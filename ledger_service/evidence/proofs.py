@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ledger_service.core.errors import ChainStateMismatch, MalformedInput
+from ledger_service.core.errors import ChainStateMismatch
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
-from ledger_service.core.records import EvidenceRecord
 from ledger_service.store.anchors import AnchorInfo, AnchorStore
 from ledger_service.store.log import LogStore
-
-_RECORD_FIELDS = {"kind", "subject", "digests", "metadata"}
 
 
 def anchor_of(info: AnchorInfo) -> Anchor:
@@ -67,30 +61,3 @@ def consistency_proof(log_store: LogStore, size1: int, size2: int) -> Consistenc
         root2=log_store.root_at(size2),
         path=tuple(log_store.consistency_proof(size1, size2)),
     )
-
-
-def record_from_request(obj: Any, actor: str, where: str = "record") -> EvidenceRecord:
-    """Build a record from a client's JSON object; the actor comes from the caller's token.
-
-    Raises MalformedInput naming the field when the object has the wrong shape.
-    """
-    if not isinstance(obj, Mapping):
-        raise MalformedInput(f"{where}: expected a JSON object, found {type(obj).__name__}")
-    unknown = set(obj) - _RECORD_FIELDS
-    if unknown:
-        raise MalformedInput(
-            f"{where}: expected only fields {sorted(_RECORD_FIELDS)}, found {sorted(unknown)}"
-        )
-    missing = {"kind", "subject", "digests"} - set(obj)
-    if missing:
-        raise MalformedInput(f"{where}: expected fields {sorted(missing)}, found them missing")
-    try:
-        return EvidenceRecord.create(
-            kind=obj["kind"],
-            subject=obj["subject"],
-            actor=actor,
-            digests=obj["digests"],
-            metadata=obj.get("metadata", {}),
-        )
-    except MalformedInput as exc:  # LimitExceeded stays LimitExceeded (413)
-        raise type(exc)(f"{where}: {exc}") from exc
