@@ -195,21 +195,26 @@ def _horner(coeffs: list[int], x: int) -> int:
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_t_minus_1_shares_are_consistent_with_every_secret(data: st.DataObject) -> None:
-    """Any t-1 shares fit a degree t-1 polynomial for each candidate secret: no information."""
-    t = data.draw(st.integers(2, 16), label="t")
-    indices = data.draw(
-        st.lists(st.integers(1, MAX_CUSTODIANS), min_size=t - 1, max_size=t - 1, unique=True)
-    )
-    shares = {j: data.draw(st.integers(1, Q - 1)) for j in indices}
-    s1, s2 = data.draw(st.lists(st.integers(0, Q - 1), min_size=2, max_size=2, unique=True))
-    polys = []
-    for s in (s1, s2):
-        f = _poly_through({0: s, **shares})
-        assert len(f) == t  # degree <= t - 1
-        assert _horner(f, 0) == s
-        assert all(_horner(f, j) == y for j, y in shares.items())
-        polys.append(f)
-    assert polys[0] != polys[1]
+    """Any t-1 real key shares complete to ANY candidate secret: they say nothing about x.
+
+    Shares come from a real DKG run; the completion is checked with the package's own
+    interpolation, and reconstruct refuses t-1 shares outright.
+    """
+    t = data.draw(st.integers(2, 4), label="t")
+    run = run_dkg(t, 2 * t - 1, seed=data.draw(st.integers(0, 2**32), label="seed"))
+    x = threshold.reconstruct(run.group, run.shares)
+    known = dict(list(run.shares.items())[: t - 1])
+    with pytest.raises(MalformedInput, match=r"fewer than t shares say nothing"):
+        threshold.reconstruct(run.group, known)
+    other = data.draw(st.integers(1, Q - 1).filter(lambda v: v != x), label="other")
+    for s in (x, other):
+        f = _poly_through({0: s, **known})
+        assert len(f) == t  # one polynomial of degree <= t - 1 per candidate secret
+        fresh = next(j for j in range(1, 2 * t) if j not in known)
+        completed = {**known, fresh: _horner(f, fresh)}
+        assert threshold.lagrange_at_zero(completed) == s
+        # only the true secret's completion agrees with the real share at ``fresh``
+        assert (completed[fresh] == run.shares[fresh]) == (s == x)
 
 
 # ---------------------------------------------------------------- cheating dealers
@@ -537,7 +542,7 @@ def test_lagrange_at_zero_for_any_threshold(data: st.DataObject) -> None:
     t = data.draw(st.integers(1, MAX_CUSTODIANS), label="t")
     coeffs = data.draw(st.lists(st.integers(0, Q - 1), min_size=t, max_size=t), label="coeffs")
     xs = data.draw(st.lists(st.integers(1, MAX_CUSTODIANS), min_size=t, max_size=t, unique=True))
-    assert threshold._lagrange_at_zero({x: _horner(coeffs, x) for x in xs}) == coeffs[0]
+    assert threshold.lagrange_at_zero({x: _horner(coeffs, x) for x in xs}) == coeffs[0]
 
 
 # ---------------------------------------------------------------- scalars
