@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger_service.core import sealing, threshold
-from ledger_service.tenders import opening
+from ledger_service.tenders import envelope_files, opening
 
 MIB = 1024 * 1024
 
@@ -89,7 +89,7 @@ def peak_rss_child() -> None:
     """Run in a fresh process: print peak RSS growth (MiB) while sealing 1 GiB."""
     _, tpub, _, bpub = _keys()
     base = _status_kib("VmRSS")
-    sealing.seal_stream(_Pattern(1024 * MIB), _Null(), tender_id="BENCH",  # type: ignore[arg-type]
+    envelope_files.seal_stream(_Pattern(1024 * MIB), _Null(), tender_id="BENCH",  # type: ignore[arg-type]
                         bidder="0x" + "11" * 20, tender_public_key=tpub, bidder_public_key=bpub)  # fmt: skip
     # VmHWM: this process's own peak RSS (ru_maxrss would carry the parent's over exec)
     print((_status_kib("VmHWM") - base) / 1024)
@@ -119,7 +119,7 @@ def open_many(out: dict[str, float], count: int = 100, size: int = 20 * MIB) -> 
         for i in range(count):
             path = work / f"bid{i}.cwseal"
             with path.open("wb") as f:
-                r = sealing.seal_stream(_Pattern(size), f, tender_id="BENCH",  # type: ignore[arg-type]
+                r = envelope_files.seal_stream(_Pattern(size), f, tender_id="BENCH",  # type: ignore[arg-type]
                                         bidder=_addr(i), tender_public_key=group.public_key,
                                         bidder_public_key=bidder_pub)  # fmt: skip
             committed.append(opening.CommittedBid(_addr(i), 1, r.ciphertext_sha256.hex(),
@@ -172,20 +172,20 @@ def run(out: dict[str, float]) -> None:
     common = {"tender_id": "BENCH", "bidder": "0x" + "11" * 20, "tender_public_key": tpub,
               "bidder_public_key": bpub}  # fmt: skip
     t = time.perf_counter()
-    res = sealing.seal_stream(plain, _Null(), **common)  # type: ignore[arg-type]
+    res = envelope_files.seal_stream(plain, _Null(), **common)  # type: ignore[arg-type]
     out["seal_mb_per_s"] = round(size / 1e6 / (time.perf_counter() - t), 1)
     # the envelope to open, kept in the page cache (untimed)
     with tempfile.TemporaryDirectory(prefix="cw-bench-seal-", dir=Path.cwd() / "var") as tmp:
         envelope = Path(tmp) / "bid.cwseal"
         plain.seek(0)
         with envelope.open("wb") as f:
-            sealing.seal_stream(plain, f, **common)  # type: ignore[arg-type]
+            envelope_files.seal_stream(plain, f, **common)  # type: ignore[arg-type]
         del plain
         with envelope.open("rb") as f:
             key = _content_key(f)  # type: ignore[arg-type]
         t = time.perf_counter()
         with envelope.open("rb") as f:
-            opened = sealing.open_stream(f, _Null(), key)  # type: ignore[arg-type]
+            opened = envelope_files.open_stream(f, _Null(), key)  # type: ignore[arg-type]
         out["open_mb_per_s"] = round(size / 1e6 / (time.perf_counter() - t), 1)
     assert opened.plaintext_size == size and res.plaintext_size == size
     print("  opening 100 x 20 MB bids...", file=sys.stderr)

@@ -25,6 +25,7 @@ from ledger_service.chain.tender_registry import (
 )
 from ledger_service.core import sealing
 from ledger_service.core.errors import ChainUnavailable, EvidenceError, MalformedInput, NotFound
+from ledger_service.tenders import envelope_files
 
 Progress = Callable[[int], None]
 _CHUNK = 1 << 20
@@ -74,7 +75,7 @@ class BidderClient:
         if not t.get("opening_public_key"):
             raise MalformedInput(f"expected tender {code} to have its opening key, found none yet")
         with src.open("rb") as fin, dst.open("wb") as fout:
-            return sealing.seal_stream(
+            return envelope_files.seal_stream(
                 fin, fout, tender_id=code, bidder=self.account.address,
                 tender_public_key=bytes.fromhex(t["opening_public_key"]),
                 bidder_public_key=bidder_public_key(self.account), progress=progress,
@@ -149,7 +150,7 @@ def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, 
         header = sealing.read_header(f)
     key = sealing.unwrap_key(header, "bidder", bytes(account.key))
     with sealed.open("rb") as src, open(os.devnull, "wb") as sink:
-        result = sealing.open_stream(src, sink, key)
+        result = envelope_files.open_stream(src, sink, key)
     return result.ciphertext_sha256, result.envelope_digest, result.plaintext_commitment
 
 
@@ -158,7 +159,7 @@ def open_own(sealed: Path, dst: Path, account: LocalAccount) -> sealing.OpenResu
     with sealed.open("rb") as f:
         header = sealing.read_header(f)
     key = sealing.unwrap_key(header, "bidder", bytes(account.key))
-    return sealing.open_to_path(sealed, dst, key)
+    return envelope_files.open_to_path(sealed, dst, key)
 
 
 def sha256_file(path: Path) -> str:

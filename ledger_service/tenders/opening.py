@@ -18,6 +18,7 @@ from typing import Any
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import EvidenceError, VerificationFailed
+from ledger_service.tenders import envelope_files
 
 OPENED = "opened"
 CIPHERTEXT_MISMATCH = "ciphertext-mismatch"
@@ -169,7 +170,7 @@ def _open_to(src_path: Path, dst: Path, key: bytes) -> sealing.OpenResult:
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out, src_path.open("rb") as src:
-            result = sealing.open_stream(src, out, key)
+            result = envelope_files.open_stream(src, out, key)
         os.replace(tmp, dst)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

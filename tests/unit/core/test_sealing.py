@@ -14,7 +14,6 @@ import json
 import os
 import random
 import re
-import threading
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,7 +45,6 @@ from ledger_service.core.sealing import (
     Recipient,
     SealResult,
     open_stream,
-    open_to_path,
     read_header,
     seal_stream,
     unwrap_key,
@@ -820,75 +818,17 @@ def test_seal_arguments_are_checked(
     assert dst.getvalue() == b""  # nothing written before the arguments are good
 
 
-def test_chunk_count_limit_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunk_count_limit_is_exact() -> None:
     three_chunks, _ = seal(data_of(2 * C + 1))
-    monkeypatch.setattr(sealing, "MAX_CHUNKS", 2)
-    seal(data_of(2 * C))
+    key = key_of(three_chunks)
+    seal(data_of(2 * C), max_chunks=2)
     with pytest.raises(LimitExceeded, match="document: expected at most 2 chunks of 4096 bytes"):
-        seal(data_of(2 * C + 1))
+        seal(data_of(2 * C + 1), max_chunks=2)
     with pytest.raises(VerificationFailed, match="envelope: expected at most 2 chunks, found more"):
-        open_env(three_chunks)
+        open_stream(io.BytesIO(three_chunks), io.BytesIO(), key, max_chunks=2)
 
 
 # ---------------------------------------------------------------- files, errors, memory
-
-
-def test_open_to_path_is_all_or_nothing(tmp_path: Path, three: tuple[bytes, bytes]) -> None:
-    envelope, key = three
-    src, dst = tmp_path / "bid.cwseal", tmp_path / "bid.pdf"
-    src.write_bytes(envelope[:-1])
-    with pytest.raises(VerificationFailed, match="chunk 2 failed authentication"):
-        open_to_path(src, dst, key)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bid.cwseal"]
-    dst.write_bytes(b"previous")
-    with pytest.raises(VerificationFailed):
-        open_to_path(src, dst, key)
-    assert dst.read_bytes() == b"previous"
-    src.write_bytes(envelope)
-    result = open_to_path(src, dst, key)
-    assert dst.read_bytes() == THREE and result.plaintext_size == len(THREE)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bid.cwseal", "bid.pdf"]
-    assert dst.stat().st_mode & 0o777 == 0o600
-
-
-@pytest.mark.parametrize("chunk_size", [C, 256 * 1024])
-def test_stream_errors_propagate_and_leave_no_thread(chunk_size: int) -> None:
-    class Failing(io.RawIOBase):
-        def __init__(self, fail_at: int) -> None:
-            self.left = fail_at
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, b: Any) -> int:
-            if self.left <= 0:
-                raise OSError("disk on fire")
-            n = min(len(b), self.left)
-            memoryview(b)[:n] = b"\x00" * n
-            self.left -= n
-            return n
-
-    class Full(io.RawIOBase):
-        def writable(self) -> bool:
-            return True
-
-        def write(self, b: Any) -> int:
-            raise OSError("no space left")
-
-    before = threading.active_count()
-    with pytest.raises(OSError, match="disk on fire"):
-        seal_stream(
-            stream(Failing(3 * chunk_size + 5)), io.BytesIO(), tender_id="t", bidder=BIDDER,
-            tender_public_key=TENDER_PK, bidder_public_key=BIDDER_PK, chunk_size=chunk_size,
-        )  # fmt: skip
-    envelope, _ = seal(data_of(3 * chunk_size), chunk_size=chunk_size)
-    with pytest.raises(OSError, match="no space left"):
-        open_stream(io.BytesIO(envelope), stream(Full()), key_of(envelope))
-    with pytest.raises(VerificationFailed, match="chunk 1 failed authentication"):
-        broken = bytearray(envelope)
-        broken[header_size(envelope) + chunk_size + 16 + 5] ^= 1
-        open_env(bytes(broken))
-    assert threading.active_count() == before
 
 
 class Generated(io.RawIOBase):
