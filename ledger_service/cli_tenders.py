@@ -47,7 +47,7 @@ def _password(env: str, what: str) -> str:
 
 
 def _account(keystore: Path) -> LocalAccount:
-    from ledger_service.chain.client import load_signer
+    from ledger_service.chain.keys import load_signer
 
     return load_signer(None, keystore, _password("CHAINWITNESS_KEY_PASSWORD", str(keystore)))
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.core.errors import LimitExceeded, MalformedInput, NotFound
 from ledger_service.core.packages import (
     HEAD_ANCHORED_TOPIC,

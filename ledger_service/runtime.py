@@ -15,13 +15,10 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from ledger_service.chain.client import (
-    ChainClient,
-    EvidenceLogContract,
-    create_keystore,
-    load_signer,
-)
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.deployment import ensure_deployed
+from ledger_service.chain.evidence_log import EvidenceLogContract
+from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.errors import ConfigurationError
 from ledger_service.settings import Settings

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.api.deps import ServicesDep, require
-from ledger_service.chain.client import load_signer
+from ledger_service.chain.keys import load_signer
 from ledger_service.core.errors import ConfigurationError
 from ledger_service.store.tokens import TokenInfo
 from notary.verify import verify_certificate

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 from eth_account import Account
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.core.errors import ChainUnavailable, EvidenceError, VerificationFailed
 from ledger_service.core.packages import ONLINE, Verdict
 from ledger_service.packages_chain import verify_package

@@ -1,4 +1,4 @@
-"""JSON-RPC adapter: signer, transactions and the typed EvidenceLog wrapper.
+"""JSON-RPC adapter: one signer bound to one endpoint; reads, transactions, logs.
 
 This is the one place web3, requests and eth-account exceptions enter the
 service; they leave as :mod:`ledger_service.core.errors` classes. Connection
@@ -10,26 +10,15 @@ never holds a key) and a contract revert is decoded from the ABI into
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
 import requests
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_keyfile.keyfile import create_keyfile_json, decode_keyfile_json, load_keyfile
 from eth_typing import ChecksumAddress
-from eth_utils.abi import abi_to_signature, collapse_if_tuple
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
@@ -49,35 +38,18 @@ from web3.exceptions import (
 )
 from web3.types import BlockIdentifier, RPCEndpoint, TxReceipt
 
+from ledger_service.chain.compiled import load_artifact
+from ledger_service.chain.tx import ContractReverted, TxResult, decode_revert
 from ledger_service.core.errors import (
     ChainUnavailable,
     ConfigurationError,
-    Conflict,
     MalformedInput,
     NotFound,
 )
 
-ARTIFACTS_PACKAGE = "ledger_service.chain.artifacts"
-EVIDENCE_LOG = "EvidenceLog"
-ANCHORER_ROLE = keccak(text="ANCHORER_ROLE")
 #: multiplier on eth_estimateGas, for state that changes between estimate and inclusion
 GAS_MARGIN = 1.25
 DEFAULT_RECEIPT_TIMEOUT = 60.0
-_ZERO32 = bytes(32)
-#: errors that revert data may carry even when the artifact's ABI does not list them
-_WELL_KNOWN_ERRORS: list[dict[str, Any]] = [
-    {"type": "error", "name": "Error", "inputs": [{"name": "reason", "type": "string"}]},
-    {"type": "error", "name": "Panic", "inputs": [{"name": "code", "type": "uint256"}]},
-    {
-        "type": "error",
-        "name": "AccessControlUnauthorizedAccount",
-        "inputs": [
-            {"name": "account", "type": "address"},
-            {"name": "neededRole", "type": "bytes32"},
-        ],
-    },
-    {"type": "error", "name": "AccessControlBadConfirmation", "inputs": []},
-]
 # Failures of the transport, worth another attempt. Everything else the node
 # says is an answer, and retrying would not change it.
 _TRANSIENT: tuple[type[BaseException], ...] = (
@@ -98,86 +70,6 @@ _ANSWERS: tuple[type[BaseException], ...] = (
 T = TypeVar("T")
 
 
-class ContractReverted(Conflict):
-    """The contract refused a call; ``error_name`` and ``args`` are the decoded error.
-
-    ``args`` replaces :attr:`BaseException.args` with the error's arguments, e.g.
-    ``error_name == "EvidenceLogStaleHead"`` and ``args == (5, 3)``. ``error_name``
-    is ``""`` when the revert carries no decodable error. ``result`` is set when the
-    transaction was mined with status 0 (gas was spent), None when it was refused
-    before sending (gas estimation) or in a read.
-    """
-
-    def __init__(
-        self,
-        contract: str,
-        action: str,
-        error_name: str,
-        args: tuple[Any, ...],
-        text: str,
-        result: TxResult | None = None,
-    ) -> None:
-        self.message = f"{contract} refused the {action}: {text}"
-        if result is not None:
-            self.message += f" (mined in block {result.block_number} as {result.tx_hash})"
-        super().__init__(self.message)
-        self.contract = contract
-        self.action = action
-        self.error_name = error_name
-        self.args = args
-        self.text = text
-        self.result = result
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __repr__(self) -> str:
-        return f"ContractReverted({self.error_name!r}, {self.args!r}, {self.message!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # BaseException pickles as cls(*self.args), which our args are not
-        fields = (self.contract, self.action, self.error_name, self.args, self.text, self.result)
-        return (ContractReverted, fields)
-
-
-@dataclass(frozen=True)
-class TxResult:
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    block_time: int
-    gas_used: int
-    status: int
-
-
-@dataclass(frozen=True)
-class ChainHead:
-    size: int
-    root: bytes
-    anchored_at: int
-    index: int
-
-
-@dataclass(frozen=True)
-class ChainHeadAt:
-    size: int
-    root: bytes
-    anchored_at: int
-    block_number: int
-
-
-@dataclass(frozen=True)
-class AnchoredEvent:
-    index: int
-    size: int
-    root: bytes
-    anchored_at: int
-    anchorer: str
-    tx_hash: str
-    block_number: int
-    block_hash: str
-
-
 class BlockInfo(TypedDict):
     number: int
     hash: str
@@ -185,98 +77,7 @@ class BlockInfo(TypedDict):
     parentHash: str
 
 
-def load_artifact(name: str) -> dict[str, Any]:
-    """Load ``ledger_service/chain/artifacts/<name>.json``.
-
-    Raises:
-        ConfigurationError: the file is missing or lacks ``abi``/``bytecode``.
-    """
-    try:
-        text = resources.files(ARTIFACTS_PACKAGE).joinpath(f"{name}.json").read_text("utf-8")
-        artifact: dict[str, Any] = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"expected a compiled artifact {ARTIFACTS_PACKAGE}/{name}.json, found: {exc}"
-        ) from exc
-    missing = {"abi", "bytecode"} - artifact.keys()
-    if missing:
-        raise ConfigurationError(
-            f"expected artifact {name}.json to hold abi and bytecode, found no {sorted(missing)}"
-        )
-    return artifact
-
-
 # -- signers ---------------------------------------------------------------
-
-
-def load_signer(
-    private_key: str | None, keystore_path: Path | None, keystore_password: str | None
-) -> LocalAccount:
-    """Return the account that signs transactions: from a hex key or a keystore.
-
-    Exactly one of ``private_key`` and ``keystore_path`` must be given; a
-    keystore needs its password. Messages never echo the secret.
-
-    Raises:
-        ConfigurationError: none or both sources, unreadable keystore, wrong
-            password, or a key that is not 32 bytes of hex.
-    """
-    if (private_key is None) == (keystore_path is None):
-        raise ConfigurationError(
-            "expected exactly one of a private key or a keystore path, found "
-            + ("both" if private_key is not None else "neither")
-        )
-    if private_key is not None:
-        try:
-            account: LocalAccount = Account.from_key(private_key)
-        except (ValueError, TypeError) as exc:
-            raise ConfigurationError(
-                "expected the private key to be 32 bytes of hex (0x + 64 digits), "
-                f"found a value of {len(private_key)} characters that is not"
-            ) from exc
-        return account
-    assert keystore_path is not None
-    if keystore_password is None:
-        raise ConfigurationError(f"expected a password for keystore {keystore_path}, found none")
-    try:
-        keyfile = load_keyfile(str(keystore_path))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"expected a JSON keystore at {keystore_path}, found: {exc}"
-        ) from exc
-    try:
-        key = decode_keyfile_json(keyfile, keystore_password.encode())
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"expected the password to open keystore {keystore_path}, found it does not ({exc})"
-        ) from exc
-    except (KeyError, TypeError, NotImplementedError) as exc:
-        raise ConfigurationError(
-            f"expected a version 3 keystore at {keystore_path}, found malformed fields ({exc})"
-        ) from exc
-    opened: LocalAccount = Account.from_key(key)
-    return opened
-
-
-def create_keystore(path: Path, password: str, *, kdf: str = "scrypt") -> LocalAccount:
-    """Create a new random account and write it as an encrypted keystore (mode 0600).
-
-    Raises:
-        ConfigurationError: ``path`` already exists (never overwritten) or cannot be written.
-    """
-    account: LocalAccount = Account.create()
-    keyfile = create_keyfile_json(account.key, password.encode(), kdf=kdf)  # type: ignore[arg-type]
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise ConfigurationError(
-            f"expected no file at {path} for a new keystore, found one (not overwritten)"
-        ) from exc
-    except OSError as exc:
-        raise ConfigurationError(f"expected to create keystore {path}, found: {exc}") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(keyfile, f)
-    return account
 
 
 # -- the client ------------------------------------------------------------
@@ -598,150 +399,4 @@ class ChainClient:
         )
 
 
-def _revert_data(exc: ContractLogicError) -> bytes | None:
-    data: Any = exc.data
-    if isinstance(data, dict):
-        data = data.get("data")
-    if not isinstance(data, str):
-        return None
-    if data.startswith("Reverted "):
-        data = data.split(" ", 1)[1]
-    try:
-        return bytes(HexBytes(data))
-    except ValueError:
-        return None
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
-
-
-def decode_revert(
-    contract: str, action: str, exc: ContractLogicError, abi: Sequence[dict[str, Any]]
-) -> ContractReverted:
-    """Decode the custom error in ``exc`` using ``abi`` (plus well-known errors)."""
-    data = _revert_data(exc)
-    if data is None or len(data) < 4:
-        text = exc.message or "reverted without data"
-        return ContractReverted(contract, action, "", (), text)
-    for entry in [*abi, *_WELL_KNOWN_ERRORS]:
-        if entry.get("type") != "error":
-            continue
-        signature = abi_to_signature(entry)  # type: ignore[arg-type]
-        if keccak(text=signature)[:4] != data[:4]:
-            continue
-        inputs = entry.get("inputs", [])
-        types = [collapse_if_tuple(i) for i in inputs]
-        try:
-            decoded = abi_decode(types, data[4:])
-        except (DecodingError, ValueError):
-            break
-        args = tuple(
-            to_checksum_address(v) if t == "address" else v
-            for t, v in zip(types, decoded, strict=True)
-        )
-        shown = ", ".join(
-            f"{i.get('name') or f'arg{n}'}={_show(v)}"
-            for n, (i, v) in enumerate(zip(inputs, args, strict=True))
-        )
-        return ContractReverted(contract, action, entry["name"], args, f"{entry['name']}({shown})")
-    return ContractReverted(
-        contract, action, "", (), f"unknown error 0x{data.hex()} (selector not in the ABI)"
-    )
-
-
 # -- EvidenceLog -----------------------------------------------------------
-
-
-class EvidenceLogContract:
-    """Typed access to one deployed ``EvidenceLog``.
-
-    Reads take ``block_identifier`` (default ``"latest"``), e.g. an integer
-    ``latest - confirmations`` to read only sufficiently buried state.
-    """
-
-    def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.contract = client.contract(EVIDENCE_LOG, address)
-        self.address: ChecksumAddress = self.contract.address
-
-    def _read(self, fn: ContractFunction, block_identifier: BlockIdentifier) -> Any:
-        return self.client.call(fn, block_identifier)
-
-    def anchor(
-        self,
-        size: int,
-        root: bytes,
-        proof: Sequence[bytes],
-        *,
-        on_sent: Callable[[str], None] | None = None,
-    ) -> TxResult:
-        """Anchor a new head (size, root), proven consistent with the latest one.
-
-        Raises ContractReverted (e.g. EvidenceLogStaleHead, EvidenceLogBadConsistencyProof,
-        AccessControlUnauthorizedAccount); see :meth:`ChainClient.send` for ``on_sent``.
-        """
-        fn = self.contract.functions.anchor(size, root, list(proof))
-        return self.client.send(fn, on_sent=on_sent)
-
-    def latest_head(self, block_identifier: BlockIdentifier = "latest") -> ChainHead:
-        size, root, anchored_at, index = self._read(
-            self.contract.functions.latestHead(), block_identifier
-        )
-        return ChainHead(size, bytes(root), anchored_at, index)
-
-    def head_count(self, block_identifier: BlockIdentifier = "latest") -> int:
-        count: int = self._read(self.contract.functions.headCount(), block_identifier)
-        return count
-
-    def head_at(self, index: int, block_identifier: BlockIdentifier = "latest") -> ChainHeadAt:
-        """Raises ContractReverted('EvidenceLogNoSuchHead', (index, count)) past the end."""
-        size, root, anchored_at, block_number = self._read(
-            self.contract.functions.headAt(index), block_identifier
-        )
-        return ChainHeadAt(size, bytes(root), anchored_at, block_number)
-
-    def root_of(self, size: int, block_identifier: BlockIdentifier = "latest") -> bytes | None:
-        """The root anchored at ``size``, or None if no head of that size was anchored."""
-        root = bytes(self._read(self.contract.functions.rootOf(size), block_identifier))
-        return None if root == _ZERO32 else root
-
-    def version(self, block_identifier: BlockIdentifier = "latest") -> str:
-        text: str = self._read(self.contract.functions.version(), block_identifier)
-        return text
-
-    def anchored_events(
-        self, from_block: BlockIdentifier, to_block: BlockIdentifier = "latest"
-    ) -> list[AnchoredEvent]:
-        """HeadAnchored events in ``[from_block, to_block]``, in chain order.
-
-        An empty range (``from_block`` past ``to_block`` or the chain's head) is [].
-        """
-        if isinstance(from_block, int):
-            last = to_block if isinstance(to_block, int) else self.client.block(to_block)["number"]
-            if from_block > last:
-                return []
-        logs = self.client.get_logs(self.contract.events.HeadAnchored, from_block, to_block)
-        return [
-            AnchoredEvent(
-                index=e["args"]["index"],
-                size=e["args"]["size"],
-                root=bytes(e["args"]["root"]),
-                anchored_at=e["args"]["anchoredAt"],
-                anchorer=e["args"]["anchorer"],
-                tx_hash=Web3.to_hex(e["transactionHash"]),
-                block_number=e["blockNumber"],
-                block_hash=Web3.to_hex(e["blockHash"]),
-            )
-            for e in logs
-        ]
-
-    def grant_anchorer(self, address: str) -> TxResult:
-        """Give ``address`` ANCHORER_ROLE (the signer must hold the admin role)."""
-        return self.client.send(
-            self.contract.functions.grantRole(ANCHORER_ROLE, to_checksum_address(address))
-        )

@@ -28,7 +28,7 @@ from web3.types import BlockIdentifier
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.abi_values import uint as _uint
-from ledger_service.chain.client import TxResult
+from ledger_service.chain.tx import TxResult
 from ledger_service.chain.wrapper import ContractEvent, Eip712Wrapper
 from ledger_service.core.errors import MalformedInput
 
@@ -204,7 +204,7 @@ class ContractWitnessContract(Eip712Wrapper):
 
     Writes are signed by the client's signer: the operator registers contracts, any
     funded account may relay a party's signature. Each raises
-    :class:`~ledger_service.chain.client.ContractReverted` with the decoded
+    :class:`~ledger_service.chain.tx.ContractReverted` with the decoded
     ``ContractWitness...`` error. Reads take ``block_identifier`` (default ``"latest"``).
     """
 

@@ -17,15 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ledger_service.chain.client import (
-    EVIDENCE_LOG,
-    ChainClient,
-    ContractReverted,
-    EvidenceLogContract,
-)
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.contract_witness import CONTRACT_WITNESS, ContractWitnessContract
+from ledger_service.chain.evidence_log import EVIDENCE_LOG, EvidenceLogContract
 from ledger_service.chain.notary_registry import NOTARY_REGISTRY, NotaryRegistryContract
 from ledger_service.chain.tender_registry import TENDER_REGISTRY, TenderRegistryContract
+from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
 DEPLOYMENT_FILE_NAME = "deployment.json"

@@ -26,7 +26,7 @@ from web3.types import BlockIdentifier
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.abi_values import uint as _uint
-from ledger_service.chain.client import TxResult
+from ledger_service.chain.tx import TxResult
 from ledger_service.chain.wrapper import ContractEvent, ContractWrapper
 from ledger_service.core.errors import MalformedInput
 
@@ -99,7 +99,7 @@ _EVENT_NAMES = ("NotaryAuthorized", "NotaryRemoved", "CertificateRegistered", "C
 class NotaryRegistryContract(ContractWrapper):
     """Typed access to one deployed ``NotaryRegistry``.
 
-    Each write raises :class:`~ledger_service.chain.client.ContractReverted` with the
+    Each write raises :class:`~ledger_service.chain.tx.ContractReverted` with the
     decoded ``NotaryRegistry...`` (or ``AccessControlUnauthorizedAccount``) error.
     Reads take ``block_identifier`` (default ``"latest"``).
     """

@@ -6,7 +6,7 @@ Two halves. The pure helpers (:func:`tender_id_bytes`, :func:`bid_typed_data`,
 machine, signs with their own key and hands the signature to the service, which
 relays it and pays the gas but cannot forge, alter or replay it.
 :class:`TenderRegistryContract` is the service's adapter to one deployed registry,
-in the style of :class:`~ledger_service.chain.client.EvidenceLogContract`.
+in the style of :class:`~ledger_service.chain.evidence_log.EvidenceLogContract`.
 
 Typed data dicts are in the JSON shape of ``eth_signTypedData_v4`` (byte values as
 0x-hex strings), so a wallet can sign the same dict.
@@ -35,7 +35,9 @@ from web3.types import BlockIdentifier
 
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
-from ledger_service.chain.client import ChainClient, TxResult, load_artifact
+from ledger_service.chain.compiled import load_artifact
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.tx import TxResult
 from ledger_service.chain.wrapper import Eip712Wrapper
 from ledger_service.core.errors import ChainUnavailable, MalformedInput
 

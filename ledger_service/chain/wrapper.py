@@ -10,7 +10,8 @@ from eth_typing import ChecksumAddress
 from web3.contract.contract import ContractFunction
 from web3.types import BlockIdentifier
 
-from ledger_service.chain.client import ChainClient, TxResult
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.tx import TxResult
 
 
 class ContractWrapper:

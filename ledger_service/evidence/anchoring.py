@@ -23,7 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ledger_service.chain.client import ChainClient, ContractReverted, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
+from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import ChainStateMismatch, ChainUnavailable
 from ledger_service.store.anchors import CONFIRMED, DROPPED, PENDING, AnchorInfo, AnchorStore
 from ledger_service.store.log import LogStore

@@ -37,7 +37,8 @@ def check_on_chain(p: InclusionProof, rpc_url: str) -> list[str]:
     """Check ``p.anchor`` against the chain at ``rpc_url``; raises VerificationFailed."""
     from eth_account import Account
 
-    from ledger_service.chain.client import ChainClient, EvidenceLogContract
+    from ledger_service.chain.client import ChainClient
+    from ledger_service.chain.evidence_log import EvidenceLogContract
 
     a = p.anchor
     if a is None:

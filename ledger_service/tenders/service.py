@@ -19,8 +19,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from ledger_service.chain.client import ContractReverted
 from ledger_service.chain.tender_registry import TenderRegistryContract, tender_id_bytes
+from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import Conflict, EvidenceError, MalformedInput, NotFound

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 from eth_account import Account
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 
 CHAIN_ID = 31337

@@ -123,7 +123,7 @@ def test_anchored_history_cannot_be_rewritten_by_the_anchoring_key(
     running: tuple[Services, Anchorer, TestClient, dict[str, str]],
 ) -> None:
     """The attacker holds the anchoring key and tries to replace an anchored head."""
-    from ledger_service.chain.client import ContractReverted
+    from ledger_service.chain.tx import ContractReverted
 
     services, anchorer, client, auth = running
     rec = {"kind": "document", "subject": "tender:X", "digests": {"sha256": "ab" * 32}}

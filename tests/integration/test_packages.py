@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.errors import Conflict
 from ledger_service.core.packages import verify_package as verify_offline

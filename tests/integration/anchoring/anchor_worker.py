@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 import threading
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract, load_signer
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
+from ledger_service.chain.keys import load_signer
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.db import make_engine

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer

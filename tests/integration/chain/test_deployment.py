@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.deployment import Deployment, ensure_deployed
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.chain.tender_registry import OPERATOR_ROLE, TenderRegistryContract

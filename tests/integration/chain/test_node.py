@@ -13,7 +13,8 @@ import pytest
 from eth_account import Account
 
 from ledger_service.chain import node as node_module
-from ledger_service.chain.client import ChainClient, EvidenceLogContract
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.errors import ChainUnavailable, ConfigurationError
 

@@ -19,7 +19,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from ledger_service.chain.client import ChainClient, ContractReverted, TxResult
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tender_registry import (
     BidderRegisteredEvent,
@@ -37,6 +37,7 @@ from ledger_service.chain.tender_registry import (
     typed_data_digest,
     withdrawal_typed_data,
 )
+from ledger_service.chain.tx import ContractReverted, TxResult
 from ledger_service.core.errors import MalformedInput
 
 pytestmark = pytest.mark.integration

@@ -19,10 +19,11 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
-from ledger_service.chain.client import ChainClient, ContractReverted
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.deployment import Deployment
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.notary_registry import NotaryRegistryContract
+from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import Conflict, VerificationFailed
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer

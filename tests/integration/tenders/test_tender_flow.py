@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger_service.chain.client import ContractReverted
 from ledger_service.chain.tender_registry import bid_typed_data, sign_typed, tender_id_bytes
+from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing
 from ledger_service.core.errors import VerificationFailed
 from ledger_service.tenders import opening

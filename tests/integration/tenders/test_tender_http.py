@@ -16,7 +16,8 @@ import uvicorn
 from typer.testing import CliRunner
 
 from ledger_service.api.app import create_app
-from ledger_service.chain.client import ChainClient, create_keystore
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.keys import create_keystore
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.cli import app as cli
 from ledger_service.runtime import Services, open_services

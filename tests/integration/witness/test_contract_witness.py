@@ -16,7 +16,7 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger_service.chain.client import ChainClient, ContractReverted
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.contract_witness import (
     CONTRACT_WITNESS,
     ContractWitnessContract,
@@ -30,6 +30,7 @@ from ledger_service.chain.tender_registry import (
     sign_typed,
     typed_data_digest,
 )
+from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings

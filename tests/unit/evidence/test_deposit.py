@@ -42,7 +42,10 @@ def test_notary_step_digest_is_canonical_not_python_json():
     body = {"request": 3, "step": "review", "ok": True}
     legacy = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     assert rec.digests["sha256"] != legacy
-    assert rec.digests["sha256"] == hashlib.sha256(b'{"ok":true,"request":3,"step":"review"}').hexdigest()
+    assert (
+        rec.digests["sha256"]
+        == hashlib.sha256(b'{"ok":true,"request":3,"step":"review"}').hexdigest()
+    )
 
 
 def test_given_digests_are_kept():

@@ -87,5 +87,3 @@ def test_stream_errors_propagate_and_leave_no_thread(chunk_size: int) -> None:
         broken[header_size(envelope) + chunk_size + 16 + 5] ^= 1
         open_stream(io.BytesIO(bytes(broken)), io.BytesIO(), key_of(envelope))
     assert threading.active_count() == before
-
-
