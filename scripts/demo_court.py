@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from eth_account import Account
 
-from ledger_service.chain.tender_registry import sign_typed
+from ledger_service.chain.eip712 import sign_typed
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import create_token

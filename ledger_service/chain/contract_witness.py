@@ -3,7 +3,7 @@
 As in :mod:`ledger_service.chain.tender_registry`, two halves. The pure helpers
 (:func:`contract_id_bytes`, :func:`contract_date`, :func:`contract_typed_data`) need no
 node: a party builds the typed data on its own machine, signs it with its own key
-(:func:`~ledger_service.chain.tender_registry.sign_typed`) and hands the signature to the
+(:func:`~ledger_service.chain.eip712.sign_typed`) and hands the signature to the
 service, which relays it and pays the gas but cannot forge, alter or replay it.
 :class:`ContractWitnessContract` is the service's adapter to one deployed contract.
 

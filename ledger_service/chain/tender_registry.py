@@ -19,189 +19,28 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from eth_utils.abi import abi_to_signature, collapse_if_tuple
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from eth_utils.exceptions import ValidationError as EthValidationError
-from hexbytes import HexBytes
-from web3 import Web3
 from web3.types import BlockIdentifier
 
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
-from ledger_service.chain.compiled import load_artifact
 from ledger_service.chain.client import ChainClient
+from ledger_service.chain.compiled import load_artifact
+from ledger_service.chain.tender_events import EventDecoder, TenderEvent
+from ledger_service.chain.tender_messages import nonce_value
 from ledger_service.chain.tx import TxResult
 from ledger_service.chain.wrapper import Eip712Wrapper
-from ledger_service.core.errors import ChainUnavailable, MalformedInput
 
 TENDER_REGISTRY = "TenderRegistry"
 OPERATOR_ROLE = keccak(text="OPERATOR_ROLE")
 #: fewest active bids with which a tender may be opened (the contract's MIN_BIDS)
 MIN_BIDS = 3
-EIP712_NAME = "ChainWitness TenderRegistry"
-EIP712_VERSION = "1"
-_UINT64_MAX = 2**64 - 1
 _ZERO32 = bytes(32)
-_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
-_BID_TYPE = [
-    {"name": "tenderId", "type": "bytes32"},
-    {"name": "bidder", "type": "address"},
-    {"name": "ciphertextDigest", "type": "bytes32"},
-    {"name": "plaintextCommitment", "type": "bytes32"},
-    {"name": "envelopeDigest", "type": "bytes32"},
-    {"name": "nonce", "type": "uint64"},
-]
-_WITHDRAWAL_TYPE = [
-    {"name": "tenderId", "type": "bytes32"},
-    {"name": "bidder", "type": "address"},
-    {"name": "nonce", "type": "uint64"},
-]
 
 
 # -- pure helpers: what a bidder signs ----------------------------------------
-
-
-def tender_id_bytes(tender_code: str) -> bytes:
-    """The on-chain id of a tender: keccak256 of its code's UTF-8 bytes (32 bytes).
-
-    The code is hashed exactly as given, with no trimming, case folding or Unicode
-    normalisation: ``"CW-2025-001"`` and ``"cw-2025-001"`` are different tenders, so
-    callers pass the canonical code from the tender notice.
-
-    Raises:
-        MalformedInput: the code is empty.
-    """
-    if not tender_code:
-        raise MalformedInput("expected a non-empty tender code, found an empty string")
-    return keccak(tender_code.encode("utf-8"))
-
-
-def _nonce(nonce: int) -> int:
-    if type(nonce) is not int or not 1 <= nonce <= _UINT64_MAX:
-        raise MalformedInput(f"expected a nonce in [1, 2**64 - 1], found {nonce!r}")
-    return nonce
-
-
-def _domain(chain_id: int, contract: str) -> dict[str, Any]:
-    if type(chain_id) is not int or chain_id <= 0:
-        raise MalformedInput(f"expected a chain id > 0, found {chain_id!r}")
-    return {
-        "name": EIP712_NAME,
-        "version": EIP712_VERSION,
-        "chainId": chain_id,
-        "verifyingContract": _address("the registry address", contract),
-    }
-
-
-def bid_typed_data(
-    chain_id: int,
-    contract: str,
-    tender_id: bytes,
-    bidder: str,
-    ciphertext_digest: bytes,
-    plaintext_commitment: bytes,
-    envelope_digest: bytes,
-    nonce: int,
-) -> dict[str, Any]:
-    """The EIP-712 ``Bid`` message for ``submitBid`` on registry ``contract``.
-
-    ``nonce`` must exceed the bidder's last nonce in this tender (see
-    :meth:`TenderRegistryContract.get_bid`); a higher nonce replaces the earlier bid.
-
-    Raises:
-        MalformedInput: a digest or the tender id is not 32 bytes, an address is
-            malformed, ``chain_id`` <= 0 or ``nonce`` outside [1, 2**64 - 1].
-    """
-    return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "Bid": _BID_TYPE},
-        "primaryType": "Bid",
-        "domain": _domain(chain_id, contract),
-        "message": {
-            "tenderId": "0x" + _bytes32("tender_id", tender_id).hex(),
-            "bidder": _address("bidder", bidder),
-            "ciphertextDigest": "0x" + _bytes32("ciphertext_digest", ciphertext_digest).hex(),
-            "plaintextCommitment": "0x"
-            + _bytes32("plaintext_commitment", plaintext_commitment).hex(),
-            "envelopeDigest": "0x" + _bytes32("envelope_digest", envelope_digest).hex(),
-            "nonce": _nonce(nonce),
-        },
-    }
-
-
-def withdrawal_typed_data(
-    chain_id: int, contract: str, tender_id: bytes, bidder: str, nonce: int
-) -> dict[str, Any]:
-    """The EIP-712 ``Withdrawal`` message for ``withdrawBid`` on registry ``contract``.
-
-    Bids and withdrawals share one nonce sequence per bidder and tender.
-
-    Raises:
-        MalformedInput: as for :func:`bid_typed_data`.
-    """
-    return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "Withdrawal": _WITHDRAWAL_TYPE},
-        "primaryType": "Withdrawal",
-        "domain": _domain(chain_id, contract),
-        "message": {
-            "tenderId": "0x" + _bytes32("tender_id", tender_id).hex(),
-            "bidder": _address("bidder", bidder),
-            "nonce": _nonce(nonce),
-        },
-    }
-
-
-def _encode(typed: dict[str, Any]) -> Any:
-    try:
-        return encode_typed_data(full_message=typed)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise MalformedInput(f"expected EIP-712 typed data, found: {exc}") from exc
-
-
-def typed_data_digest(typed: dict[str, Any]) -> bytes:
-    """The 32-byte EIP-712 digest of ``typed`` (what the contract's bidDigest returns)."""
-    message = _encode(typed)
-    return keccak(b"\x19" + message.version + message.header + message.body)
-
-
-def sign_typed(account: LocalAccount, typed: dict[str, Any]) -> bytes:
-    """Sign ``typed`` with ``account``; returns 65 bytes r || s || v (v 27 or 28, low s).
-
-    Raises:
-        MalformedInput: ``typed`` is not valid EIP-712 typed data.
-    """
-    return bytes(account.sign_message(_encode(typed)).signature)
-
-
-def recover_typed_signer(typed: dict[str, Any], signature: bytes) -> ChecksumAddress:
-    """The address whose key made ``signature`` over ``typed``, e.g. to check a bid
-    before paying gas to relay it.
-
-    Raises:
-        MalformedInput: malformed typed data or signature.
-    """
-    message = _encode(typed)
-    if not isinstance(signature, bytes) or len(signature) != 65:
-        found = (
-            f"{len(signature)} bytes" if isinstance(signature, bytes) else type(signature).__name__
-        )
-        raise MalformedInput(f"expected a 65-byte ECDSA signature, found {found}")
-    try:
-        signer: ChecksumAddress = Account.recover_message(message, signature=signature)
-    except (ValueError, TypeError, EthValidationError) as exc:
-        raise MalformedInput(f"expected a valid ECDSA signature, found: {exc}") from exc
-    return signer
 
 
 # -- on-chain state and events ------------------------------------------------
@@ -243,164 +82,6 @@ class BidView:
     active: bool
 
 
-@dataclass(frozen=True)
-class _Logged:
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    log_index: int
-
-
-@dataclass(frozen=True)
-class TenderCreatedEvent(_Logged):
-    tender_id: bytes
-    bid_deadline: int
-    opening_time: int
-    threshold: int
-    custodians: tuple[str, ...]
-    opening_public_key: bytes
-    share_commitments: bytes
-
-
-@dataclass(frozen=True)
-class BidderRegisteredEvent(_Logged):
-    tender_id: bytes
-    bidder: str
-
-
-@dataclass(frozen=True)
-class BidSubmittedEvent(_Logged):
-    tender_id: bytes
-    bidder: str
-    ciphertext_digest: bytes
-    plaintext_commitment: bytes
-    envelope_digest: bytes
-    nonce: int
-    submitted_at: int
-
-
-@dataclass(frozen=True)
-class BidWithdrawnEvent(_Logged):
-    tender_id: bytes
-    bidder: str
-    nonce: int
-    withdrawn_at: int
-
-
-@dataclass(frozen=True)
-class ShareReleasedEvent(_Logged):
-    tender_id: bytes
-    index: int
-    custodian: str
-    share: bytes
-
-
-@dataclass(frozen=True)
-class TenderOpenedEvent(_Logged):
-    tender_id: bytes
-    opening_record_digest: bytes
-    active_bids: int
-    shares_released: int
-
-
-@dataclass(frozen=True)
-class TenderFailedEvent(_Logged):
-    tender_id: bytes
-    active_bids: int
-
-
-@dataclass(frozen=True)
-class TenderCancelledEvent(_Logged):
-    tender_id: bytes
-    reason_digest: bytes
-
-
-TenderEvent = (
-    TenderCreatedEvent
-    | BidderRegisteredEvent
-    | BidSubmittedEvent
-    | BidWithdrawnEvent
-    | ShareReleasedEvent
-    | TenderOpenedEvent
-    | TenderFailedEvent
-    | TenderCancelledEvent
-)
-#: event name in the ABI -> its dataclass; fields follow the ABI's input order
-_EVENT_TYPES: dict[str, type[_Logged]] = {
-    "TenderCreated": TenderCreatedEvent,
-    "BidderRegistered": BidderRegisteredEvent,
-    "BidSubmitted": BidSubmittedEvent,
-    "BidWithdrawn": BidWithdrawnEvent,
-    "ShareReleased": ShareReleasedEvent,
-    "TenderOpened": TenderOpenedEvent,
-    "TenderFailed": TenderFailedEvent,
-    "TenderCancelled": TenderCancelledEvent,
-}
-
-
-def _plain(abi_type: str, value: Any) -> Any:
-    if abi_type == "address":
-        return to_checksum_address(value)
-    if abi_type == "address[]":
-        return tuple(to_checksum_address(v) for v in value)
-    return value
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) else int(value, 16)
-
-
-class _EventDecoder:
-    """Decodes raw ``eth_getLogs`` entries of one ABI into the dataclasses above."""
-
-    def __init__(self, abi: Sequence[dict[str, Any]]) -> None:
-        self._by_topic: dict[bytes, dict[str, Any]] = {
-            keccak(text=abi_to_signature(e)): e  # type: ignore[arg-type]
-            for e in abi
-            if e.get("type") == "event" and e["name"] in _EVENT_TYPES
-        }
-
-    def topics(self) -> list[str]:
-        """topic0 of every event this module decodes, as 0x-hex."""
-        return ["0x" + t.hex() for t in self._by_topic]
-
-    def decode(self, log: dict[str, Any]) -> TenderEvent | None:
-        """The typed event, or None for a log of an event this module does not know."""
-        topics = [bytes(HexBytes(t)) for t in log["topics"]]
-        entry = self._by_topic.get(topics[0]) if topics else None
-        if entry is None:
-            return None
-        inputs = entry["inputs"]
-        indexed = [i for i in inputs if i["indexed"]]
-        plain = [i for i in inputs if not i["indexed"]]
-        try:
-            values = dict(
-                zip(
-                    [i["name"] for i in plain],
-                    abi_decode([collapse_if_tuple(i) for i in plain], bytes(HexBytes(log["data"]))),
-                    strict=True,
-                )
-            )
-            for i, topic in zip(indexed, topics[1:], strict=True):
-                values[i["name"]] = abi_decode([i["type"]], topic)[0]
-        except (DecodingError, ValueError) as exc:
-            raise ChainUnavailable(
-                f"expected a decodable {entry['name']} log, found {log!r} ({exc})"
-            ) from exc
-        cls = _EVENT_TYPES[entry["name"]]
-        fields = [
-            _plain(collapse_if_tuple(i), values[i["name"]]) for i in inputs
-        ]  # ABI order == dataclass order
-        event = cls(
-            Web3.to_hex(HexBytes(log["transactionHash"])),
-            _int(log["blockNumber"]),
-            Web3.to_hex(HexBytes(log["blockHash"])),
-            _int(log["logIndex"]),
-            *fields,
-        )
-        return event  # type: ignore[return-value]
-
-
 # -- the contract ---------------------------------------------------------------
 
 
@@ -418,7 +99,7 @@ class TenderRegistryContract(Eip712Wrapper):
 
     def __init__(self, client: ChainClient, address: str) -> None:
         super().__init__(client, address)
-        self._decoder = _EventDecoder(load_artifact(TENDER_REGISTRY)["abi"])
+        self._decoder = EventDecoder(load_artifact(TENDER_REGISTRY)["abi"])
 
     # -- writes ----------------------------------------------------------------
 
@@ -474,7 +155,7 @@ class TenderRegistryContract(Eip712Wrapper):
             _bytes32("ciphertext_digest", ciphertext_digest),
             _bytes32("plaintext_commitment", plaintext_commitment),
             _bytes32("envelope_digest", envelope_digest),
-            _nonce(nonce),
+            nonce_value(nonce),
             signature,
         )
         return self._send(fn, on_sent)
@@ -490,7 +171,10 @@ class TenderRegistryContract(Eip712Wrapper):
     ) -> TxResult:
         """Relay ``bidder``'s withdrawal, signed over :func:`withdrawal_typed_data`."""
         fn = self.contract.functions.withdrawBid(
-            _bytes32("tender_id", tender_id), _address("bidder", bidder), _nonce(nonce), signature
+            _bytes32("tender_id", tender_id),
+            _address("bidder", bidder),
+            nonce_value(nonce),
+            signature,
         )
         return self._send(fn, on_sent)
 
@@ -627,7 +311,7 @@ class TenderRegistryContract(Eip712Wrapper):
             _bytes32("ciphertext_digest", ciphertext_digest),
             _bytes32("plaintext_commitment", plaintext_commitment),
             _bytes32("envelope_digest", envelope_digest),
-            _nonce(nonce),
+            nonce_value(nonce),
         )
         return bytes(self._read(fn, block_identifier))
 
@@ -639,7 +323,7 @@ class TenderRegistryContract(Eip712Wrapper):
         block_identifier: BlockIdentifier = "latest",
     ) -> bytes:
         fn = self.contract.functions.withdrawalDigest(
-            _bytes32("tender_id", tender_id), _address("bidder", bidder), _nonce(nonce)
+            _bytes32("tender_id", tender_id), _address("bidder", bidder), nonce_value(nonce)
         )
         return bytes(self._read(fn, block_identifier))
 

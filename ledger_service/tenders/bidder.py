@@ -17,9 +17,9 @@ import httpx
 from coincurve import PrivateKey
 from eth_account.signers.local import LocalAccount
 
-from ledger_service.chain.tender_registry import (
+from ledger_service.chain.eip712 import sign_typed
+from ledger_service.chain.tender_messages import (
     bid_typed_data,
-    sign_typed,
     tender_id_bytes,
     withdrawal_typed_data,
 )

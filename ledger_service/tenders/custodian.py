@@ -25,7 +25,8 @@ from eth_account.signers.local import LocalAccount
 from eth_keyfile.keyfile import create_keyfile_json, decode_keyfile_json
 
 from ledger_service.chain.client import ChainClient
-from ledger_service.chain.tender_registry import TenderRegistryContract, tender_id_bytes
+from ledger_service.chain.tender_messages import tender_id_bytes
+from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.chain.tx import ContractReverted, TxResult
 from ledger_service.core import threshold
 from ledger_service.core.errors import ConfigurationError, EvidenceError, MalformedInput

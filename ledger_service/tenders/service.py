@@ -19,7 +19,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from ledger_service.chain.tender_registry import TenderRegistryContract, tender_id_bytes
+from ledger_service.chain.tender_messages import tender_id_bytes
+from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize

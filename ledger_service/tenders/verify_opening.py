@@ -17,14 +17,14 @@ from typing import Any
 from eth_account import Account
 
 from ledger_service.chain.client import ChainClient
-from ledger_service.chain.tender_registry import (
+from ledger_service.chain.tender_events import (
     BidSubmittedEvent,
     ShareReleasedEvent,
     TenderCreatedEvent,
     TenderOpenedEvent,
-    TenderRegistryContract,
-    tender_id_bytes,
 )
+from ledger_service.chain.tender_messages import tender_id_bytes
+from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core import threshold
 from ledger_service.core.errors import NotFound, VerificationFailed
 from ledger_service.tenders import opening

@@ -231,7 +231,7 @@ class ContractService:
 
     def typed_data(self, code: str) -> dict[str, Any]:
         """The EIP-712 message every party of contract ``code`` signs (for a wallet's
-        ``eth_signTypedData_v4`` or :func:`~ledger_service.chain.tender_registry.sign_typed`)."""
+        ``eth_signTypedData_v4`` or :func:`~ledger_service.chain.eip712.sign_typed`)."""
         row = self._row(code)
         return self._witness.typed_data(
             contract_id_bytes(code), bytes.fromhex(row.document_sha256),

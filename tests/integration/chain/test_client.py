@@ -13,8 +13,8 @@ import pytest
 from eth_account import Account
 from eth_typing import HexStr
 
-from ledger_service.chain.compiled import load_artifact
 from ledger_service.chain.client import ChainClient
+from ledger_service.chain.compiled import load_artifact
 from ledger_service.chain.evidence_log import ANCHORER_ROLE, EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil

@@ -20,23 +20,22 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from ledger_service.chain.client import ChainClient
+from ledger_service.chain.eip712 import recover_typed_signer, sign_typed, typed_data_digest
 from ledger_service.chain.node import ManagedAnvil
-from ledger_service.chain.tender_registry import (
+from ledger_service.chain.tender_events import (
     BidderRegisteredEvent,
     BidSubmittedEvent,
     BidWithdrawnEvent,
     ShareReleasedEvent,
     TenderCreatedEvent,
     TenderOpenedEvent,
-    TenderRegistryContract,
-    TenderStatus,
+)
+from ledger_service.chain.tender_messages import (
     bid_typed_data,
-    recover_typed_signer,
-    sign_typed,
     tender_id_bytes,
-    typed_data_digest,
     withdrawal_typed_data,
 )
+from ledger_service.chain.tender_registry import TenderRegistryContract, TenderStatus
 from ledger_service.chain.tx import ContractReverted, TxResult
 from ledger_service.core.errors import MalformedInput
 

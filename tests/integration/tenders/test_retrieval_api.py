@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from ledger_service.api.app import create_app
-from ledger_service.chain.tender_registry import sign_typed
+from ledger_service.chain.eip712 import sign_typed
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.packages_chain import verify_package
 from ledger_service.store.tokens import create_token

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger_service.chain.tender_registry import bid_typed_data, sign_typed, tender_id_bytes
+from ledger_service.chain.eip712 import sign_typed
+from ledger_service.chain.tender_messages import bid_typed_data, tender_id_bytes
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing
 from ledger_service.core.errors import VerificationFailed
@@ -93,7 +94,7 @@ def test_full_tender_opens_without_bidders_and_flags_tampering(
     env, res = seal(world, b0, docs[b0.address])
     submit(world, b0, env, res, nonce=2)
     # bidder 5 withdraws
-    from ledger_service.chain.tender_registry import withdrawal_typed_data
+    from ledger_service.chain.tender_messages import withdrawal_typed_data
 
     b5 = world.bidders[5]
     chain = world.tenders.public_view(CODE)["chain"]

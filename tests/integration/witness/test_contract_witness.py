@@ -25,11 +25,7 @@ from ledger_service.chain.contract_witness import (
     contract_typed_data,
 )
 from ledger_service.chain.deployment import Deployment, ensure_deployed
-from ledger_service.chain.tender_registry import (
-    recover_typed_signer,
-    sign_typed,
-    typed_data_digest,
-)
+from ledger_service.chain.eip712 import recover_typed_signer, sign_typed, typed_data_digest
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
 from ledger_service.runtime import Services, open_services
