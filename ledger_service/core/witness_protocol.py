@@ -132,7 +132,9 @@ class Refusal:
     """Refuse with HTTP ``status``; ``known_size`` is set for 409 answers.
 
     ``evidence`` is true when the request carried a valid signature by the pinned
-    log key: the refused checkpoint is then the log's own statement, worth keeping.
+    log key and is suspect (everything but a 409 for a checkpoint at least as large
+    as the cosigned one, which only means the client was out of step): the refused
+    checkpoint is then the log's own statement, worth keeping.
     """
 
     status: int
@@ -197,7 +199,9 @@ def check_add_checkpoint(
         return Refusal(
             409,
             f"expected old size {known}, found {request.old_size} (checkpoint size {cp.size})",
-            True,
+            # a client out of step is routine; a checkpoint smaller than the cosigned
+            # one (a rewind) is kept as evidence
+            cp.size < known,
             known,
         )
     if cp.size == 0 and cp.root != merkle.EMPTY_ROOT:

@@ -105,7 +105,8 @@ def create_app(cosigner: Cosigner) -> Starlette:
                 )
         # file writes and fsync off the event loop; the cosigner's lock serializes them
         status, content_type, payload = await run_in_threadpool(cosigner.add_checkpoint, body)
-        return Response(payload, status, media_type=content_type)
+        # set verbatim: Starlette would append "; charset=utf-8" to text/x.tlog.size
+        return Response(payload, status, headers={"content-type": content_type})
 
     async def checkpoint(request: Request) -> Response:
         note = cosigner.latest(request.path_params["origin_hash"])
