@@ -1,7 +1,9 @@
-"""Composition root: builds the store, log, chain client and anchorer from Settings.
+"""Composition root: builds the stores, the chain client and the domain services.
 
-Nothing here runs at import time; ``open_services`` is called by the CLI, the
-demo and the tests, and ``Services.close`` undoes it.
+Nothing below imports this module: domain services receive their collaborators as
+typed constructor arguments; only the shells (CLI, API app, scripts, tests) open a
+runtime. Nothing here runs at import time; ``open_services`` builds everything and
+``Services.close`` undoes it.
 """
 
 from __future__ import annotations
@@ -11,21 +13,26 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
 from ledger_service.chain.client import ChainClient
+from ledger_service.chain.contract_witness import ContractWitnessContract
 from ledger_service.chain.deployment import ensure_deployed
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
+from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
 from ledger_service.store.db import Checkpointer, make_engine, migrate
 from ledger_service.store.log import LogStore
+from ledger_service.store.tenders import TenderStore
+from ledger_service.tenders.service import TenderService
+from ledger_service.tenders.views import TenderViews
+from ledger_service.witness.contracts import ContractService
 
 log = logging.getLogger("chainwitness.service")
 
@@ -54,8 +61,9 @@ class Services:
     deployed_at_block: int = 0
     node: ManagedAnvil | None = None
     checkpointer: Checkpointer | None = None
-    tenders: Any = None  # TenderService, when a chain with a TenderRegistry is connected
-    contracts: Any = None  # ContractService, when a ContractWitness is deployed
+    tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
+    tender_views: TenderViews | None = None
+    contracts: ContractService | None = None  # when a ContractWitness is deployed
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -160,15 +168,16 @@ def _open_chain(services: Services) -> None:
         client.chain_id, address, rpc_url, settings.embedded_chain, registry_address
     )
     if registry_address:
-        from ledger_service.chain.tender_registry import TenderRegistryContract
-        from ledger_service.tenders.service import TenderService
-
-        services.tenders = TenderService(services, TenderRegistryContract(client, registry_address))
+        registry = TenderRegistryContract(client, registry_address)
+        store = TenderStore(services.log_store.engine)
+        services.tenders = TenderService(
+            services.log_store, store, services.blobs, registry, settings.data_dir / "openings"
+        )
+        services.tender_views = TenderViews(
+            services.log_store, store, registry, client.chain_id, address
+        )
     witness_address = dep.contracts.get("ContractWitness") if dep is not None else None
     if witness_address:
-        from ledger_service.chain.contract_witness import ContractWitnessContract
-        from ledger_service.witness.contracts import ContractService
-
         services.contracts = ContractService(
             services, ContractWitnessContract(client, witness_address)
         )

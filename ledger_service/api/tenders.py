@@ -16,7 +16,9 @@ from ledger_service.core.errors import ConfigurationError, Forbidden, MalformedI
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders.lifecycle import Event
-from ledger_service.tenders.service import Party, TenderService
+from ledger_service.tenders.model import Party
+from ledger_service.tenders.service import TenderService
+from ledger_service.tenders.views import TenderViews
 
 router = APIRouter(prefix="/v1", tags=["tenders"])
 
@@ -32,11 +34,19 @@ _PUB33 = r"^0[23][0-9a-f]{64}$"
 def tenders(services: ServicesDep) -> TenderService:
     if services.tenders is None:
         raise ConfigurationError("expected the tender service (a chain connection), found none")
-    svc: TenderService = services.tenders
-    return svc
+    return services.tenders
 
 
 TendersDep = Annotated[TenderService, Depends(tenders)]
+
+
+def views(services: ServicesDep) -> TenderViews:
+    if services.tender_views is None:
+        raise ConfigurationError("expected the tender service (a chain connection), found none")
+    return services.tender_views
+
+
+ViewsDep = Annotated[TenderViews, Depends(views)]
 
 
 class PartyIn(BaseModel):
@@ -76,10 +86,10 @@ class TransitionIn(BaseModel):
 
 
 @router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
-def announce(body: TenderIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
     svc.announce(body.code, body.title, body.bid_deadline, body.opening_time, body.threshold,
                  [c.party() for c in body.custodians])  # fmt: skip
-    return svc.public_view(body.code)
+    return views.public_view(body.code)
 
 
 #: Roles that see bidders before opening (the public does not: 招标投标法 art. 22).
@@ -87,19 +97,19 @@ _OVERSIGHT = frozenset({"admin", "operator", "regulator", "court"})
 
 
 @router.get("/tenders/{code}", summary="A tender's state, keys and evidence records")
-def get_tender(code: str, svc: TendersDep, token: MaybeToken) -> dict[str, Any]:
-    return svc.public_view(code, full=token is not None and token.role in _OVERSIGHT)
+def get_tender(code: str, views: ViewsDep, token: MaybeToken) -> dict[str, Any]:
+    return views.public_view(code, full=token is not None and token.role in _OVERSIGHT)
 
 
 @router.get("/tenders/{code}/bids/{bidder}", summary="One bidder's bids (for that bidder)")
-def bids_of(code: str, bidder: str, svc: TendersDep, token: Bidder) -> list[dict[str, Any]]:
+def bids_of(code: str, bidder: str, views: ViewsDep, token: Bidder) -> list[dict[str, Any]]:
     # A bidder token is issued in the bidder's address (`token create --role bidder
     # --name 0x...`): before opening, one bidder must not learn of another (art. 22).
     if token.role == "bidder" and token.name.lower() != bidder.lower():
         raise Forbidden(
             f"expected a bidder token issued for {bidder}, found one issued for {token.name!r}"
         )
-    return svc.bids_of(code, bidder)
+    return views.bids_of(code, bidder)
 
 
 @router.post("/tenders/{code}/dealings", status_code=201, summary="A custodian's key dealing")
@@ -128,21 +138,25 @@ def duties(address: str, svc: TendersDep, _t: Custodian) -> list[dict[str, Any]]
 @router.post(
     "/tenders/{code}/key", summary="Combine the dealings into the tender key, register on chain"
 )
-def finalize_key(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+def finalize_key(code: str, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
     svc.finalize_key(code)
-    return svc.public_view(code)
+    return views.public_view(code)
 
 
 @router.post("/tenders/{code}/documents", summary="Issue the tender documents (招标文件)")
-def issue_documents(code: str, body: DocumentIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+def issue_documents(
+    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, _t: Operator
+) -> dict[str, Any]:
     svc.issue_documents(code, body.sha256, body.name)
-    return svc.public_view(code)
+    return views.public_view(code)
 
 
 @router.post("/tenders/{code}/amendments", summary="A clarification or amendment (澄清与修改)")
-def amend(code: str, body: DocumentIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+def amend(
+    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, _t: Operator
+) -> dict[str, Any]:
     svc.amend(code, body.sha256, body.name, body.version)
-    return svc.public_view(code)
+    return views.public_view(code)
 
 
 @router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder")
@@ -189,12 +203,14 @@ def open_bids(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
 
 
 @router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)")
-def transition(code: str, body: TransitionIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+def transition(
+    code: str, body: TransitionIn, svc: TendersDep, views: ViewsDep, _t: Operator
+) -> dict[str, Any]:
     svc.transition(code, body.event, body.note,
                    None if body.document is None else (body.document.name, body.document.sha256))  # fmt: skip
-    return svc.public_view(code)
+    return views.public_view(code)
 
 
 @router.get("/tenders/{code}/ocds", summary="OCDS 1.1 release package and compiled record")
-def ocds(code: str, svc: TendersDep, token: MaybeToken) -> dict[str, Any]:
-    return svc.ocds(code, full=token is not None and token.role in _OVERSIGHT)
+def ocds(code: str, views: ViewsDep, token: MaybeToken) -> dict[str, Any]:
+    return views.ocds(code, full=token is not None and token.role in _OVERSIGHT)

@@ -97,3 +97,10 @@ class ConfigurationError(EvidenceError):
     code = "configuration-error"
     status = 500
     title = "Configuration error"
+
+
+class DeadlinePassed(Conflict):
+    """The chain refused a step because of its deadline or opening time."""
+
+    code = "deadline-passed"
+    title = "Deadline passed"

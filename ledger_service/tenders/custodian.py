@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,21 +29,9 @@ from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.chain.tx import ContractReverted, TxResult
 from ledger_service.core import threshold
 from ledger_service.core.errors import ConfigurationError, EvidenceError, MalformedInput
+from ledger_service.tenders.model import Duty, Party
 
 log = logging.getLogger("chainwitness.custodian")
-
-
-@dataclass(frozen=True)
-class Duty:
-    """What an agent needs to know about one tender it guards."""
-
-    code: str
-    index: int
-    t: int
-    opening_time: int
-    recipients: tuple[bytes, ...]  # every custodian's public key, by index 1..n
-    dealings: tuple[threshold.Dealing, ...]
-    qualified: tuple[int, ...]  # empty until the key is generated
 
 
 class CustodianAgent:
@@ -58,10 +45,8 @@ class CustodianAgent:
     def address(self) -> str:
         return str(self.account.address)
 
-    def party_info(self) -> Any:
+    def party_info(self) -> Party:
         """This custodian as a tender names it (name, chain address, share key)."""
-        from ledger_service.tenders.service import Party
-
         return Party(self.name, self.address, self.public_key)
 
     @classmethod

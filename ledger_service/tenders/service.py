@@ -12,88 +12,59 @@ import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
-
-from sqlalchemy import Table, func, insert, select, update
+from typing import Any
 
 from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing, threshold
 from ledger_service.core.canonical import canonicalize
-from ledger_service.core.errors import Conflict, EvidenceError, MalformedInput, NotFound
+from ledger_service.core.errors import (
+    Conflict,
+    DeadlinePassed,
+    EvidenceError,
+    MalformedInput,
+    NotFound,
+)
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import TENDER, step_record
-from ledger_service.runtime import Services
-from ledger_service.store.models import (
-    TenderBidderRow,
-    TenderBidRow,
-    TenderCustodianRow,
-    TenderDealingRow,
-    TenderEventRow,
-    TenderRow,
-)
+from ledger_service.store.blobs import BlobStore
+from ledger_service.store.log import LogStore
+from ledger_service.store.tenders import StoredBid, StoredTender, TenderStore
 from ledger_service.tenders import opening
 from ledger_service.tenders.lifecycle import Event, State, next_state, opening_outcome
+from ledger_service.tenders.model import BidReceipt, Duty, Party
 
-_T = cast(Table, TenderRow.__table__)
-_C = cast(Table, TenderCustodianRow.__table__)
-_D = cast(Table, TenderDealingRow.__table__)
-_B = cast(Table, TenderBidderRow.__table__)
-_BIDS = cast(Table, TenderBidRow.__table__)
-_EV = cast(Table, TenderEventRow.__table__)
-
-ACTIVE, REPLACED, WITHDRAWN = "active", "replaced", "withdrawn"
 SERVICE_ACTOR = "service:chainwitness"
 #: Largest sealed bid accepted (ciphertext bytes).
 MAX_BID_BYTES = 2 * 1024**3
 log = logging.getLogger("chainwitness.tenders")
-PUBLISHER = "Chain Witness 链见证"
-
-
-class DeadlinePassed(Conflict):
-    """The chain refused a step because of its deadline or opening time."""
-
-    code = "deadline-passed"
-    title = "Deadline passed"
-
-
-@dataclass(frozen=True)
-class Party:
-    """A custodian or bidder: display name, chain address, secp256k1 public key (33 bytes)."""
-
-    name: str
-    address: str
-    public_key: bytes
-
-
-@dataclass(frozen=True)
-class BidReceipt:
-    tender: str
-    bidder: str
-    nonce: int
-    ciphertext_sha256: str
-    plaintext_commitment: str
-    envelope_digest: str
-    size: int
-    tx_hash: str
-    block_time: int
-    record_index: int
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class TenderService:
-    def __init__(self, services: Services, registry: TenderRegistryContract) -> None:
-        assert services.client is not None
-        self._s = services
-        self._engine = services.log_store.engine
+    """Runs tenders through their lifecycle: checks each step, relays it on chain, records it.
+
+    Collaborators: the evidence log, the tender tables, the file store holding sealed
+    bids, the TenderRegistry wrapper (whose client gives chain time), and the
+    directory openings are written to.
+    """
+
+    def __init__(
+        self,
+        log_store: LogStore,
+        store: TenderStore,
+        blobs: BlobStore,
+        registry: TenderRegistryContract,
+        openings_dir: Path,
+    ) -> None:
+        self.log_store = log_store
+        self.store = store
+        self._blobs = blobs
         self._registry = registry
-        self._client = services.client
+        self._client = registry.client
+        self._openings = openings_dir
 
     @property
     def registry_address(self) -> str:
@@ -105,12 +76,8 @@ class TenderService:
         """The latest block's timestamp: the only clock deadlines are judged by."""
         return int(self._client.block("latest")["timestamp"])
 
-    def _tender(self, code: str) -> Any:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(_T).where(_T.c.code == code)).first()
-        if row is None:
-            raise NotFound(f"expected a tender with code {code!r}, found none")
-        return row
+    def _tender(self, code: str) -> StoredTender:
+        return self.store.tender(code)
 
     def state(self, code: str) -> State:
         return State(self._tender(code).state)
@@ -121,21 +88,11 @@ class TenderService:
     ) -> int:  # fmt: skip
         """Append the evidence record of one tender step; returns its leaf index."""
         record = step_record(TENDER, code, event, payload, actor=actor, digests=digests)
-        index = self._s.log_store.append([record]).first_index
+        index = self.log_store.append([record]).first_index
         chain_time = self.chain_time()  # before taking the write lock: it is an RPC call
-        with self._engine.begin() as conn:
-            seq = conn.execute(
-                select(func.count()).select_from(_EV).where(_EV.c.tender_code == code)
-            ).scalar_one()
-            after = state_after or State(
-                conn.execute(select(_T.c.state).where(_T.c.code == code)).scalar_one()
-            )
-            conn.execute(
-                insert(_EV).values(
-                    tender_code=code, seq=seq, event=event, state_after=after.value,
-                    chain_time=chain_time, record_index=index,
-                )
-            )  # fmt: skip
+        self.store.add_step(
+            code, event, None if state_after is None else state_after.value, chain_time, index
+        )
         self._record_release(code, record, index)
         return index
 
@@ -153,15 +110,14 @@ class TenderService:
             log.exception("no OCDS release for record %d of tender %s", index, code)
             return
         digest = hashlib.sha256(canonicalize(release)).hexdigest()
-        self._s.log_store.append([EvidenceRecord.create(
+        self.log_store.append([EvidenceRecord.create(
             kind="ocds.release", subject=f"tender:{code}", actor=SERVICE_ACTOR,
             digests={"sha256": digest}, metadata={"release_id": release["id"], "step_record": index},
         )])  # fmt: skip
 
     def _move(self, code: str, event: Event, payload: Mapping[str, Any], **kw: Any) -> State:
         state = next_state(self.state(code), event)
-        with self._engine.begin() as conn:
-            conn.execute(update(_T).where(_T.c.code == code).values(state=state.value))
+        self.store.set_state(code, state.value)
         self._record(code, event.value, payload, state_after=state, **kw)
         return state
 
@@ -185,25 +141,13 @@ class TenderService:
                 f"expected chain time {self.chain_time()} < deadline {bid_deadline} <= "
                 f"opening {opening_time}"
             )
-        with self._engine.begin() as conn:
-            exists = conn.execute(select(_T.c.code).where(_T.c.code == code)).first()
-            if exists:
-                raise Conflict(f"expected a new tender code, found {code!r} already announced")
-            conn.execute(
-                insert(_T).values(
-                    code=code, chain_id_hex="0x" + tender_id_bytes(code).hex(), title=title,
-                    state=State.ANNOUNCED.value, bid_deadline=bid_deadline,
-                    opening_time=opening_time, threshold=threshold_t,
-                    created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                )
-            )  # fmt: skip
-            for i, c in enumerate(custodians, start=1):
-                conn.execute(
-                    insert(_C).values(
-                        tender_code=code, idx=i, name=c.name, address=c.address,
-                        public_key=c.public_key.hex(),
-                    )
-                )  # fmt: skip
+        tender = StoredTender(
+            code=code, chain_id_hex="0x" + tender_id_bytes(code).hex(), title=title,
+            state=State.ANNOUNCED.value, bid_deadline=bid_deadline, opening_time=opening_time,
+            threshold=threshold_t, group_key=None, opening_record=None,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )  # fmt: skip
+        self.store.create(tender, [(c.name, c.address, c.public_key) for c in custodians])
         self._record(
             code, "announced",
             {"title": title, "bid_deadline": bid_deadline, "opening_time": opening_time,
@@ -215,9 +159,7 @@ class TenderService:
         )  # fmt: skip
 
     def custodians(self, code: str) -> list[Party]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(_C).where(_C.c.tender_code == code).order_by(_C.c.idx)).all()
-        return [Party(r.name, r.address, bytes.fromhex(r.public_key)) for r in rows]
+        return [Party(c.name, c.address, c.public_key) for c in self.store.custodians(code)]
 
     def dkg_context(self, code: str) -> bytes:
         """What every dealing of this tender is bound to (no replay across tenders)."""
@@ -229,24 +171,13 @@ class TenderService:
         if not 1 <= dealing.dealer <= n:
             raise MalformedInput(f"expected a dealer index 1..{n}, found {dealing.dealer}")
         text = json.dumps(dealing.to_json(), sort_keys=True)
-        with self._engine.begin() as conn:
-            if conn.execute(
-                select(_D.c.dealer).where(_D.c.tender_code == code, _D.c.dealer == dealing.dealer)
-            ).first():
-                raise Conflict(
-                    f"expected one dealing per custodian, found a second from {dealing.dealer}"
-                )
-            conn.execute(insert(_D).values(tender_code=code, dealer=dealing.dealer, dealing=text))
+        self.store.add_dealing(code, dealing.dealer, text)
         self._record(code, "key_dealing", {"dealer": dealing.dealer,
                                            "dealing_sha256": hashlib.sha256(text.encode()).hexdigest()},
                      actor=f"custodian:{dealing.dealer}")  # fmt: skip
 
     def dealings(self, code: str) -> list[threshold.Dealing]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(_D).where(_D.c.tender_code == code).order_by(_D.c.dealer)
-            ).all()
-        return [threshold.Dealing.from_json(json.loads(r.dealing)) for r in rows]
+        return [threshold.Dealing.from_json(json.loads(text)) for text in self.store.dealings(code)]
 
     def finalize_key(
         self, code: str, complaints: Sequence[threshold.Complaint] = ()
@@ -267,10 +198,7 @@ class TenderService:
             [c.address for c in custodians], t.threshold, group.public_key,
             group.commitments_bytes(),
         )  # fmt: skip
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(_T).where(_T.c.code == code).values(group_key=json.dumps(group.to_json()))
-            )
+        self.store.set_group_key(code, json.dumps(group.to_json()))
         self._record(
             code, "key_generated",
             {"opening_public_key": group.public_key.hex(), "qualified": qualified,
@@ -298,11 +226,7 @@ class TenderService:
     def register_bidder(self, code: str, bidder: Party) -> None:
         self._tender(code)
         tx = self._registry.register_bidder(tender_id_bytes(code), bidder.address)
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(_B).values(tender_code=code, address=bidder.address, name=bidder.name,
-                                  public_key=bidder.public_key.hex())
-            )  # fmt: skip
+        self.store.add_bidder(code, bidder.address, bidder.name, bidder.public_key)
         self._record(code, "bidder_registered",
                      {"bidder": bidder.address, "name": bidder.name, "tx_hash": tx.tx_hash})  # fmt: skip
 
@@ -322,13 +246,13 @@ class TenderService:
         state = self.state(code)
         next_state(state, Event.SUBMIT_BID)
         group = self.group_key(code)
-        blob = await self._s.blobs.put_stream(ciphertext, max_bytes=MAX_BID_BYTES)
+        blob = await self._blobs.put_stream(ciphertext, max_bytes=MAX_BID_BYTES)
         try:
             tx = self._check_and_relay(code, bidder, nonce, plaintext_commitment,
                                        envelope_digest, signature, blob.sha256, blob.path, group)  # fmt: skip
         except BaseException:
             # a refused bid leaves nothing behind (unless the same bytes are evidence already)
-            if not self._s.log_store.find_by_sha256(blob.sha256, limit=1):
+            if not self.log_store.find_by_sha256(blob.sha256, limit=1):
                 blob.path.unlink(missing_ok=True)
             raise
         payload = {"bidder": bidder, "nonce": nonce, "ciphertext_sha256": blob.sha256,
@@ -336,13 +260,7 @@ class TenderService:
                    "size": blob.size, "tx_hash": tx.tx_hash, "block_time": tx.block_time}  # fmt: skip
         index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bidder}",
                              digests={"sha256": blob.sha256})  # fmt: skip
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(_BIDS).where(_BIDS.c.tender_code == code, _BIDS.c.bidder == bidder,
-                                    _BIDS.c.status == ACTIVE).values(status=REPLACED)
-            )  # fmt: skip
-            conn.execute(insert(_BIDS).values(tender_code=code, status=ACTIVE, record_index=index,
-                                              **{k: v for k, v in payload.items()}))  # fmt: skip
+        self.store.put_bid(code, payload, index)
         return BidReceipt(code, bidder, nonce, blob.sha256, plaintext_commitment, envelope_digest,
                           blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
 
@@ -388,20 +306,12 @@ class TenderService:
     def withdraw_bid(self, code: str, bidder: str, nonce: int, signature: bytes) -> int:
         next_state(self.state(code), Event.WITHDRAW_BID)
         tx = self._registry.withdraw_bid(tender_id_bytes(code), bidder, nonce, signature)
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(_BIDS).where(_BIDS.c.tender_code == code, _BIDS.c.bidder == bidder,
-                                    _BIDS.c.status == ACTIVE).values(status=WITHDRAWN)
-            )  # fmt: skip
+        self.store.withdraw_bid(code, bidder)
         return self._record(code, "bid_withdrawn", {"bidder": bidder, "nonce": nonce,
                                                     "tx_hash": tx.tx_hash}, actor=f"bidder:{bidder}")  # fmt: skip
 
-    def active_bids(self, code: str) -> list[Any]:
-        with self._engine.connect() as conn:
-            return list(conn.execute(
-                select(_BIDS).where(_BIDS.c.tender_code == code, _BIDS.c.status == ACTIVE)
-                .order_by(_BIDS.c.bidder)
-            ).all())  # fmt: skip
+    def active_bids(self, code: str) -> list[StoredBid]:
+        return self.store.bids(code, active_only=True)
 
     # -- deadline and opening --------------------------------------------------------------
 
@@ -449,14 +359,11 @@ class TenderService:
         files = {}
         for c in committed:
             with contextlib.suppress(NotFound):  # a missing file is reported per bid
-                files[c.ciphertext_sha256] = self._s.blobs.open(c.ciphertext_sha256)
+                files[c.ciphertext_sha256] = self._blobs.open(c.ciphertext_sha256)
         outcomes = opening.open_all(committed, files, threshold.share_to_bytes(secret), out_dir)
         record, digest = opening.opening_record(code, group, released, invalid, outcomes)
         tx = self._registry.record_opening(tid, digest)
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(_T).where(_T.c.code == code).values(opening_record=json.dumps(record))
-            )
+        self.store.set_opening_record(code, json.dumps(record))
         self._move(code, Event.OPEN, {"opening_record_sha256": digest.hex(), "tx_hash": tx.tx_hash,
                                       "opened": sum(o.result == opening.OPENED for o in outcomes),
                                       "flagged": sum(o.result != opening.OPENED for o in outcomes)},
@@ -491,107 +398,19 @@ class TenderService:
         return state
 
     def opening_dir(self, code: str) -> Path:
-        return self._s.settings.data_dir / "openings" / code
+        return self._openings / code
 
     def records(self, code: str) -> list[tuple[int, EvidenceRecord]]:
-        return [
-            (r.index, r.record) for r in self._s.log_store.records_for_subject(f"tender:{code}")
-        ]
+        return [(r.index, r.record) for r in self.log_store.records_for_subject(f"tender:{code}")]
 
-    def bids_of(self, code: str, bidder: str) -> list[dict[str, Any]]:
-        """One bidder's bids on a tender (for that bidder)."""
-        return [b for b in self.public_view(code, full=True)["bids"]
-                if b["bidder"].lower() == bidder.lower()]  # fmt: skip
-
-    def public_view(self, code: str, full: bool = False) -> dict[str, Any]:
-        """A tender's state, keys, commitments and evidence records.
-
-        Before opening, only ``full`` views (operators, regulators) name bidders or
-        count them: the public sees the schedule, keys and documents.
-        """
-        t = self._tender(code)
-        hide = not (full or self._disclosed(code))
-        chain = self._s.chain
-        with self._engine.connect() as conn:
-            bids = conn.execute(
-                select(_BIDS).where(_BIDS.c.tender_code == code).order_by(_BIDS.c.id)
-            ).all()
-            events = conn.execute(
-                select(_EV).where(_EV.c.tender_code == code).order_by(_EV.c.seq)
-            ).all()
-            bidders = conn.execute(select(_B).where(_B.c.tender_code == code)).all()
-        group = (
-            None if t.group_key is None else threshold.GroupKey.from_json(json.loads(t.group_key))
-        )
-        return {
-            "code": code, "tender_id": t.chain_id_hex, "title": t.title, "state": t.state,
-            "bid_deadline": t.bid_deadline, "opening_time": t.opening_time, "threshold": t.threshold,
-            "custodians": [{"index": i, "name": c.name, "address": c.address,
-                            "public_key": c.public_key.hex()}
-                           for i, c in enumerate(self.custodians(code), start=1)],
-            "opening_public_key": None if group is None else group.public_key.hex(),
-            "chain": None if chain is None else {
-                "chain_id": chain.chain_id, "evidence_log": chain.evidence_log,
-                "tender_registry": self._registry.address},
-            "bidders": [] if hide else [
-                {"address": b.address, "name": b.name, "public_key": b.public_key} for b in bidders],
-            "bids": [{"bidder": b.bidder, "nonce": b.nonce, "ciphertext_sha256": b.ciphertext_sha256,
-                      "plaintext_commitment": b.plaintext_commitment,
-                      "envelope_digest": b.envelope_digest, "size": b.size, "status": b.status,
-                      "tx_hash": b.tx_hash, "block_time": b.block_time,
-                      "record_index": b.record_index} for b in ([] if hide else bids)],
-            "events": [{"seq": e.seq, "event": e.event, "state_after": e.state_after,
-                        "chain_time": e.chain_time, "record_index": e.record_index}
-                       for e in events if not (hide and e.event in self._BIDDER_STEPS)],
-            "bidder_details_withheld": hide,
-            "opening_record": None if t.opening_record is None else json.loads(t.opening_record),
-        }  # fmt: skip
-
-    #: Steps that name bidders: held back from the public until bids are opened
-    #: (招标投标法 art. 22: no disclosure of the names or number of bidders before opening).
-    _BIDDER_STEPS = frozenset(
-        {"bidder_registered", "bid_submitted", "bid_withdrawn", "close_bidding"}
-    )
-
-    def _disclosed(self, code: str) -> bool:
-        return self.state(code) not in (State.ANNOUNCED, State.DOCUMENTS_ISSUED, State.BIDS_CLOSED)
-
-    def ocds(self, code: str, full: bool = False) -> dict[str, Any]:
-        """OCDS 1.1 release and record packages, with each release's digest in the log.
-
-        Before opening, the public (``full`` false) gets no release that names bidders.
-        """
-        from ledger_service.tenders import ocds
-
-        self._tender(code)
-        show_all = full or self._disclosed(code)
-        steps = [(i, r) for i, r in self.records(code) if r.kind.startswith("tender.")
-                 and (show_all or r.kind.removeprefix("tender.") not in self._BIDDER_STEPS)]  # fmt: skip
-        releases = ocds.releases(steps)
-        logged = {str(r.metadata["release_id"]): (i, r.digests["sha256"])
-                  for i, r in self.records(code) if r.kind == "ocds.release"}  # fmt: skip
-        now = datetime.now(UTC)
-        return {
-            "release_package": ocds.release_package(releases, now, PUBLISHER),
-            "record_package": ocds.record_package(releases, now, PUBLISHER),
-            "evidence": [{"release_id": r["id"], "record_index": logged.get(r["id"], (None, ""))[0],
-                          "sha256": logged.get(r["id"], (None, ""))[1]} for r in releases],
-        }  # fmt: skip
+    # -- views: in tenders.views ------------------------------------------------------------
 
     # -- custodians' view ------------------------------------------------------------------
 
-    def duties(self, address: str) -> list[tuple[Any, bytes]]:
+    def duties(self, address: str) -> list[tuple[Duty, bytes]]:
         """The tenders ``address`` guards, as the custodian agent needs them."""
-        from ledger_service.tenders.custodian import Duty
-
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(_C.c.tender_code, _C.c.idx).where(
-                    func.lower(_C.c.address) == address.lower()
-                )
-            ).all()
         out = []
-        for code, idx in rows:
+        for code, idx in self.store.guarded_by(address):
             t = self._tender(code)
             if t.state in (State.FAILED.value, State.CANCELLED.value):
                 continue

@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import select
-
 from ledger_service.core.errors import EvidenceError
 from ledger_service.tenders.lifecycle import MIN_BIDS, State
-from ledger_service.tenders.service import _T, TenderService
+from ledger_service.tenders.service import TenderService
 
 log = logging.getLogger("chainwitness.tenders")
 
@@ -29,14 +27,11 @@ class TenderWatcher:
         """One pass; returns the codes of tenders it opened or failed."""
         svc = self._tenders
         now = svc.chain_time()
-        with svc._engine.connect() as conn:  # noqa: SLF001 - same package
-            rows = conn.execute(
-                select(
-                    _T.c.code, _T.c.state, _T.c.bid_deadline, _T.c.opening_time, _T.c.threshold
-                ).where(_T.c.state.in_([State.DOCUMENTS_ISSUED.value, State.BIDS_CLOSED.value]))
-            ).all()
+        waiting = svc.store.in_states([State.DOCUMENTS_ISSUED.value, State.BIDS_CLOSED.value])
         done = []
-        for code, state, deadline, opening_time, t in rows:
+        for tender in waiting:
+            code, state, deadline = tender.code, tender.state, tender.bid_deadline
+            opening_time, t = tender.opening_time, tender.threshold
             try:
                 if state == State.DOCUMENTS_ISSUED.value and now >= deadline:
                     svc.close_bidding(code)

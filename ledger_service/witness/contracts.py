@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Table, insert, select, update
@@ -30,7 +30,6 @@ from ledger_service.chain.contract_witness import (
 )
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
 from ledger_service.evidence.deposit import CONTRACT, record_step
-from ledger_service.runtime import Services
 from ledger_service.store.models import WitnessContractPartyRow, WitnessContractRow
 
 _K = cast(Table, WitnessContractRow.__table__)
@@ -62,6 +61,9 @@ def _checksum(value: str) -> str:
         return str(to_checksum_address(value))
     except (ValueError, TypeError) as exc:
         raise MalformedInput(f"expected a 20-byte 0x address, found {value!r}") from exc
+
+if TYPE_CHECKING:  # the composition root passes itself in; r-reports narrows this
+    from ledger_service.runtime import Services
 
 
 class ContractService:

@@ -64,11 +64,11 @@ def tender_report(
             (anchor first, then issue the report).
         MalformedInput: ``number`` or ``verify_base_url`` malformed.
     """
-    if services.tenders is None:
+    if services.tender_views is None:
         raise ConfigurationError(
             "expected a connected TenderRegistry for tender reports, found none"
         )
-    view = services.tenders.public_view(code, full=True)
+    view = services.tender_views.public_view(code, full=True)
     if view.get("chain") is None:
         raise ConfigurationError("expected the tender view to name its chain, found none")
     anchor = services.anchors.latest_confirmed()

@@ -17,13 +17,16 @@ from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.tenders.bidder import bidder_public_key
 from ledger_service.tenders.custodian import CustodianAgent
-from ledger_service.tenders.service import Party, TenderService
+from ledger_service.tenders.model import Party
+from ledger_service.tenders.service import TenderService
+from ledger_service.tenders.views import TenderViews
 
 
 @dataclass
 class World:
     services: Services
     tenders: TenderService
+    views: TenderViews
     agents: list[CustodianAgent]
     agent_chain: list[tuple[ChainClient, TenderRegistryContract]]
     bidders: list[LocalAccount]
@@ -49,6 +52,7 @@ class World:
 def world(tmp_path: Path) -> Iterator[World]:
     services = open_services(Settings(data_dir=tmp_path / "svc"))
     assert services.client is not None and services.tenders is not None
+    assert services.tender_views is not None
     agents, agent_chain = [], []
     for i, name in enumerate(["交易中心 centre", "监管 regulator", "公证处 notary", "审计 auditor",
                               "银行 bank"]):  # fmt: skip
@@ -61,7 +65,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         )
     bidders = [Account.from_key(hashlib.sha256(b"bidder %d" % i).digest()) for i in range(20)]
     try:
-        yield World(services, services.tenders, agents, agent_chain, bidders, tmp_path)
+        yield World(services, services.tenders, services.tender_views, agents, agent_chain, bidders, tmp_path)
     finally:
         services.close()
 

@@ -16,11 +16,10 @@ from ledger_service.chain.eip712 import sign_typed
 from ledger_service.chain.tender_messages import bid_typed_data, tender_id_bytes
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing
-from ledger_service.core.errors import VerificationFailed
+from ledger_service.core.errors import DeadlinePassed, VerificationFailed
 from ledger_service.tenders import opening
 from ledger_service.tenders.bidder import bidder_public_key
 from ledger_service.tenders.lifecycle import State
-from ledger_service.tenders.service import DeadlinePassed
 
 from .conftest import World
 
@@ -34,7 +33,7 @@ async def _stream(data: bytes) -> AsyncIterator[bytes]:
 
 
 def seal(world: World, bidder: LocalAccount, document: bytes) -> tuple[bytes, sealing.SealResult]:
-    t = world.tenders.public_view(CODE)
+    t = world.views.public_view(CODE)
     dst = io.BytesIO()
     res = sealing.seal_stream(
         io.BytesIO(document), dst, tender_id=CODE, bidder=bidder.address,
@@ -52,7 +51,7 @@ def submit(
     nonce: int,
     signer: LocalAccount | None = None,
 ):  # type: ignore[no-untyped-def]
-    chain = world.tenders.public_view(CODE)["chain"]
+    chain = world.views.public_view(CODE)["chain"]
     typed = bid_typed_data(chain["chain_id"], chain["tender_registry"], tender_id_bytes(CODE),
                            bidder.address, res.ciphertext_sha256, res.plaintext_commitment,
                            res.envelope_digest, nonce)  # fmt: skip
@@ -97,7 +96,7 @@ def test_full_tender_opens_without_bidders_and_flags_tampering(
     from ledger_service.chain.tender_messages import withdrawal_typed_data
 
     b5 = world.bidders[5]
-    chain = world.tenders.public_view(CODE)["chain"]
+    chain = world.views.public_view(CODE)["chain"]
     sig = sign_typed(b5, withdrawal_typed_data(chain["chain_id"], chain["tender_registry"],
                                                tender_id_bytes(CODE), b5.address, 2))  # fmt: skip
     world.tenders.withdraw_bid(CODE, b5.address, 2, sig)
@@ -116,7 +115,7 @@ def test_full_tender_opens_without_bidders_and_flags_tampering(
         world.services.blobs.open(receipts[world.bidders[2].address].ciphertext_sha256).read_bytes()
     )
 
-    world.advance_to(world.tenders.public_view(CODE)["opening_time"])
+    world.advance_to(world.views.public_view(CODE)["opening_time"])
     # two custodians are offline; three release their shares
     for agent, (client, registry) in list(zip(world.agents, world.agent_chain, strict=True))[:3]:
         agent.step(world.tenders, client, registry)
@@ -133,7 +132,7 @@ def test_full_tender_opens_without_bidders_and_flags_tampering(
         assert r["result"] == opening.OPENED, r
         assert (tmp_path / "opened" / f"{addr}-{r['nonce']}.bin").read_bytes() == doc
     assert world.tenders.state(CODE) == State.OPENED
-    view = world.tenders.public_view(CODE)
+    view = world.views.public_view(CODE)
     assert view["opening_record"] == record
     assert [e["event"] for e in view["events"]][-2:] == ["close_bidding", "open"]
 
@@ -178,7 +177,7 @@ def test_attacks_fail(world: World) -> None:
     with pytest.raises(ContractReverted, match="TenderRegistryBeforeOpeningTime"):
         registry.release_share(tender_id_bytes(CODE), 1, b"\x01" * 32)
     # after the deadline (chain time) a bid is refused by the chain
-    world.advance_to(world.tenders.public_view(CODE)["bid_deadline"])
+    world.advance_to(world.views.public_view(CODE)["bid_deadline"])
     env2, res2 = seal(world, other, b"late bid")
     with pytest.raises(DeadlinePassed, match="TenderRegistryDeadlinePassed"):
         submit(world, other, env2, res2, nonce=1)
@@ -189,7 +188,7 @@ def test_fewer_than_t_custodians_cannot_open(world: World, tmp_path: Path) -> No
     for b in world.bidders[:3]:
         env, res = seal(world, b, b"bid " + b.address.encode())
         submit(world, b, env, res, nonce=1)
-    world.advance_to(world.tenders.public_view(CODE)["opening_time"])
+    world.advance_to(world.views.public_view(CODE)["opening_time"])
     for agent, (client, registry) in list(zip(world.agents, world.agent_chain, strict=True))[:2]:
         agent.step(world.tenders, client, registry)
     with pytest.raises(VerificationFailed, match="at least 3 valid shares"):
@@ -205,7 +204,7 @@ def test_two_bids_fail_the_tender(world: World, tmp_path: Path) -> None:
     for b in world.bidders[:2]:
         env, res = seal(world, b, b"bid")
         submit(world, b, env, res, nonce=1)
-    world.advance_to(world.tenders.public_view(CODE)["opening_time"])
+    world.advance_to(world.views.public_view(CODE)["opening_time"])
     assert world.tenders.open(CODE, tmp_path / "o") == {"result": "failed", "active_bids": 2}
     assert world.tenders.state(CODE) == State.FAILED
 
@@ -235,14 +234,14 @@ def test_bad_submissions_are_refused_and_leave_nothing(world: World) -> None:
         submit(world, bidder, env, res_other, nonce=1)
     assert world.services.log_store.head().size == before_size
     assert stored() == files_before
-    assert world.tenders.bids_of(CODE, bidder.address) == []
+    assert world.views.bids_of(CODE, bidder.address) == []
     # the genuine one still goes in, and a duplicate (replayed nonce) changes nothing
     submit(world, bidder, env, res, nonce=1)
     size = world.services.log_store.head().size
     with pytest.raises(ContractReverted, match="TenderRegistryStaleNonce"):
         submit(world, bidder, env, res, nonce=1)
     assert world.services.log_store.head().size == size
-    assert len(world.tenders.bids_of(CODE, bidder.address)) == 1
+    assert len(world.views.bids_of(CODE, bidder.address)) == 1
 
 
 def test_custodian_agent_restarts_and_catches_up(world: World, tmp_path: Path) -> None:
@@ -262,7 +261,7 @@ def test_custodian_agent_restarts_and_catches_up(world: World, tmp_path: Path) -
     agent = CustodianAgent.load(keys, "pw")
     agent.step(world.tenders, client, registry)  # before opening: nothing to release
     assert world.tenders.released_shares(CODE) == {}
-    world.advance_to(world.tenders.public_view(CODE)["opening_time"] + 600)  # agent was down
+    world.advance_to(world.views.public_view(CODE)["opening_time"] + 600)  # agent was down
     restarted = CustodianAgent.load(keys, "pw")
     restarted.step(world.tenders, client, registry)
     first = world.tenders.released_shares(CODE)
@@ -281,12 +280,12 @@ def test_watcher_closes_and_opens_by_chain_time(world: World) -> None:
         submit(world, b, env, res, nonce=1)
     watcher = TenderWatcher(world.tenders)
     assert watcher.step() == [] and world.tenders.state(CODE) == State.DOCUMENTS_ISSUED
-    world.advance_to(world.tenders.public_view(CODE)["bid_deadline"])
+    world.advance_to(world.views.public_view(CODE)["bid_deadline"])
     assert watcher.step() == [] and world.tenders.state(CODE) == State.BIDS_CLOSED
-    world.advance_to(world.tenders.public_view(CODE)["opening_time"])
+    world.advance_to(world.views.public_view(CODE)["opening_time"])
     for agent, (client, registry) in list(zip(world.agents, world.agent_chain, strict=True))[2:]:
         agent.step(world.tenders, client, registry)
     assert watcher.step() == [CODE]
     assert world.tenders.state(CODE) == State.OPENED
-    opened = world.tenders.public_view(CODE)["opening_record"]["bids"]
+    opened = world.views.public_view(CODE)["opening_record"]["bids"]
     assert [b["result"] for b in opened] == ["opened"] * 3

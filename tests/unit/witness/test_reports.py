@@ -51,7 +51,7 @@ class _Tenders:
 
 @dataclass
 class _Services:
-    tenders: Any
+    tender_views: Any
     log_store: _Log
     anchors: _Anchors
 
@@ -77,7 +77,7 @@ def _services(tree_size: int = 10) -> _Services:
 def test_rows_labels_opening_and_head() -> None:
     s = _services()
     r = tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn/")
-    assert s.tenders.calls == [("GC-1", True)]
+    assert s.tender_views.calls == [("GC-1", True)]
     assert [(e.label_zh, e.record_index, e.tx_hash) for e in r.events] == [
         ("招标公告", 0, NO_TX),
         ("投标文件递交", 2, TX),
@@ -112,6 +112,6 @@ def test_no_anchor_or_no_tenders() -> None:
     s.anchors.head = None
     with pytest.raises(NotFound, match="found the newest confirmed tree size 0"):
         tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
-    s.tenders = None
+    s.tender_views = None
     with pytest.raises(ConfigurationError, match="expected a connected TenderRegistry"):
         tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
