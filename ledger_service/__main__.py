@@ -1,3 +1,3 @@
-from ledger_service.cli import main
+from ledger_service.cli.app import main
 
 main()

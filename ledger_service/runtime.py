@@ -179,6 +179,6 @@ def _open_chain(services: Services) -> None:
     witness_address = dep.contracts.get("ContractWitness") if dep is not None else None
     if witness_address:
         services.contracts = ContractService(
-            services, ContractWitnessContract(client, witness_address)
+            services.log_store, ContractWitnessContract(client, witness_address)
         )
     log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import Table, insert, select, update
@@ -30,6 +30,7 @@ from ledger_service.chain.contract_witness import (
 )
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
 from ledger_service.evidence.deposit import CONTRACT, record_step
+from ledger_service.store.log import LogStore
 from ledger_service.store.models import WitnessContractPartyRow, WitnessContractRow
 
 _K = cast(Table, WitnessContractRow.__table__)
@@ -62,16 +63,13 @@ def _checksum(value: str) -> str:
     except (ValueError, TypeError) as exc:
         raise MalformedInput(f"expected a 20-byte 0x address, found {value!r}") from exc
 
-if TYPE_CHECKING:  # the composition root passes itself in; r-reports narrows this
-    from ledger_service.runtime import Services
-
 
 class ContractService:
     """Witnesses electronic contracts on one ContractWitness deployment."""
 
-    def __init__(self, services: Services, contract: ContractWitnessContract) -> None:
-        self._s = services
-        self._engine = services.log_store.engine
+    def __init__(self, log_store: LogStore, contract: ContractWitnessContract) -> None:
+        self._log = log_store
+        self._engine = log_store.engine
         self._witness = contract
 
     @property
@@ -99,7 +97,7 @@ class ContractService:
     ) -> int:  # fmt: skip
         """Append the evidence record of one contract step; returns its leaf index."""
         return record_step(
-            self._s.log_store, CONTRACT, code, event, payload, actor=actor, digests=digests
+            self._log, CONTRACT, code, event, payload, actor=actor, digests=digests
         )
 
     # -- actions -------------------------------------------------------------
@@ -265,7 +263,7 @@ class ContractService:
         chain = self.amendment_chain(code)
         position = chain.index(code)
         on_chain = self._witness.get_contract(contract_id_bytes(code))
-        records = [r.index for r in self._s.log_store.records_for_subject(f"contract:{code}")]
+        records = [r.index for r in self._log.records_for_subject(f"contract:{code}")]
         return {
             "code": code,
             "contract_id": row.chain_id_hex,

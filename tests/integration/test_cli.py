@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger_service.cli import app
+from ledger_service.cli.app import build_app
 
 pytestmark = pytest.mark.integration
 
@@ -20,11 +20,38 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
+#: every top-level command and group, and each group's commands (notary is a plugin)
+COMMANDS = {
+    "version": None, "init": None, "serve": None, "status": None, "deposit": None,
+    "proof": None, "verify": None, "package": None,
+    "token": {"create", "list", "revoke"},
+    "bid": {"seal", "submit", "withdraw", "status", "open-own"},
+    "custodian": {"init", "run"}, "tender": {"verify-opening"},
+    "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify"},
+}  # fmt: skip
+
+
+app = build_app()
+
+
 def test_help_lists_the_commands(runner: CliRunner) -> None:
+    import typer.main
+
+    root = typer.main.get_command(app)
+    assert set(root.commands) == set(COMMANDS)  # type: ignore[attr-defined]
+    for name, sub in COMMANDS.items():
+        cmd = root.commands[name]  # type: ignore[attr-defined]
+        assert cmd.help or cmd.callback.__doc__, f"{name} has no help text"
+        if sub is not None:
+            assert set(cmd.commands) == sub, name
     r = runner.invoke(app, ["--help"])
     assert r.exit_code == 0
-    for cmd in ("serve", "init", "token", "deposit", "verify", "status", "proof"):
-        assert cmd in r.output
+    listed = {
+        line.split()[1]
+        for line in r.output.splitlines()
+        if line.startswith("│ ") and len(line.split()) > 2
+    }
+    assert set(COMMANDS) <= listed
 
 
 def test_token_create_list_revoke(runner: CliRunner) -> None:

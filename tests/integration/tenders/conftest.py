@@ -65,7 +65,15 @@ def world(tmp_path: Path) -> Iterator[World]:
         )
     bidders = [Account.from_key(hashlib.sha256(b"bidder %d" % i).digest()) for i in range(20)]
     try:
-        yield World(services, services.tenders, services.tender_views, agents, agent_chain, bidders, tmp_path)
+        yield World(
+            services,
+            services.tenders,
+            services.tender_views,
+            agents,
+            agent_chain,
+            bidders,
+            tmp_path,
+        )
     finally:
         services.close()
 

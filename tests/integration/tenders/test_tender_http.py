@@ -19,7 +19,7 @@ from ledger_service.api.app import create_app
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.keys import create_keystore
 from ledger_service.chain.tender_registry import TenderRegistryContract
-from ledger_service.cli import app as cli
+from ledger_service.cli.app import build_app
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
@@ -54,6 +54,9 @@ def server(tmp_path: Path) -> Iterator[tuple[Services, str]]:
         srv.should_exit = True
         thread.join(10)
         services.close()
+
+
+cli = build_app()
 
 
 def test_tender_over_http_and_cli(

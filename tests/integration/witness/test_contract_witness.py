@@ -58,7 +58,7 @@ def witness(services: Services) -> ContractWitnessContract:
 
 @pytest.fixture(scope="module")
 def contracts(services: Services, witness: ContractWitnessContract) -> ContractService:
-    return ContractService(services, witness)
+    return ContractService(services.log_store, witness)
 
 
 def _party(label: str) -> LocalAccount:

@@ -1,0 +1,1 @@
+"""The ``chainwitness`` command line: :func:`ledger_service.cli.app.main`."""

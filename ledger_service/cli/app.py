@@ -1,0 +1,75 @@
+"""The ``chainwitness`` command, built when it is called (no import-time state).
+
+Every command reads the same Settings (``CHAINWITNESS_*`` environment variables,
+or ``--data-dir``). Errors print one line saying what was expected and what was
+found, and exit non-zero. Installed plugins (entry points ``chainwitness.cli``,
+e.g. ``chainwitness notary ...``) are loaded by :func:`build_app`, never on import.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import entry_points
+from typing import Annotated
+
+import typer
+
+from ledger_service import __version__
+from ledger_service.cli import admin, court, evidence, tenders
+from ledger_service.cli.console import err, out
+
+
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log debug details")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("web3", "urllib3", "httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def version() -> None:
+    """Print the version."""
+    out.print(f"chainwitness {__version__}")
+
+
+def build_app() -> typer.Typer:
+    """The root command with every group and installed plugin."""
+    app = typer.Typer(
+        help="Chain Witness (链见证): verifiable evidence log anchored on an EVM chain.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_main)
+    app.command()(version)
+    admin.register(app)
+    evidence.register(app)
+    tenders.register(app)
+    court.register(app)
+    for ep in entry_points(group="chainwitness.cli"):  # e.g. `chainwitness notary ...`
+        try:
+            app.add_typer(ep.load(), name=ep.name)
+        except Exception as exc:  # a broken plugin must not break the command
+            logging.getLogger("chainwitness.cli").warning("plugin %s: %s", ep.name, exc)
+    return app
+
+
+def main() -> None:
+    """Entry point: usage errors, like our own errors, are one line on stderr."""
+    try:  # typer 0.2x vendors click; older ones use the click package
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover
+        import click  # type: ignore[no-redef]
+
+    try:
+        code = build_app()(standalone_mode=False)
+    except click.ClickException as exc:  # a missing or malformed option or argument
+        err.print(f"error: {exc.format_message()} (see --help)", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,112 @@
+"""What every command shares: output consoles, one-line errors, options, progress bars.
+
+Commands import the service's modules inside their bodies, so that ``chainwitness
+--help`` and light commands start without loading web3, SQLAlchemy or FastAPI.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+from eth_account.signers.local import LocalAccount
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from ledger_service.core.errors import EvidenceError, MalformedInput
+from ledger_service.settings import Settings
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+T = TypeVar("T")
+CHUNK = 1024 * 1024
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="state directory [env CHAINWITNESS_DATA_DIR]", show_default=False
+    ),
+]
+Server = Annotated[str, typer.Option(help="the Chain Witness API [env CHAINWITNESS_SERVER]",
+                                     envvar="CHAINWITNESS_SERVER")]  # fmt: skip
+Token = Annotated[str | None, typer.Option(help="API token [env CHAINWITNESS_TOKEN]",
+                                           envvar="CHAINWITNESS_TOKEN")]  # fmt: skip
+Keystore = Annotated[Path, typer.Option(help="your encrypted key (keystore JSON)", exists=True,
+                                        dir_okay=False)]  # fmt: skip
+TenderCode = Annotated[str, typer.Option("--tender", help="tender code, e.g. GC-2026-0417")]
+
+
+def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)
+
+
+def run(fn: Callable[[], T]) -> T:
+    """Run a command body, turning our errors into one line and exit status 1."""
+    try:
+        return fn()
+    except EvidenceError as exc:
+        err.print(f"[red]error[/red]: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def read_chunks(path: Path, progress: Progress, task: Any) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            progress.advance(task, len(chunk))
+            yield chunk
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def checked(resp: httpx.Response) -> Any:
+    if resp.status_code >= 400:
+        try:
+            detail = resp.json().get("detail", resp.text)
+        except ValueError:
+            detail = resp.text
+        raise MalformedInput(f"server answered {resp.status_code}: {detail}")
+    return resp.json()
+
+
+def password(env: str, what: str) -> str:
+    return os.environ.get(env) or getpass.getpass(f"password for {what}: ")
+
+
+def account(keystore: Path) -> LocalAccount:
+    from ledger_service.chain.keys import load_signer
+
+    return load_signer(None, keystore, password("CHAINWITNESS_KEY_PASSWORD", str(keystore)))

@@ -1,0 +1,97 @@
+"""Courts, regulators and reports: ``court ...``, ``witness init-ca``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from ledger_service.cli.console import (
+    Server,
+    Token,
+    out,
+    password,
+    run,
+)
+from ledger_service.core.errors import MalformedInput
+from ledger_service.settings import Settings
+
+
+def witness_init_ca(
+    org: Annotated[str, typer.Option(help="organisation named in the certificates")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="state directory")] = None,
+) -> None:
+    """Create the platform's witness CA and report-signing certificate (admin, once)."""
+    from ledger_service.witness.ca import init_witness_ca
+
+    def body() -> None:
+        s = Settings(data_dir=data_dir) if data_dir else Settings()
+        paths = init_witness_ca(
+            s.data_dir, password("CHAINWITNESS_WITNESS_PASSWORD", "the witness CA"), org
+        )
+        out.print(f"witness CA and signing certificate written under {paths.ca_cert.parent}")
+
+    run(body)
+
+
+def court_search(
+    server: Server, token: Token,
+    tender: Annotated[str | None, typer.Option(help="tender code")] = None,
+    party: Annotated[str | None, typer.Option(help="actor, address or name fragment")] = None,
+    sha256: Annotated[str | None, typer.Option(help="a document or record digest")] = None,
+    since: Annotated[str | None, typer.Option(help="UTC date or time, inclusive")] = None,
+    until: Annotated[str | None, typer.Option(help="UTC date or time, exclusive")] = None,
+) -> None:  # fmt: skip
+    """Search records; the search itself is recorded (chain of custody)."""
+
+    def body() -> None:
+        params = {k: v for k, v in {"tender": tender, "party": party, "sha256": sha256,
+                  "since": since, "until": until}.items() if v}  # fmt: skip
+        r = httpx.get(f"{server.rstrip('/')}/v1/court/records", params=params,
+                      headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
+        if r.status_code >= 400:
+            raise MalformedInput(f"the service answered {r.status_code}: {r.json().get('detail')}")
+        for rec in r.json()["records"]:
+            x = rec["record"]
+            out.print(
+                f"{rec['index']:>8}  {x['submitted_at']}  {x['kind']:<22} {x['subject']}  {x['actor']}"
+            )
+
+    run(body)
+
+
+def court_package(
+    subject: Annotated[str, typer.Argument(help="tender:CODE, contract:CODE, a record index or a digest")],
+    server: Server, token: Token,
+    output: Annotated[Path, typer.Option("-o", help="where to write the zip")],
+) -> None:  # fmt: skip
+    """Request and download an evidence package (then: chainwitness verify FILE.zip)."""
+
+    def body() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=600) as http:
+            r = http.post("/v1/court/packages", json={"subject": subject})
+            if r.status_code >= 400:
+                raise MalformedInput(
+                    f"the service answered {r.status_code}: {r.json().get('detail')}"
+                )
+            got = http.get(r.json()["download"])
+            output.write_bytes(got.content)
+        out.print(f"package {r.json()['sha256']} written to {output}")
+
+    run(body)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``witness`` and ``court`` groups to ``app``."""
+    witness = typer.Typer(help="Witness reports: the platform's signing CA.", no_args_is_help=True)
+    witness.command("init-ca")(witness_init_ca)
+    app.add_typer(witness, name="witness")
+    court = typer.Typer(
+        help="Courts and regulators: search records, fetch evidence packages.", no_args_is_help=True
+    )
+    court.command("search")(court_search)
+    court.command("package")(court_package)
+    app.add_typer(court, name="court")

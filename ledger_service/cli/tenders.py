@@ -1,0 +1,195 @@
+"""Bidders, custodians and openings: ``bid ...``, ``custodian ...``, ``tender ...``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger_service.cli.console import (
+    Keystore,
+    Server,
+    TenderCode,
+    Token,
+    account,
+    err,
+    out,
+    password,
+    progress_bar,
+    run,
+)
+from ledger_service.core.errors import MalformedInput
+
+
+def bid_seal(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the bid document")],
+    tender: TenderCode, server: Server, keystore: Keystore,
+    output: Annotated[Path | None, typer.Option("-o", help="default: FILE.cwseal")] = None,
+) -> None:  # fmt: skip
+    """Seal a bid on this machine for the tender's opening key (and your own key)."""
+    from ledger_service.tenders.bidder import BidderClient
+
+    def body() -> None:
+        dst = output or file.with_name(file.name + ".cwseal")
+        client = BidderClient(server, None, account(keystore))
+        with progress_bar() as p:
+            task = p.add_task(f"sealing {file.name}", total=file.stat().st_size)
+            res = client.seal(tender, file, dst, progress=lambda n: p.advance(task, n))
+        out.print(f"sealed      {dst}")
+        out.print(f"ciphertext  sha256 {res.ciphertext_sha256.hex()} ({res.ciphertext_size} bytes)")
+        out.print(f"commitment  {res.plaintext_commitment.hex()}")
+
+    run(body)
+
+
+def bid_submit(
+    sealed: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .cwseal file")],
+    tender: TenderCode, server: Server, token: Token, keystore: Keystore,
+    nonce: Annotated[int | None, typer.Option(help="default: one above your last")] = None,
+) -> None:  # fmt: skip
+    """Sign the sealed bid's commitment with your key and submit it (before the deadline)."""
+    from ledger_service.tenders.bidder import BidderClient
+
+    def body() -> None:
+        client = BidderClient(server, token, account(keystore))
+        with progress_bar() as p:
+            task = p.add_task(f"uploading {sealed.name}", total=sealed.stat().st_size)
+            receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n))
+        receipt_file = sealed.with_name(sealed.name + ".receipt.json")
+        receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
+        out.print(
+            f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}"
+        )
+        out.print(f"receipt     {receipt_file}")
+
+    run(body)
+
+
+def bid_withdraw(tender: TenderCode, server: Server, token: Token, keystore: Keystore) -> None:
+    """Withdraw your bid (signed with your key; before the deadline)."""
+    from ledger_service.tenders.bidder import BidderClient
+
+    def body() -> None:
+        res = BidderClient(server, token, account(keystore)).withdraw(tender)
+        out.print(f"withdrawn; evidence record {res['record_index']}")
+
+    run(body)
+
+
+def bid_status(tender: TenderCode, server: Server, token: Token, keystore: Keystore) -> None:
+    """Your bids on a tender as the service and the chain know them."""
+    from ledger_service.tenders.bidder import BidderClient
+
+    def body() -> None:
+        for b in BidderClient(server, token, account(keystore)).status(tender):
+            out.print(f"nonce {b['nonce']}  {b['status']:<9} sha256 {b['ciphertext_sha256']}  "
+                      f"tx {b['tx_hash']}  record {b['record_index']}")  # fmt: skip
+
+    run(body)
+
+
+def bid_open_own(
+    sealed: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    keystore: Keystore,
+    output: Annotated[Path, typer.Option("-o", help="where to write the document")],
+) -> None:
+    """Open your own sealed bid with your own key (a verifiable fallback)."""
+    from ledger_service.tenders.bidder import open_own
+
+    def body() -> None:
+        res = open_own(sealed, output, account(keystore))
+        out.print(f"opened {output} ({res.plaintext_size} bytes), commitment "
+                  f"{res.plaintext_commitment.hex()}")  # fmt: skip
+
+    run(body)
+
+
+def custodian_init(
+    name: Annotated[str, typer.Option(help="e.g. 市公证处 notary office")],
+    output: Annotated[Path, typer.Option("-o", help="key file to create (encrypted)")],
+) -> None:
+    """Create a custodian's keys (chain account + share key), encrypted with a password."""
+    from ledger_service.tenders.custodian import CustodianAgent
+
+    def body() -> None:
+        if output.exists():
+            raise MalformedInput(f"expected a new key file, found {output} already there")
+        agent = CustodianAgent.create(name)
+        agent.save(output, password("CHAINWITNESS_KEY_PASSWORD", str(output)))
+        out.print(f"custodian {name}: address {agent.address}, share key {agent.public_key.hex()}")
+
+    run(body)
+
+
+def custodian_run(
+    keys: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="from custodian init")],
+    server: Server, token: Token,
+    rpc: Annotated[str, typer.Option(help="JSON-RPC of the chain", envvar="CHAINWITNESS_RPC_URL")],
+    poll: Annotated[float, typer.Option(help="seconds between checks")] = 1.0,
+) -> None:  # fmt: skip
+    """Deal when a tender's key is being generated; release the share at opening time."""
+    from ledger_service.tenders.custodian import CustodianAgent, HttpDuties
+
+    def body() -> None:
+        agent = CustodianAgent.load(keys, password("CHAINWITNESS_KEY_PASSWORD", str(keys)))
+        duties = HttpDuties(server, token)
+        err.print(f"custodian {agent.name} ({agent.address}) watching {server}")
+        try:
+            agent.run_with(duties, rpc, threading.Event(), poll)
+        except KeyboardInterrupt:
+            err.print("stopped")
+
+    run(body)
+
+
+def tender_verify_opening(
+    tender: TenderCode,
+    rpc: Annotated[str, typer.Option(help="JSON-RPC of the chain", envvar="CHAINWITNESS_RPC_URL")],
+    registry: Annotated[str, typer.Option(help="TenderRegistry address")],
+    ciphertexts: Annotated[Path, typer.Option(exists=True, file_okay=False,
+                                              help="folder with the sealed bids")],
+    from_block: Annotated[int, typer.Option(help="first block to read events from")] = 0,
+) -> None:  # fmt: skip
+    """Repeat an opening from the chain alone and compare with the on-chain record."""
+    from ledger_service.core.errors import VerificationFailed
+    from ledger_service.tenders.verify_opening import verify_opening
+
+    def body() -> None:
+        check = verify_opening(rpc, registry, tender, ciphertexts, from_block)
+        for b in check.record["bids"]:
+            out.print(f"{b['result']:<20} {b['bidder']}  nonce {b['nonce']}  {b['detail']}")
+        if not check.matches:
+            raise VerificationFailed(
+                f"expected the opening record digest on chain {check.on_chain_digest.hex()}, "
+                f"found {check.digest.hex()} when repeating the opening"
+            )
+        out.print(
+            f"OK  the opening of {tender} repeats exactly: record sha256 {check.digest.hex()}"
+        )
+
+    run(body)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``bid``, ``custodian`` and ``tender`` groups to ``app``."""
+    bids = typer.Typer(
+        help="Bidders: seal, submit, withdraw, check and open your own bids.", no_args_is_help=True
+    )
+    bids.command("seal")(bid_seal)
+    bids.command("submit")(bid_submit)
+    bids.command("withdraw")(bid_withdraw)
+    bids.command("status")(bid_status)
+    bids.command("open-own")(bid_open_own)
+    app.add_typer(bids, name="bid")
+    custodians = typer.Typer(
+        help="Key custodians: create keys, run the agent.", no_args_is_help=True
+    )
+    custodians.command("init")(custodian_init)
+    custodians.command("run")(custodian_run)
+    app.add_typer(custodians, name="custodian")
+    tenders = typer.Typer(help="Tenders: verify an opening from the chain.", no_args_is_help=True)
+    tenders.command("verify-opening")(tender_verify_opening)
+    app.add_typer(tenders, name="tender")
