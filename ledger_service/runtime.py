@@ -170,9 +170,11 @@ def _open_chain(services: Services) -> None:
     witness_address = dep.contracts.get("ContractWitness") if dep is not None else None
     if witness_address:
         from ledger_service.chain.contract_witness import ContractWitnessContract
-        from ledger_service.witness.contracts import ContractService
+        from ledger_service.econtracts.service import ContractService
+        from ledger_service.store.econtracts import ContractStore
 
         services.contracts = ContractService(
-            services, ContractWitnessContract(client, witness_address)
-        )
+            services.log_store, ContractStore(services.log_store.engine),
+            ContractWitnessContract(client, witness_address),
+        )  # fmt: skip
     log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)

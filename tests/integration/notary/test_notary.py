@@ -26,9 +26,9 @@ from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.core.errors import Conflict, VerificationFailed
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.reports.pades import verify_report
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
-from ledger_service.witness.report import verify_report
 from notary import certificate as vc
 from notary.cli import app as cli_app
 from notary.pdf import notary_ca_cert

@@ -1,17 +1,23 @@
-"""tender_report: rows from the tender view and the log, head from the newest confirmed anchor."""
+"""tender_report: rows from the tender view and the log, head from the newest confirmed anchor;
+every step the tender service records has a bilingual label."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
 from ledger_service.core.errors import ConfigurationError, NotFound
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.reports.build import EVENT_LABELS, ReportSources, label, tender_report
+from ledger_service.reports.layout import render_report
+from ledger_service.reports.model import NO_TX
 from ledger_service.store.anchors import AnchorInfo
-from ledger_service.witness.report import NO_TX, render_report
-from ledger_service.witness.reports import EVENT_LABELS, label, tender_report
+from ledger_service.tenders import ocds
+from ledger_service.tenders.lifecycle import Event
 
 TX = "0x" + "ab" * 32
 STEPS = [("announced", {}), ("bid_submitted", {"tx_hash": TX}),
@@ -49,14 +55,7 @@ class _Tenders:
         return self.view
 
 
-@dataclass
-class _Services:
-    tenders: Any
-    log_store: _Log
-    anchors: _Anchors
-
-
-def _services(tree_size: int = 10) -> _Services:
+def _services(tree_size: int = 10) -> Any:
     records, events = {}, []
     for n, (event, extra) in enumerate(STEPS):
         index = 2 * n  # an OCDS release record sits between steps
@@ -71,7 +70,7 @@ def _services(tree_size: int = 10) -> _Services:
                       "tender_registry": "0x" + "22" * 20}}  # fmt: skip
     anchor = AnchorInfo(tree_size, b"\xee" * 32, 31337, "0x" + "11" * 20, "0x" + "cd" * 32, 77,
                         "0x" + "00" * 32, 1_790_001_000, 3, "confirmed")  # fmt: skip
-    return _Services(_Tenders(view), _Log(records), _Anchors(anchor))
+    return ReportSources(_Log(records), _Anchors(anchor), _Tenders(view))
 
 
 def test_rows_labels_opening_and_head() -> None:
@@ -93,10 +92,41 @@ def test_rows_labels_opening_and_head() -> None:
     render_report(r)  # renders
 
 
-def test_every_brief_event_has_a_bilingual_label() -> None:
-    assert len(EVENT_LABELS) == 18
+def _recordable_steps() -> set[str]:
+    """Every step kind the tender service records (``tender.<step>``), from the OCDS
+    compiler's step table, which refuses any other kind."""
+    return set(ocds.RELEASE_TAGS) | set(ocds.UNPUBLISHED_EVENTS)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _unlabelled(steps: Iterable[str]) -> list[str]:
+    """The steps ``label`` gives no Chinese and English label (only the step's own name)."""
+    missing = []
+    for step in sorted(steps):
+        zh, en = label(step)
+        if not (_CJK.search(zh) and en.isascii() and en.strip() and step not in (zh, en)):
+            missing.append(step)
+    return missing
+
+
+def test_every_recordable_step_has_a_bilingual_label() -> None:
+    steps = _recordable_steps()
+    # each lifecycle event is recorded under its own name, except bids (bid_submitted, bid_withdrawn)
+    moved = {e.value for e in Event} - {Event.SUBMIT_BID.value, Event.WITHDRAW_BID.value}
+    assert moved <= steps
+    assert {"announced", "key_generated", "key_dealing", "bid_submitted", "bid_withdrawn"} <= steps
+    assert _unlabelled(steps) == []
     assert label("key_dealing") == ("密钥分发", "Key dealing")
-    assert label("something_new") == ("something_new", "something_new")
+
+
+def test_a_missing_or_monolingual_label_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(EVENT_LABELS, "key_dealing")
+    monkeypatch.setitem(EVENT_LABELS, "award", ("award", "Award notice"))
+    monkeypatch.setitem(EVENT_LABELS, "cancel", ("终止", ""))
+    assert label("key_dealing") == ("key_dealing", "key_dealing")
+    assert _unlabelled(_recordable_steps()) == ["award", "cancel", "key_dealing"]
 
 
 def test_head_must_cover_the_last_step() -> None:
@@ -112,6 +142,5 @@ def test_no_anchor_or_no_tenders() -> None:
     s.anchors.head = None
     with pytest.raises(NotFound, match="found the newest confirmed tree size 0"):
         tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
-    s.tenders = None
     with pytest.raises(ConfigurationError, match="expected a connected TenderRegistry"):
-        tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
+        tender_report(replace(s, tenders=None), "GC-1", "CW-2026-000001", "https://w.example.cn")
