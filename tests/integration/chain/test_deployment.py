@@ -11,9 +11,9 @@ from eth_account import Account
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.chain.deployment import Deployment, ensure_deployed
 from ledger_service.chain.node import ManagedAnvil
-from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.chain.tender_registry import OPERATOR_ROLE, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
+from notary.registry import NotaryRegistryContract
 
 pytestmark = pytest.mark.integration
 
