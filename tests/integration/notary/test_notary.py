@@ -80,9 +80,8 @@ def new_notary(notary: NotaryService, *, authorize: bool = True) -> LocalAccount
 
 
 def check(notary: NotaryService, jws: str, package: bytes | None = None) -> list[str]:
-    verdicts = verify_certificate(
-        jws, rpc_url=notary.registry.client.rpc_url, registry_address=notary.registry_address, package=package
-    )
+    verdicts = verify_certificate(jws, rpc_url=notary.registry.client.rpc_url,
+                                  registry_address=notary.registry_address, package=package)  # fmt: skip
     return [v.item for v in verdicts]
 
 
