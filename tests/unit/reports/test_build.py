@@ -12,9 +12,15 @@ import pytest
 
 from ledger_service.core.errors import ConfigurationError, NotFound
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.reports.build import EVENT_LABELS, ReportSources, label, tender_report
+from ledger_service.reports.build import (
+    EVENT_LABELS,
+    ReportSources,
+    contract_report,
+    label,
+    tender_report,
+)
 from ledger_service.reports.layout import render_report
-from ledger_service.reports.model import NO_TX
+from ledger_service.reports.model import NO_TX, ChainRef
 from ledger_service.store.anchors import AnchorInfo
 from ledger_service.tenders import ocds
 from ledger_service.tenders.lifecycle import Event
@@ -27,6 +33,7 @@ STEPS = [("announced", {}), ("bid_submitted", {"tx_hash": TX}),
 @dataclass
 class _Stored:
     record: EvidenceRecord
+    index: int = 0
 
 
 @dataclass
@@ -34,7 +41,10 @@ class _Log:
     records: dict[int, EvidenceRecord]
 
     def record(self, i: int) -> _Stored:
-        return _Stored(self.records[i])
+        return _Stored(self.records[i], i)
+
+    def records_for_subject(self, subject: str) -> list[_Stored]:
+        return [_Stored(r, i) for i, r in sorted(self.records.items()) if r.subject == subject]
 
 
 @dataclass
@@ -144,3 +154,42 @@ def test_no_anchor_or_no_tenders() -> None:
         tender_report(s, "GC-1", "CW-2026-000001", "https://w.example.cn")
     with pytest.raises(ConfigurationError, match="expected a connected TenderRegistry"):
         tender_report(replace(s, tenders=None), "GC-1", "CW-2026-000001", "https://w.example.cn")
+
+
+def _contract_sources(tree_size: int = 10) -> Any:
+    steps = [("registered", {"document_name": "采购合同 Purchase contract", "tx_hash": TX}),
+             ("signed", {"tx_hash": TX}), ("completed", {})]  # fmt: skip
+    records = {
+        3 * n + 1: EvidenceRecord.create(
+            kind=f"contract.{event}", subject="contract:HT-1", actor="service:chainwitness",
+            digests={"sha256": f"{n:02x}" * 32}, metadata=meta,
+        )  # fmt: skip
+        for n, (event, meta) in enumerate(steps)
+    }
+    anchor = AnchorInfo(tree_size, b"\xee" * 32, 31337, "0x" + "11" * 20, "0x" + "cd" * 32, 77,
+                        "0x" + "00" * 32, 1_790_001_000, 3, "confirmed")  # fmt: skip
+    chain = ChainRef(31337, "0x" + "11" * 20, "0x" + "22" * 20)
+    return ReportSources(_Log(records), _Anchors(anchor), None, chain)
+
+
+def test_contract_report_rows_title_and_chain() -> None:
+    s = _contract_sources()
+    r = contract_report(s, "HT-1", "CW-2026-000002", "https://w.example.cn")
+    assert [(e.event, e.label_zh, e.record_index, e.tx_hash) for e in r.events] == [
+        ("registered", "合同登记", 1, TX),
+        ("signed", "当事人签署", 4, TX),
+        ("completed", "签署完成", 7, NO_TX),
+    ]
+    assert r.kind == "contract" and r.subject_title == "采购合同 Purchase contract"
+    assert r.chain == s.chain and r.head.size == 10
+    assert r.verify_url == "https://w.example.cn/v1/reports/CW-2026-000002"
+
+
+def test_contract_report_refusals() -> None:
+    with pytest.raises(NotFound, match="covering record 7 of contract HT-1, found the newest"):
+        contract_report(_contract_sources(tree_size=7), "HT-1", "CW-2026-000002", "https://w.cn")
+    with pytest.raises(NotFound, match="expected records of contract 'HT-2', found none"):
+        contract_report(_contract_sources(), "HT-2", "CW-2026-000002", "https://w.cn")
+    with pytest.raises(ConfigurationError, match="expected a chain connection"):
+        contract_report(replace(_contract_sources(), chain=None), "HT-1", "CW-2026-000002",
+                        "https://w.cn")  # fmt: skip
