@@ -40,7 +40,7 @@ forge-test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy ledger_service
+	$(BIN)/mypy ledger_service notary
 
 clean:
 	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache

@@ -24,15 +24,16 @@ from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError
+from ledger_service.econtracts.service import ContractService
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
 from ledger_service.store.db import Checkpointer, make_engine, migrate
+from ledger_service.store.econtracts import ContractStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import TenderStore
 from ledger_service.tenders.service import TenderService
 from ledger_service.tenders.views import TenderViews
-from ledger_service.witness.contracts import ContractService
 
 log = logging.getLogger("chainwitness.service")
 
@@ -179,6 +180,7 @@ def _open_chain(services: Services) -> None:
     witness_address = dep.contracts.get("ContractWitness") if dep is not None else None
     if witness_address:
         services.contracts = ContractService(
-            services.log_store, ContractWitnessContract(client, witness_address)
-        )
+            services.log_store, ContractStore(services.log_store.engine),
+            ContractWitnessContract(client, witness_address),
+        )  # fmt: skip
     log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)

@@ -9,6 +9,7 @@ the registry address from ``CHAINWITNESS_NOTARY_REGISTRY_ADDRESS`` or the servic
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from eth_account.signers.local import LocalAccount
@@ -20,11 +21,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.chain.keys import load_signer
 from ledger_service.core.errors import ConfigurationError
+from ledger_service.packaging import build_package
+from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
+from notary.registry import NotaryRegistryContract
 from notary.verify import verify_certificate
-from notary.workflow import NotaryService
+from notary.workflow import NotaryRequest, NotaryService
 
-__all__ = ["NotarySettings", "router"]
+__all__ = ["NotarySettings", "notary_service_for", "router"]
 
 router = APIRouter(prefix="/v1/notary", tags=["notary"])
 NotaryRole = Annotated[TokenInfo, Depends(require("notary"))]
@@ -50,12 +54,37 @@ def _settings(request: Request) -> NotarySettings:
     return settings
 
 
+def notary_service_for(
+    services: Services, registry: NotaryRegistryContract, *, ca_password: str | None = None
+) -> NotaryService:
+    """The notary service over the evidence service's stores and chain.
+
+    ``ca_password`` opens the notary CA (default: the service's witness password, else
+    a generated one kept beside the CA).
+
+    Raises:
+        ConfigurationError: ``services`` was opened without the chain.
+    """
+    if services.chain is None:
+        raise ConfigurationError("expected services opened with the chain, found none")
+    settings = services.settings
+    if not ca_password and settings.witness_password is not None:
+        ca_password = settings.witness_password.get_secret_value()
+
+    def build(subject: str, *, now: datetime) -> bytes:
+        return build_package(services, subject, now=now)
+
+    return NotaryService(
+        services.log_store, services.blobs, registry, build, rpc_url=services.chain.rpc_url,
+        data_dir=settings.data_dir, base_url=settings.base_url, ca_password=ca_password,
+    )  # fmt: skip
+
+
 def notary_service(request: Request, services: ServicesDep) -> NotaryService:
     svc: NotaryService | None = getattr(request.app.state, "notary_service", None)
     if svc is not None:
         return svc
     from ledger_service.chain.deployment import Deployment
-    from ledger_service.chain.notary_registry import NotaryRegistryContract
 
     settings = _settings(request)
     address = settings.registry_address
@@ -68,8 +97,8 @@ def notary_service(request: Request, services: ServicesDep) -> NotaryService:
             "and a chain, found none"
         )
     password = settings.ca_password.get_secret_value() if settings.ca_password else None
-    svc = NotaryService(services, NotaryRegistryContract(services.client, address),
-                        ca_password=password)  # fmt: skip
+    svc = notary_service_for(services, NotaryRegistryContract(services.client, address),
+                             ca_password=password)  # fmt: skip
     request.app.state.notary_service = svc
     return svc
 
@@ -101,7 +130,7 @@ class RevokeIn(BaseModel):
     reason_code: int = Field(ge=1, le=255, description="RFC 5280 CRLReason numbering")
 
 
-def _view(row: Any) -> dict[str, Any]:
+def _view(row: NotaryRequest) -> dict[str, Any]:
     return {
         "request_id": row.id, "subject": row.subject, "requester": row.requester,
         "status": row.status, "package_sha256": row.package_sha256, "review": row.review,
@@ -168,7 +197,7 @@ def verify(digest: str, notary: NotaryDep, services: ServicesDep) -> dict[str, A
     row = notary.by_digest(digest)
     assert services.chain is not None
     verdicts = verify_certificate(
-        row.jws, rpc_url=services.chain.rpc_url, registry_address=notary.registry_address,
+        row.credential(), rpc_url=services.chain.rpc_url, registry_address=notary.registry_address,
         package=notary.package(row.id),
     )  # fmt: skip
     return {"certificate_digest": row.cert_digest, "serial": row.serial, "valid": True,
@@ -177,11 +206,11 @@ def verify(digest: str, notary: NotaryDep, services: ServicesDep) -> dict[str, A
 
 @router.get("/certificates/{digest}", summary="The certificate (compact JWS)")
 def certificate(digest: str, notary: NotaryDep) -> Response:
-    return Response(notary.by_digest(digest).jws, media_type="application/vc+jwt")
+    return Response(notary.by_digest(digest).credential(), media_type="application/vc+jwt")
 
 
 @router.get("/certificates/{digest}/pdf", summary="The signed certificate PDF")
 def certificate_pdf(digest: str, notary: NotaryDep, services: ServicesDep) -> Response:
     row = notary.by_digest(digest)
-    return Response(services.blobs.open(row.pdf_sha256).read_bytes(),
+    return Response(services.blobs.open(row.certificate_pdf_sha256()).read_bytes(),
                     media_type="application/pdf")  # fmt: skip

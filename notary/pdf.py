@@ -1,10 +1,10 @@
 """The certificate PDF (数字公证书 Digital Notarization Certificate), signed PAdES.
 
-Laid out with the witness report's fonts and helpers (``ledger_service.witness.report``):
+Laid out in the witness report's style (``ledger_service.reports.pdf_style``):
 STSong-Light for Chinese, Helvetica/Courier for Latin and hex, a QR code to the public
 check URL. The PDF is a human-readable rendering; the credential (the JWS) is what
 binds. It is signed with the notary's X.509 certificate, issued by a notary CA made
-with ``ledger_service.witness.ca`` under ``<data_dir>/notary/``::
+with ``ledger_service.reports.ca`` under ``<data_dir>/notary/``::
 
     ca/ca.key.pem  ca/ca.cert.pem  signers/<address>/signer.key.pem  .../signer.cert.pem
 """
@@ -17,15 +17,15 @@ from typing import Any
 
 from cryptography import x509
 
-from ledger_service.witness import ca as witness_ca
-from ledger_service.witness.report import (
+from ledger_service.reports import ca as witness_ca
+from ledger_service.reports.pades import sign_report
+from ledger_service.reports.pdf_style import (
     CJK_FONT,
     MONO_FONT,
-    _escape,
-    _markup,
-    _qr_png,
-    _register_fonts,
-    sign_report,
+    escape,
+    markup,
+    qr_png,
+    register_fonts,
 )
 from notary.certificate import Certificate
 
@@ -83,7 +83,7 @@ def render_certificate(cert: Certificate, cert_digest: str, verify_url: str, tx_
 
     from notary.certificate import STATEMENT_EN, STATEMENT_ZH
 
-    _register_fonts()
+    register_fonts()
     base = ParagraphStyle("cwn", fontName=CJK_FONT, fontSize=9.5, leading=13, wordWrap="CJK")
     small = ParagraphStyle("cwn-small", parent=base, fontSize=8, leading=10)
     mono = ParagraphStyle("cwn-mono", parent=small, fontName=MONO_FONT, fontSize=7.5, leading=9.5,
@@ -92,7 +92,7 @@ def render_certificate(cert: Certificate, cert_digest: str, verify_url: str, tx_
 
     def p(text: str, style: ParagraphStyle = base) -> Paragraph:
         plain = style.fontName == MONO_FONT
-        return Paragraph(_escape(text) if plain else _markup(text), style)
+        return Paragraph(escape(text) if plain else markup(text), style)
 
     c = cert
     facts = [
@@ -119,7 +119,7 @@ def render_certificate(cert: Certificate, cert_digest: str, verify_url: str, tx_
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
     ]))  # fmt: skip
-    qr = Image(io.BytesIO(_qr_png(verify_url)), width=34 * mm, height=34 * mm)
+    qr = Image(io.BytesIO(qr_png(verify_url)), width=34 * mm, height=34 * mm)
     top = Table([[table, [qr, p("扫码核验 Scan to verify", small), p(verify_url, mono)]]],
                 colWidths=[142 * mm, 38 * mm])  # fmt: skip
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))

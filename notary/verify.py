@@ -21,6 +21,7 @@ from ledger_service.core.errors import ChainUnavailable, EvidenceError, Verifica
 from ledger_service.core.packages import ONLINE, Verdict
 from ledger_service.packages_chain import verify_package
 from notary.certificate import certificate_digest, verify_signature
+from notary.registry import NotaryRegistryContract
 
 __all__ = ["REASON_CODES", "reason_name", "verify_certificate"]
 
@@ -62,8 +63,6 @@ def verify_certificate(
         VerificationFailed: a check fails (the message says which and why).
         ChainUnavailable: ``rpc_url`` does not answer.
     """
-    from ledger_service.chain.notary_registry import NotaryRegistryContract
-
     cert = verify_signature(jws)
     digest = certificate_digest(jws)
     verdicts = [Verdict("signature", f"ES256K by the issuer's key, address {cert.notary}")]

@@ -21,16 +21,18 @@ import os
 import re
 import secrets
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Protocol, cast
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Table, insert, select, update
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.core.errors import (
-    ConfigurationError,
+    ChainUnavailable,
     Conflict,
     EvidenceError,
     MalformedInput,
@@ -39,13 +41,17 @@ from ledger_service.core.errors import (
 from ledger_service.core.proofs import Anchor
 from ledger_service.evidence.deposit import NOTARY, record_step
 from ledger_service.packages_chain import verify_package
-from ledger_service.packaging import build_package
-from ledger_service.runtime import Services
+from ledger_service.store.blobs import BlobStore
+from ledger_service.store.log import LogStore
 from ledger_service.store.models import NotaryRequestRow
 from notary import certificate as vc
 from notary import pdf
+from notary.registry import NotaryRegistryContract
 
-__all__ = ["IssuedCertificate", "NotaryService", "Review", "SERIAL_PREFIX"]
+__all__ = [
+    "IssuedCertificate", "NotaryRequest", "NotaryService", "PackageBuilder", "Review",
+    "SERIAL_PREFIX",
+]  # fmt: skip
 
 _T = cast(Table, NotaryRequestRow.__table__)
 SERIAL_PREFIX = "CWN"
@@ -55,6 +61,52 @@ _RECORD = re.compile(r"records/(0|[1-9][0-9]*)\.json")
 
 REQUESTED, REVIEWED, REVIEW_FAILED = "requested", "reviewed", "review_failed"
 ISSUED, REJECTED, REVOKED = "issued", "rejected", "revoked"
+
+
+class PackageBuilder(Protocol):
+    """Builds, self-checks and records the evidence package of ``subject``, as
+    ``ledger_service.packaging.build_package`` does over the service's stores.
+
+    Raises NotFound, Conflict (not anchored yet), ChainUnavailable as that function.
+    """
+
+    def __call__(self, subject: str, *, now: datetime) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class NotaryRequest:
+    """A notarization request as stored (``notary_requests``); the certificate fields
+    are None until issued."""
+
+    id: int
+    subject: str
+    requester: str
+    note: str
+    package_sha256: str
+    status: str
+    created_at: str
+    reviewer: str | None
+    review: str | None
+    notary: str | None
+    reject_reason: str | None
+    serial: str | None
+    cert_digest: str | None
+    jws: str | None
+    pdf_sha256: str | None
+    tx_hash: str | None
+    revoked_reason_code: int | None
+
+    def credential(self) -> str:
+        """The issued certificate (compact JWS). Raises NotFound before issuance."""
+        if self.jws is None:
+            raise NotFound(f"expected request {self.id} issued, found status {self.status}")
+        return self.jws
+
+    def certificate_pdf_sha256(self) -> str:
+        """The SHA-256 of the signed certificate PDF. Raises NotFound before issuance."""
+        if self.pdf_sha256 is None:
+            raise NotFound(f"expected request {self.id} issued, found status {self.status}")
+        return self.pdf_sha256
 
 
 @dataclass(frozen=True)
@@ -82,22 +134,30 @@ def _stamp(now: datetime) -> str:
 
 
 class NotaryService:
-    """Notarization on one NotaryRegistry deployment (``registry``, a NotaryRegistryContract).
+    """Notarization on one NotaryRegistry deployment (``registry``).
 
-    ``ca_password`` opens the notary CA keys (default: settings' witness password, else a
-    generated password kept beside the CA, mode 0600, as for the embedded dev signer).
-    ``now`` is the clock (injectable for tests).
+    Steps go to ``log_store`` as evidence records (its database also holds the
+    requests); packages, PDFs and credentials go to ``blobs``. ``rpc_url`` is the
+    chain the independent verifier checks and the notary's own transactions go to
+    (``registry``'s chain). The notary CA lives under ``<data_dir>/notary/``; a
+    certificate's public check URL starts with ``base_url``. ``ca_password`` opens the
+    notary CA keys (None: a generated password kept beside the CA, mode 0600, as for
+    the embedded dev signer). ``now`` is the clock (injectable for tests).
     """
 
     def __init__(
-        self, services: Services, registry: Any, *, ca_password: str | None = None,
-        now: Any = None,
+        self, log_store: LogStore, blobs: BlobStore, registry: NotaryRegistryContract,
+        build_package: PackageBuilder, *, rpc_url: str, data_dir: Path, base_url: str,
+        ca_password: str | None = None, now: Callable[[], datetime] | None = None,
     ) -> None:  # fmt: skip
-        if services.chain is None:
-            raise ConfigurationError("expected services opened with the chain, found none")
-        self._s = services
-        self._engine = services.log_store.engine
+        self._log = log_store
+        self._engine = log_store.engine
+        self._blobs = blobs
         self.registry = registry
+        self._build_package = build_package
+        self._rpc_url = rpc_url
+        self._data_dir = data_dir
+        self._base_url = base_url
         self._ca_password = ca_password
         self._now = now or (lambda: datetime.now(UTC))
 
@@ -107,25 +167,25 @@ class NotaryService:
 
     # -- helpers -------------------------------------------------------------
 
-    def row(self, request_id: int) -> Any:
+    def row(self, request_id: int) -> NotaryRequest:
         """The stored request. Raises NotFound."""
         with self._engine.connect() as conn:
             row = conn.execute(select(_T).where(_T.c.id == request_id)).first()
         if row is None:
             raise NotFound(f"expected a notarization request {request_id}, found none")
-        return row
+        return NotaryRequest(**row._mapping)
 
-    def by_digest(self, cert_digest: str) -> Any:
+    def by_digest(self, cert_digest: str) -> NotaryRequest:
         """The request whose certificate has ``cert_digest`` (hex). Raises NotFound."""
         with self._engine.connect() as conn:
             row = conn.execute(select(_T).where(_T.c.cert_digest == cert_digest.lower())).first()
         if row is None:
             raise NotFound(f"expected a certificate with digest {cert_digest}, found none")
-        return row
+        return NotaryRequest(**row._mapping)
 
     def package(self, request_id: int) -> bytes:
         """The evidence package of a request, as stored. Raises NotFound."""
-        return self._s.blobs.open(self.row(request_id).package_sha256).read_bytes()
+        return self._blobs.open(self.row(request_id).package_sha256).read_bytes()
 
     def _set(self, request_id: int, **values: Any) -> None:
         with self._engine.begin() as conn:
@@ -136,32 +196,25 @@ class NotaryService:
         digest: str | None = None,
     ) -> int:  # fmt: skip
         return record_step(
-            self._s.log_store, NOTARY, request_id, step, payload, actor=actor,
+            self._log, NOTARY, request_id, step, payload, actor=actor,
             digests=None if digest is None else {"sha256": digest}, now=self._now(),
         )  # fmt: skip
 
-    def _expect(self, row: Any, *statuses: str) -> None:
+    def _expect(self, row: NotaryRequest, *statuses: str) -> None:
         if row.status not in statuses:
             raise Conflict(
                 f"expected request {row.id} to be {' or '.join(statuses)}, found {row.status}"
             )
 
-    def _notary_registry(self, account: LocalAccount) -> Any:
+    def _notary_registry(self, account: LocalAccount) -> NotaryRegistryContract:
         """The registry with transactions signed by the notary's own account."""
-        from ledger_service.chain.notary_registry import NotaryRegistryContract
-
-        chain = self._s.chain
-        assert chain is not None
-        client = ChainClient(chain.rpc_url, account, chain.chain_id, retries=2)
+        client = ChainClient(self._rpc_url, account, self.registry.client.chain_id, retries=2)
         return NotaryRegistryContract(client, self.registry_address)
 
     def _password(self) -> str:
         if self._ca_password:
             return self._ca_password
-        settings = self._s.settings
-        if settings.witness_password is not None:
-            return settings.witness_password.get_secret_value()
-        path = settings.data_dir / "notary" / "ca.password"
+        path = self._data_dir / "notary" / "ca.password"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -170,7 +223,7 @@ class NotaryService:
         return path.read_text().strip()
 
     def verify_url(self, cert_digest: str) -> str:
-        return f"{self._s.settings.base_url}/v1/notary/certificates/{cert_digest}/verify"
+        return f"{self._base_url}/v1/notary/certificates/{cert_digest}/verify"
 
     # -- steps ---------------------------------------------------------------
 
@@ -189,8 +242,8 @@ class NotaryService:
             raise MalformedInput(
                 f"note: expected at most {MAX_NOTE_CHARS} characters, found {len(note)}"
             )
-        data = build_package(self._s, subject, now=self._now())
-        digest = self._s.blobs.put_bytes(data).sha256
+        data = self._build_package(subject, now=self._now())
+        digest = self._blobs.put_bytes(data).sha256
         with self._engine.begin() as conn:
             result = conn.execute(insert(_T).values(
                 subject=subject, requester=requester, note=note, package_sha256=digest,
@@ -210,18 +263,15 @@ class NotaryService:
             NotFound: no such request. Conflict: already issued or rejected.
             ChainUnavailable: the chain does not answer (nothing is recorded).
         """
-        from ledger_service.core.errors import ChainUnavailable
-
         row = self.row(request_id)
         self._expect(row, REQUESTED, REVIEWED, REVIEW_FAILED)
         data = self.package(request_id)
-        assert self._s.chain is not None
         try:
             if hashlib.sha256(data).hexdigest() != row.package_sha256:
                 raise MalformedInput(
                     f"package: expected SHA-256 {row.package_sha256}, found the stored file differs"
                 )
-            report = verify_package(data, rpc_url=self._s.chain.rpc_url)
+            report = verify_package(data, rpc_url=self._rpc_url)
             passed, lines = True, tuple(report.lines())
         except ChainUnavailable:
             raise
@@ -255,11 +305,10 @@ class NotaryService:
         self._expect(row, REVIEWED)
         data = self.package(request_id)
         subject, records, head = _package_facts(data)
-        assert self._s.chain is not None
         now = self._now()
         cert = vc.Certificate(
             serial=f"{SERIAL_PREFIX}-{now.astimezone(UTC).year:04d}-{request_id:06d}",
-            chain_id=self._s.chain.chain_id,
+            chain_id=self.registry.client.chain_id,
             notary=notary_account.address,
             notary_name=notary_name,
             valid_from=_stamp(now),
@@ -276,13 +325,13 @@ class NotaryService:
             bytes.fromhex(digest), bytes.fromhex(row.package_sha256), head.tree_size, head.root
         )
         signer = pdf.notary_signer(
-            self._s.settings.data_dir, notary_account.address, notary_name, self._password()
+            self._data_dir, notary_account.address, notary_name, self._password()
         )
         document = pdf.sign_certificate(
             pdf.render_certificate(cert, digest, self.verify_url(digest), tx.tx_hash), signer
         )
-        pdf_sha256 = self._s.blobs.put_bytes(document).sha256
-        self._s.blobs.put_bytes(jws.encode("ascii"))
+        pdf_sha256 = self._blobs.put_bytes(document).sha256
+        self._blobs.put_bytes(jws.encode("ascii"))
         self._set(request_id, status=ISSUED, notary=notary_account.address, serial=cert.serial,
                   cert_digest=digest, jws=jws, pdf_sha256=pdf_sha256, tx_hash=tx.tx_hash)  # fmt: skip
         self._record(request_id, ISSUED, f"notary:{notary_account.address}", {
@@ -314,12 +363,13 @@ class NotaryService:
         """
         row = self.by_digest(cert_digest)
         self._expect(row, ISSUED)
+        digest = cert_digest.lower()  # the row's, as by_digest found it
         tx = self._notary_registry(notary_account).revoke_certificate(
-            bytes.fromhex(row.cert_digest), reason_code
+            bytes.fromhex(digest), reason_code
         )
         self._set(row.id, status=REVOKED, revoked_reason_code=reason_code)
         self._record(row.id, REVOKED, f"notary:{notary_account.address}",
-                     {"reason_code": reason_code, "tx_hash": tx.tx_hash}, row.cert_digest)  # fmt: skip
+                     {"reason_code": reason_code, "tx_hash": tx.tx_hash}, digest)  # fmt: skip
         return str(tx.tx_hash)
 
 

@@ -19,18 +19,12 @@ from ledger_service.core.packages import verify_package
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.packaging import build_package
+from ledger_service.reports.ca import init_witness_ca, load_witness_signer
+from ledger_service.reports.layout import render_report
+from ledger_service.reports.model import NO_TX, ChainRef, EventRow, TreeHeadRef, WitnessReport
+from ledger_service.reports.pades import sign_report
 from ledger_service.runtime import open_services
 from ledger_service.settings import Settings
-from ledger_service.witness.ca import init_witness_ca, load_witness_signer
-from ledger_service.witness.report import (
-    NO_TX,
-    ChainRef,
-    EventRow,
-    TreeHeadRef,
-    WitnessReport,
-    render_report,
-    sign_report,
-)
 
 EVENTS = 1000
 PASSWORD = "bench-only password"

@@ -21,10 +21,10 @@ import uvicorn
 
 from ledger_service.api.app import create_app
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.reports.ca import init_witness_ca
 from ledger_service.runtime import open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
-from ledger_service.witness.ca import init_witness_ca
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_court  # noqa: E402

@@ -15,10 +15,10 @@ from eth_account import Account
 
 from ledger_service.chain.eip712 import sign_typed
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.reports.ca import WitnessPaths, load_cert
+from ledger_service.reports.pades import verify_report
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import create_token
-from ledger_service.witness.ca import WitnessPaths, load_cert
-from ledger_service.witness.report import verify_report
 
 CODE = "GC-2026-0417"
 

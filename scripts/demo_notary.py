@@ -12,10 +12,10 @@ from pathlib import Path
 
 from eth_account import Account
 
-from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.runtime import Services
-from notary.workflow import NotaryService
+from notary.api import notary_service_for
+from notary.registry import NotaryRegistryContract
 
 CODE = "GC-2026-0417"
 
@@ -41,7 +41,7 @@ def run(services: Services, anchorer: Anchorer, work: Path, say: Callable[[str],
     services.client.request("anvil_setBalance", [notary.address, hex(10**20)])
     admin.authorize_notary(notary.address, "市公证处 municipal notary office")
     anchorer.wait_anchored(services.log_store.head().size, timeout=60)
-    svc = NotaryService(services, admin)
+    svc = notary_service_for(services, admin)
     request_id = svc.request(
         f"tender:{CODE}", "operator:centre", "开标全过程公证 notarize the opening"
     )

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ledger_service import __version__
-from ledger_service.api import contracts, court, problems, public, records, tenders
+from ledger_service.api import court, econtracts, problems, public, records, reports, tenders
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.runtime import Services
 
@@ -56,7 +56,8 @@ def create_app(
     app.include_router(public.router)
     app.include_router(tenders.router)
     app.include_router(court.router)
-    app.include_router(contracts.router)
+    app.include_router(reports.router)
+    app.include_router(econtracts.router)
     _include_plugins(app)
     return app
 

@@ -1,4 +1,4 @@
-"""Evidence retrieval (链上取证) for courts and regulators, and witness reports.
+"""Evidence retrieval (链上取证) for courts and regulators.
 
 Every retrieval is itself recorded as evidence (who, when, what): the chain of
 custody is part of the record. Regulators get the same read access, without the
@@ -16,29 +16,29 @@ from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.canonical import canonicalize
-from ledger_service.core.errors import ConfigurationError
 from ledger_service.core.records import EvidenceRecord
-from ledger_service.evidence.proofs import inclusion_proof
-from ledger_service.runtime import Services
+from ledger_service.store.log import LogStore
 from ledger_service.store.tokens import TokenInfo
 
 router = APIRouter(prefix="/v1", tags=["court"])
 
 Oversight = Annotated[TokenInfo, Depends(require("court", "regulator"))]
-Operator = Annotated[TokenInfo, Depends(require("operator"))]
-AnyRole = Annotated[TokenInfo, Depends(require())]
 _HEX64 = r"^[0-9a-f]{64}$"
 _TIME = r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?$"
 
 
-def _custody(services: Services, who: TokenInfo, action: str, what: dict[str, Any]) -> int:
-    """Record one retrieval in the log: the chain of custody."""
+def record_custody(log_store: LogStore, who: TokenInfo, action: str, what: dict[str, Any]) -> int:
+    """Record one retrieval in the log (the chain of custody); returns its record index.
+
+    Kind ``custody.<action>``, subject ``custody:<role>:<name>``; the digest is
+    ``what["sha256"]`` when given, else the SHA-256 of ``what`` canonicalized.
+    """
     digest = what.get("sha256") or hashlib.sha256(canonicalize(what)).hexdigest()
     record = EvidenceRecord.create(
         kind=f"custody.{action}", subject=f"custody:{who.role}:{who.name}",
         actor=f"{who.role}:{who.name}", digests={"sha256": digest}, metadata=what,
     )  # fmt: skip
-    return services.log_store.append([record]).first_index
+    return log_store.append([record]).first_index
 
 
 @router.get("/court/records", summary="Search records by tender, party, digest and time range")
@@ -59,7 +59,9 @@ def search(
     )  # fmt: skip
     query = {k: v for k, v in {"tender": tender, "subject": subject, "party": party,
              "sha256": sha256, "since": since, "until": until}.items() if v}  # fmt: skip
-    custody = _custody(services, who, "search", {"query": query, "results": len(found)})
+    custody = record_custody(
+        services.log_store, who, "search", {"query": query, "results": len(found)}
+    )
     return {
         "records": [{"index": r.index, "leaf_hash": r.leaf_hash.hex(), "record": r.record.to_json()}
                     for r in found],
@@ -78,8 +80,8 @@ def request_package(body: PackageRequest, services: ServicesDep, who: Oversight)
     # regulators see everything but the original documents
     data = build_package(services, body.subject, include_files=who.role == "court")
     blob = services.blobs.put_bytes(data)
-    custody = _custody(services, who, "package", {"subject": body.subject, "sha256": blob.sha256,
-                                                  "size": blob.size})  # fmt: skip
+    custody = record_custody(services.log_store, who, "package",
+                             {"subject": body.subject, "sha256": blob.sha256, "size": blob.size})  # fmt: skip
     return {"sha256": blob.sha256, "size": blob.size, "download": f"/v1/court/packages/{blob.sha256}",
             "custody_record": custody}  # fmt: skip
 
@@ -87,46 +89,5 @@ def request_package(body: PackageRequest, services: ServicesDep, who: Oversight)
 @router.get("/court/packages/{sha256}", summary="Download an evidence package")
 def download_package(sha256: str, services: ServicesDep, who: Oversight) -> FileResponse:
     path = services.blobs.open(sha256)
-    _custody(services, who, "download", {"sha256": sha256})
+    record_custody(services.log_store, who, "download", {"sha256": sha256})
     return FileResponse(path, media_type="application/zip", filename=f"evidence-{sha256[:16]}.zip")
-
-
-class ReportRequest(BaseModel):
-    subject: str = Field(pattern=r"^(tender|contract):.+$", examples=["tender:GC-2026-0417"])
-
-
-@router.post("/reports", status_code=201, summary="Issue a signed witness report (链见证报告)")
-def issue_report(body: ReportRequest, services: ServicesDep, _t: Operator) -> dict[str, Any]:
-    from ledger_service.witness.issue import issue_report as issue
-
-    s = services.settings
-    if s.witness_password is None:
-        raise ConfigurationError(
-            "expected CHAINWITNESS_WITNESS_PASSWORD for the witness CA, found none"
-        )
-    number, pdf, index = issue(services, body.subject, s.witness_password.get_secret_value(),
-                               s.base_url, tsa_url=s.tsa_url)  # fmt: skip
-    sha = services.log_store.record(index).record.digests["sha256"]
-    return {"number": number, "sha256": sha, "record_index": index,
-            "download": f"/v1/reports/{number}/pdf"}  # fmt: skip
-
-
-@router.get("/reports/{number}", summary="A witness report's record and proof (the QR target)")
-def report(number: str, services: ServicesDep) -> dict[str, Any]:
-    from ledger_service.witness.issue import report_record
-
-    index, rec = report_record(services, number)
-    return {"number": number, "record": rec.to_json(),
-            "proof": inclusion_proof(services.log_store, services.anchors, index).to_json(),
-            "download": f"/v1/reports/{number}/pdf"}  # fmt: skip
-
-
-@router.get("/reports/{number}/pdf", summary="Download a signed witness report")
-def report_pdf(number: str, services: ServicesDep, who: AnyRole) -> FileResponse:
-    from ledger_service.witness.issue import report_record
-
-    _, rec = report_record(services, number)
-    sha = rec.digests["sha256"]
-    _custody(services, who, "report", {"number": number, "sha256": sha})
-    return FileResponse(services.blobs.open(sha), media_type="application/pdf",
-                        filename=f"{number}.pdf")  # fmt: skip

@@ -20,13 +20,22 @@ from typing import Any
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.contract_witness import CONTRACT_WITNESS, ContractWitnessContract
 from ledger_service.chain.evidence_log import EVIDENCE_LOG, EvidenceLogContract
-from ledger_service.chain.notary_registry import NOTARY_REGISTRY, NotaryRegistryContract
 from ledger_service.chain.tender_registry import TENDER_REGISTRY, TenderRegistryContract
 from ledger_service.chain.tx import ContractReverted
+from ledger_service.chain.wrapper import ContractWrapper
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 
 DEPLOYMENT_FILE_NAME = "deployment.json"
 FORMAT_VERSION = 1
+#: NotaryRegistry's artifact. Its typed wrapper is ``notary.registry`` (the notary's
+#: package, which the service never imports); deploying it needs only the name.
+NOTARY_REGISTRY = "NotaryRegistry"
+
+
+class _NotaryRegistryVersion(ContractWrapper):
+    """What deployment asks of NotaryRegistry: its ``version()``."""
+
+    ARTIFACT = NOTARY_REGISTRY
 
 
 @dataclass(frozen=True)
@@ -218,7 +227,7 @@ def _check_answers(client: ChainClient, name: str, address: str) -> str:
         elif name == CONTRACT_WITNESS:
             found = ContractWitnessContract(client, address).version()
         elif name == NOTARY_REGISTRY:
-            found = NotaryRegistryContract(client, address).version()
+            found = _NotaryRegistryVersion(client, address).version()
         else:
             found = EvidenceLogContract(client, address).version()
     except ContractReverted as exc:

@@ -24,7 +24,7 @@ def witness_init_ca(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="state directory")] = None,
 ) -> None:
     """Create the platform's witness CA and report-signing certificate (admin, once)."""
-    from ledger_service.witness.ca import init_witness_ca
+    from ledger_service.reports.ca import init_witness_ca
 
     def body() -> None:
         s = Settings(data_dir=data_dir) if data_dir else Settings()

@@ -174,7 +174,7 @@ class TenderEventRow(Base):
 
 
 class WitnessContractRow(Base):
-    """An electronic contract witnessed on chain (ledger_service.witness.contracts)."""
+    """An electronic contract witnessed on chain (ledger_service.econtracts)."""
 
     __tablename__ = "witness_contracts"
     code: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -12,9 +12,9 @@ from ledger_service.chain.client import ChainClient
 from ledger_service.chain.deployment import Deployment, ensure_deployed
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
-from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.chain.tender_registry import OPERATOR_ROLE, TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError, MalformedInput
+from notary.registry import NotaryRegistryContract
 
 pytestmark = pytest.mark.integration
 

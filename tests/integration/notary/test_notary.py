@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from eth_account import Account
@@ -22,19 +21,20 @@ from typer.testing import CliRunner
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.deployment import Deployment
 from ledger_service.chain.node import ManagedAnvil
-from ledger_service.chain.notary_registry import NotaryRegistryContract
 from ledger_service.chain.tx import ContractReverted
-from ledger_service.core.errors import Conflict, VerificationFailed
+from ledger_service.core.errors import ConfigurationError, Conflict, VerificationFailed
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.reports.pades import verify_report
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
-from ledger_service.witness.report import verify_report
 from notary import certificate as vc
+from notary.api import notary_service_for
 from notary.cli import app as cli_app
 from notary.pdf import notary_ca_cert
+from notary.registry import NotaryRegistryContract
 from notary.verify import verify_certificate
-from notary.workflow import NotaryService
+from notary.workflow import IssuedCertificate, NotaryService
 
 pytestmark = pytest.mark.integration
 SUBJECT = "tender:GC-2026-NOTARY"
@@ -65,7 +65,7 @@ def running(
     assert deployment is not None
     registry = NotaryRegistryContract(services.client, deployment.contracts["NotaryRegistry"])
     try:
-        yield services, NotaryService(services, registry, ca_password="notary-ca-pass")
+        yield services, notary_service_for(services, registry, ca_password="notary-ca-pass")
     finally:
         services.close()
 
@@ -81,15 +81,12 @@ def new_notary(notary: NotaryService, *, authorize: bool = True) -> LocalAccount
 
 
 def check(notary: NotaryService, jws: str, package: bytes | None = None) -> list[str]:
-    chain = notary._s.chain
-    assert chain is not None
-    verdicts = verify_certificate(
-        jws, rpc_url=chain.rpc_url, registry_address=notary.registry_address, package=package
-    )
+    verdicts = verify_certificate(jws, rpc_url=notary.registry.client.rpc_url,
+                                  registry_address=notary.registry_address, package=package)  # fmt: skip
     return [v.item for v in verdicts]
 
 
-def issue_one(notary: NotaryService, account: LocalAccount) -> tuple[int, Any]:
+def issue_one(notary: NotaryService, account: LocalAccount) -> tuple[int, IssuedCertificate]:
     request_id = notary.request(SUBJECT, "bidder:alice", "please notarize")
     return request_id, notary.issue(request_id, account, "张公证 Notary Zhang")
 
@@ -231,6 +228,18 @@ def test_notary_removed_after_issuance(running: tuple[Services, NotaryService]) 
     request_id = notary.request(SUBJECT, "bidder:dave", "")
     with pytest.raises(ContractReverted, match="NotaryRegistryNotAuthorized"):
         notary.issue(request_id, account, "张公证 Notary Zhang")
+
+
+def test_the_notary_needs_the_chain(
+    running: tuple[Services, NotaryService], tmp_path: Path
+) -> None:
+    _, notary = running
+    offline = open_services(Settings(data_dir=tmp_path / "offline"), chain=False)
+    try:
+        with pytest.raises(ConfigurationError, match="expected services opened with the chain"):
+            notary_service_for(offline, notary.registry)
+    finally:
+        offline.close()
 
 
 def test_http_issue_verify_revoke(running: tuple[Services, NotaryService]) -> None:

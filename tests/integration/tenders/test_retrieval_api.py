@@ -18,9 +18,9 @@ from ledger_service.api.app import create_app
 from ledger_service.chain.eip712 import sign_typed
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.packages_chain import verify_package
+from ledger_service.reports.ca import WitnessPaths, init_witness_ca, load_cert
+from ledger_service.reports.pades import verify_report
 from ledger_service.store.tokens import create_token
-from ledger_service.witness.ca import WitnessPaths, init_witness_ca, load_cert
-from ledger_service.witness.report import verify_report
 
 from .conftest import World
 from .test_tender_flow import CODE, seal, setup_tender, submit

@@ -48,7 +48,9 @@ EXPECTED = {
 def test_every_pair_is_allowed_exactly_as_written(state: State, event: Event) -> None:
     expected = EXPECTED.get((state.value, event.value))
     if expected is None:
-        with pytest.raises(IllegalTransition, match=rf"in state {state.value}, found {event.value}"):
+        with pytest.raises(
+            IllegalTransition, match=rf"in state {state.value}, found {event.value}"
+        ):
             next_state(state, event)
     else:
         assert next_state(state, event) == State(expected)

@@ -16,13 +16,13 @@ from eth_account import Account
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.node import ManagedAnvil
-from ledger_service.chain.notary_registry import (
+from ledger_service.chain.tx import ContractReverted
+from ledger_service.core.errors import MalformedInput
+from notary.registry import (
     CertificateInfo,
     NotaryInfo,
     NotaryRegistryContract,
 )
-from ledger_service.chain.tx import ContractReverted
-from ledger_service.core.errors import MalformedInput
 
 pytestmark = pytest.mark.integration
 

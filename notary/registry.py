@@ -1,8 +1,9 @@
 """NotaryRegistry: digital notarization (数字公证) on the chain, typed.
 
-The admin (the service signer, as :func:`~ledger_service.chain.deployment.ensure_deployed`
-deploys it) authorizes notaries by address, once per address ever, and may remove one.
-An authorized notary registers each certificate it issues by the certificate's digest,
+The notary's own chain wrapper: the evidence service deploys the contract by artifact
+name only. The admin (the service signer, as
+:func:`~ledger_service.chain.deployment.ensure_deployed` deploys it) authorizes
+notaries by address, once per address ever, and may remove one. An authorized notary registers each certificate it issues by the certificate's digest,
 with the digest of the certified evidence package and the evidence log tree (size,
 root) the package was proven against; only that notary may revoke it, also after its
 removal. :meth:`NotaryRegistryContract.was_authorized_at` answers whether a notary was
@@ -26,11 +27,11 @@ from web3.types import BlockIdentifier
 from ledger_service.chain.abi_values import address as _address
 from ledger_service.chain.abi_values import bytes32 as _bytes32
 from ledger_service.chain.abi_values import uint as _uint
+from ledger_service.chain.deployment import NOTARY_REGISTRY
 from ledger_service.chain.tx import TxResult
 from ledger_service.chain.wrapper import ContractEvent, ContractWrapper
 from ledger_service.core.errors import MalformedInput
 
-NOTARY_REGISTRY = "NotaryRegistry"
 _UINT64_MAX = 2**64 - 1
 _UINT8_MAX = 2**8 - 1
 _ZERO_ADDRESS = "0x" + "00" * 20

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Table, insert, select, update
 
 from ledger_service.chain.contract_witness import (
     MAX_PARTIES,
@@ -30,11 +29,8 @@ from ledger_service.chain.contract_witness import (
 )
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
 from ledger_service.evidence.deposit import CONTRACT, record_step
+from ledger_service.store.econtracts import ContractStore, StoredContract, StoredParty
 from ledger_service.store.log import LogStore
-from ledger_service.store.models import WitnessContractPartyRow, WitnessContractRow
-
-_K = cast(Table, WitnessContractRow.__table__)
-_P = cast(Table, WitnessContractPartyRow.__table__)
 
 SERVICE_ACTOR = "service:chainwitness"
 #: Largest amount in fen: evidence metadata holds integers up to 2**53 - 1 exactly.
@@ -65,12 +61,18 @@ def _checksum(value: str) -> str:
 
 
 class ContractService:
-    """Witnesses electronic contracts on one ContractWitness deployment."""
+    """Witnesses electronic contracts on one ContractWitness deployment (``witness``).
 
-    def __init__(self, log_store: LogStore, contract: ContractWitnessContract) -> None:
+    Steps go to ``log_store`` as evidence records; ``store`` remembers contracts and
+    parties (the chain stays the authority on signatures and amendments).
+    """
+
+    def __init__(
+        self, log_store: LogStore, store: ContractStore, witness: ContractWitnessContract
+    ) -> None:
         self._log = log_store
-        self._engine = log_store.engine
-        self._witness = contract
+        self._store = store
+        self._witness = witness
 
     @property
     def witness_address(self) -> str:
@@ -78,27 +80,21 @@ class ContractService:
 
     # -- helpers -------------------------------------------------------------
 
-    def _row(self, code: str) -> Any:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(_K).where(_K.c.code == code)).first()
+    def _row(self, code: str) -> StoredContract:
+        row = self._store.get(code)
         if row is None:
             raise NotFound(f"expected a contract with code {code!r}, found none")
         return row
 
-    def _parties(self, code: str) -> list[Any]:
-        with self._engine.connect() as conn:
-            return list(
-                conn.execute(select(_P).where(_P.c.contract_code == code).order_by(_P.c.idx))
-            )
+    def _parties(self, code: str) -> list[StoredParty]:
+        return self._store.parties(code)
 
     def _record(
         self, code: str, event: str, payload: Mapping[str, Any], actor: str = SERVICE_ACTOR,
         digests: Mapping[str, str] | None = None,
     ) -> int:  # fmt: skip
         """Append the evidence record of one contract step; returns its leaf index."""
-        return record_step(
-            self._log, CONTRACT, code, event, payload, actor=actor, digests=digests
-        )
+        return record_step(self._log, CONTRACT, code, event, payload, actor=actor, digests=digests)
 
     # -- actions -------------------------------------------------------------
 
@@ -140,9 +136,8 @@ class ContractService:
         addresses = [a for _, a in named]
         if len(set(addresses)) != len(addresses):
             raise MalformedInput(f"expected distinct party addresses, found {addresses}")
-        with self._engine.connect() as conn:
-            if conn.execute(select(_K.c.code).where(_K.c.code == code)).first():
-                raise Conflict(f"expected a new contract code, found {code!r} already registered")
+        if self._store.exists(code):
+            raise Conflict(f"expected a new contract code, found {code!r} already registered")
         previous_id = None
         if previous_code is not None:
             self._row(previous_code)
@@ -167,18 +162,12 @@ class ContractService:
             "block_time": tx.block_time,
         }
         index = self._record(code, "registered", payload, digests={"sha256": document_sha256})
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(_K).values(
-                    code=code, chain_id_hex="0x" + contract_id.hex(), document_name=document_name,
-                    document_sha256=document_sha256, terms_sha256=terms_sha256,
-                    amount_fen=amount_fen, date=date, previous_code=previous_code,
-                    tx_hash=tx.tx_hash, block_time=tx.block_time, record_index=index,
-                )
-            )  # fmt: skip
-            for i, (name, address) in enumerate(named, start=1):
-                conn.execute(insert(_P).values(contract_code=code, idx=i, name=name,
-                                               address=address))  # fmt: skip
+        self._store.add(StoredContract(
+            code=code, chain_id_hex="0x" + contract_id.hex(), document_name=document_name,
+            document_sha256=document_sha256, terms_sha256=terms_sha256, amount_fen=amount_fen,
+            date=date, previous_code=previous_code, tx_hash=tx.tx_hash, block_time=tx.block_time,
+            record_index=index,
+        ), named)  # fmt: skip
         if previous_code is not None:
             self._record(previous_code, "amended",
                          {"amended_by": code, "tx_hash": tx.tx_hash, "block_time": tx.block_time})  # fmt: skip
@@ -207,13 +196,9 @@ class ContractService:
         payload = {"party": party, "name": row.name, "signature": "0x" + signature.hex(),
                    "tx_hash": tx.tx_hash, "block_time": tx.block_time}  # fmt: skip
         index = self._record(code, "signed", payload, actor=f"party:{party}")
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(_P).where(_P.c.contract_code == code, _P.c.idx == row.idx).values(
-                    signature="0x" + signature.hex(), tx_hash=tx.tx_hash,
-                    signed_at=tx.block_time, record_index=index,
-                )
-            )  # fmt: skip
+        self._store.set_signature(
+            code, row.idx, "0x" + signature.hex(), tx.tx_hash, tx.block_time, index
+        )
         parties = self._parties(code)
         if all(p.signature is not None for p in parties):
             done = self._record(code, "completed", {
@@ -222,9 +207,7 @@ class ContractService:
                                 "record_index": p.record_index} for p in parties],
                 "tx_hash": tx.tx_hash, "block_time": tx.block_time,
             })  # fmt: skip
-            with self._engine.begin() as conn:
-                conn.execute(update(_K).where(_K.c.code == code).values(
-                    completed_at=tx.block_time, completed_record_index=done))  # fmt: skip
+            self._store.set_completed(code, tx.block_time, done)
         return self.view(code)
 
     # -- reads ---------------------------------------------------------------
@@ -243,17 +226,7 @@ class ContractService:
     def amendment_chain(self, code: str) -> list[str]:
         """Codes from the original contract to the latest amendment, ``code`` among them."""
         self._row(code)
-        chain = [code]
-        with self._engine.connect() as conn:
-            while (prev := conn.execute(
-                select(_K.c.previous_code).where(_K.c.code == chain[0])
-            ).scalar_one()) is not None:  # fmt: skip
-                chain.insert(0, prev)
-            while (nxt := conn.execute(
-                select(_K.c.code).where(_K.c.previous_code == chain[-1])
-            ).scalar_one_or_none()) is not None:  # fmt: skip
-                chain.append(nxt)
-        return chain
+        return self._store.amendment_chain(code)
 
     def view(self, code: str) -> dict[str, Any]:
         """The contract, every party's signature with its tx hash and evidence record,

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.errors import ConfigurationError
+from ledger_service.econtracts.service import ContractService
 from ledger_service.store.tokens import TokenInfo
-from ledger_service.witness.contracts import ContractService
 
 router = APIRouter(prefix="/v1", tags=["contracts"])
 Operator = Annotated[TokenInfo, Depends(require("operator"))]

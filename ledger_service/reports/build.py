@@ -1,17 +1,20 @@
 """Builds :class:`WitnessReport` objects from the service's stores (the I/O side).
 
-The report itself (``report.py``) only lays out what it is handed; this module
-fetches a tender's steps, their log records and the newest confirmed anchor.
+The layout (``layout.py``) only lays out what it is handed; this module fetches a
+tender's steps or a contract's records, their log records and the newest confirmed
+anchor, from the :class:`ReportSources` it is given.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from ledger_service.core.errors import ConfigurationError, NotFound
-from ledger_service.witness.report import (
+from ledger_service.core.errors import ConfigurationError, MalformedInput, NotFound
+from ledger_service.core.records import EvidenceRecord
+from ledger_service.reports.model import (
     NO_TX,
     ChainRef,
     EventRow,
@@ -19,6 +22,30 @@ from ledger_service.witness.report import (
     TreeHeadRef,
     WitnessReport,
 )
+from ledger_service.store.anchors import AnchorInfo, AnchorStore
+from ledger_service.store.log import LogStore
+
+
+class TenderViews(Protocol):
+    """What a tender report reads of the tender service (``TenderService`` has it)."""
+
+    def public_view(self, code: str, full: bool = False) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ReportSources:
+    """Where reports read their facts.
+
+    ``tenders`` is None when no TenderRegistry is connected (no tender reports);
+    ``chain`` names the chain and contracts the service anchors on, None without a
+    chain (no contract reports).
+    """
+
+    log_store: LogStore
+    anchors: AnchorStore
+    tenders: TenderViews | None = None
+    chain: ChainRef | None = None
+
 
 #: Tender step (``tender_events.event``) -> (Chinese, English) label.
 EVENT_LABELS: dict[str, tuple[str, str]] = {
@@ -48,13 +75,33 @@ def label(event: str) -> tuple[str, str]:
     return EVENT_LABELS.get(event, (event, event))
 
 
+def _count(record: EvidenceRecord, key: str) -> int:
+    """An integer of the opening record's metadata (0 when absent)."""
+    value = record.metadata.get(key, 0)
+    if not isinstance(value, int | str):
+        raise MalformedInput(f"{key}: expected an integer in the opening record, found {value!r}")
+    return int(value)
+
+
 def _iso(unix_seconds: int) -> str:
     return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _covering_anchor(anchors: AnchorStore, last: int, what: str) -> AnchorInfo:
+    anchor = anchors.latest_confirmed()
+    if anchor is None or anchor.tree_size <= last:
+        have = 0 if anchor is None else anchor.tree_size
+        raise NotFound(
+            f"expected a confirmed anchor covering record {last} of {what},"
+            f" found the newest confirmed tree size {have}"
+        )
+    return anchor
+
+
 def tender_report(
-    services: Any, code: str, number: str, verify_base_url: str, *, now: datetime | None = None
-) -> WitnessReport:
+    sources: ReportSources, code: str, number: str, verify_base_url: str, *,
+    now: datetime | None = None,
+) -> WitnessReport:  # fmt: skip
     """The witness report of tender ``code``: every step, its record, the anchored head.
 
     Raises:
@@ -64,27 +111,21 @@ def tender_report(
             (anchor first, then issue the report).
         MalformedInput: ``number`` or ``verify_base_url`` malformed.
     """
-    if services.tender_views is None:
+    if sources.tenders is None:
         raise ConfigurationError(
             "expected a connected TenderRegistry for tender reports, found none"
         )
-    view = services.tender_views.public_view(code, full=True)
+    view = sources.tenders.public_view(code, full=True)
     if view.get("chain") is None:
         raise ConfigurationError("expected the tender view to name its chain, found none")
-    anchor = services.anchors.latest_confirmed()
     events = view["events"]
     last = max((int(e["record_index"]) for e in events), default=-1)
-    if anchor is None or anchor.tree_size <= last:
-        have = 0 if anchor is None else anchor.tree_size
-        raise NotFound(
-            f"expected a confirmed anchor covering record {last} of tender {code},"
-            f" found the newest confirmed tree size {have}"
-        )
+    anchor = _covering_anchor(sources.anchors, last, f"tender {code}")
     rows = []
     opening = None
     for e in events:
         index = int(e["record_index"])
-        record = services.log_store.record(index).record
+        record = sources.log_store.record(index).record
         zh, en = label(str(e["event"]))
         tx = record.metadata.get("tx_hash")
         rows.append(EventRow(
@@ -93,9 +134,7 @@ def tender_report(
             tx_hash=str(tx) if isinstance(tx, str) and tx else NO_TX,
         ))  # fmt: skip
         if e["event"] == "open":
-            opening = OpeningSummary(
-                int(record.metadata.get("opened", 0)), int(record.metadata.get("flagged", 0))
-            )
+            opening = OpeningSummary(_count(record, "opened"), _count(record, "flagged"))
     chain = view["chain"]
     return WitnessReport(
         number=number, kind="tender", subject_code=code, subject_title=str(view["title"]),
@@ -118,28 +157,18 @@ CONTRACT_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _covering_anchor(services: Any, last: int, what: str) -> Any:
-    anchor = services.anchors.latest_confirmed()
-    if anchor is None or anchor.tree_size <= last:
-        have = 0 if anchor is None else anchor.tree_size
-        raise NotFound(
-            f"expected a confirmed anchor covering record {last} of {what},"
-            f" found the newest confirmed tree size {have}"
-        )
-    return anchor
-
-
 def contract_report(
-    services: Any, code: str, number: str, verify_base_url: str, *, now: datetime | None = None
-) -> WitnessReport:
+    sources: ReportSources, code: str, number: str, verify_base_url: str, *,
+    now: datetime | None = None,
+) -> WitnessReport:  # fmt: skip
     """The witness report of electronic contract ``code`` (电子合同见证): registration,
     each party's signature, completion and amendments, with the anchored head."""
-    if services.chain is None:
+    if sources.chain is None:
         raise ConfigurationError("expected a chain connection for contract reports, found none")
-    stored = services.log_store.records_for_subject(f"contract:{code}")
+    stored = sources.log_store.records_for_subject(f"contract:{code}")
     if not stored:
         raise NotFound(f"expected records of contract {code!r}, found none")
-    anchor = _covering_anchor(services, stored[-1].index, f"contract {code}")
+    anchor = _covering_anchor(sources.anchors, stored[-1].index, f"contract {code}")
     rows = []
     title = code
     for s in stored:
@@ -154,11 +183,10 @@ def contract_report(
             actor=rec.actor, digest=rec.digests["sha256"], record_index=s.index,
             tx_hash=str(tx) if isinstance(tx, str) and tx else NO_TX,
         ))  # fmt: skip
-    chain = services.chain
     return WitnessReport(
         number=number, kind="contract", subject_code=code, subject_title=title,
         issued_at=(now or datetime.now(UTC)).replace(microsecond=0),
-        chain=ChainRef(int(chain.chain_id), str(chain.evidence_log), chain.tender_registry),
+        chain=sources.chain,
         head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
                          datetime.fromtimestamp(anchor.block_time, UTC)),
         events=rows, opening=None,

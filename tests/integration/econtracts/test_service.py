@@ -28,9 +28,10 @@ from ledger_service.chain.deployment import Deployment, ensure_deployed
 from ledger_service.chain.eip712 import recover_typed_signer, sign_typed, typed_data_digest
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import Conflict, MalformedInput, NotFound
+from ledger_service.econtracts.service import MAX_AMOUNT_FEN, ContractService
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
-from ledger_service.witness.contracts import MAX_AMOUNT_FEN, ContractService
+from ledger_service.store.econtracts import ContractStore
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +59,7 @@ def witness(services: Services) -> ContractWitnessContract:
 
 @pytest.fixture(scope="module")
 def contracts(services: Services, witness: ContractWitnessContract) -> ContractService:
-    return ContractService(services.log_store, witness)
+    return ContractService(services.log_store, ContractStore(services.log_store.engine), witness)
 
 
 def _party(label: str) -> LocalAccount:

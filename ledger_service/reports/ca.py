@@ -253,7 +253,7 @@ def to_pyhanko_signer(signer: Authority, ca_cert: x509.Certificate) -> Any:
 
 
 def load_witness_signer(data_dir: Path, password: str) -> Any:
-    """The pyHanko signer made by ``init_witness_ca`` (pass it to ``report.sign_report``).
+    """The pyHanko signer made by ``init_witness_ca`` (pass it to ``pades.sign_report``).
 
     Raises ConfigurationError if the files are missing or the password is wrong.
     """

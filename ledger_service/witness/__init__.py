@@ -1,1 +1,0 @@
-"""Witness reports (链见证报告) and electronic contract witness (电子合同见证)."""
