@@ -24,6 +24,7 @@ from ledger_service.chain.client import (
 from ledger_service.chain.deployment import ensure_deployed
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.core.errors import ConfigurationError
+from ledger_service.evidence.packaging import PackageSources
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
@@ -60,6 +61,18 @@ class Services:
     tenders: Any = None  # TenderService, when a chain with a TenderRegistry is connected
     contracts: Any = None  # ContractService, when a ContractWitness is deployed
     _closed: bool = field(default=False, repr=False)
+
+    def package_sources(self) -> PackageSources:
+        """The collaborators ``evidence.packaging.build_package`` collects from.
+
+        Raises:
+            ConfigurationError: the services were opened without the chain.
+        """
+        if self.client is None or self.chain is None:
+            raise ConfigurationError("expected services opened with the chain, found none")
+        return PackageSources(
+            self.log_store, self.anchors, self.blobs, self.client, self.chain.chain_id
+        )
 
     def close(self) -> None:
         if self._closed:

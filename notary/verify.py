@@ -18,7 +18,7 @@ from eth_account import Account
 from ledger_service.chain.client import ChainClient, EvidenceLogContract
 from ledger_service.core.errors import ChainUnavailable, EvidenceError, VerificationFailed
 from ledger_service.core.packages import ONLINE, Verdict
-from ledger_service.packages_chain import verify_package
+from ledger_service.evidence.package_rpc import verify_package
 from notary.certificate import certificate_digest, verify_signature
 
 __all__ = ["REASON_CODES", "reason_name", "verify_certificate"]

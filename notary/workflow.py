@@ -38,8 +38,8 @@ from ledger_service.core.errors import (
 )
 from ledger_service.core.proofs import Anchor
 from ledger_service.evidence.deposit import NOTARY, record_step
-from ledger_service.packages_chain import verify_package
-from ledger_service.packaging import build_package
+from ledger_service.evidence.package_rpc import verify_package
+from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services
 from ledger_service.store.models import NotaryRequestRow
 from notary import certificate as vc
@@ -189,7 +189,7 @@ class NotaryService:
             raise MalformedInput(
                 f"note: expected at most {MAX_NOTE_CHARS} characters, found {len(note)}"
             )
-        data = build_package(self._s, subject, now=self._now())
+        data = build_package(self._s.package_sources(), subject, now=self._now())
         digest = self._s.blobs.put_bytes(data).sha256
         with self._engine.begin() as conn:
             result = conn.execute(insert(_T).values(
