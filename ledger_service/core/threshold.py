@@ -28,19 +28,19 @@ from typing import Any, ClassVar, Self
 from coincurve import PublicKey
 
 from ledger_service.core import ecies
-from ledger_service.core.ecies import (
-    CURVE_ORDER,
-    POINT_SIZE,
-    Rng,
-    _add,
-    _base,
-    _mul,
-    _point,
-    _random_scalar,
-    _same,
-)
+from ledger_service.core._fields import Wire as _Wire  # shared wire checks
+from ledger_service.core._fields import integer as _int
+from ledger_service.core._fields import shown_size as _shown
+from ledger_service.core._fields import wire_fields as _fields
+from ledger_service.core._fields import wire_header as _header
+from ledger_service.core._secp256k1 import add as _add  # the group arithmetic ecies shares
+from ledger_service.core._secp256k1 import base as _base
+from ledger_service.core._secp256k1 import mul as _mul
+from ledger_service.core._secp256k1 import point as _point
+from ledger_service.core._secp256k1 import random_scalar as _random_scalar
+from ledger_service.core._secp256k1 import same as _same
+from ledger_service.core.ecies import CURVE_ORDER, POINT_SIZE, Rng
 from ledger_service.core.errors import Conflict, MalformedInput, VerificationFailed
-from ledger_service.core.proofs import _fields, _header, _int, _Wire  # shared wire checks
 
 __all__ = [
     "CURVE_ORDER", "MAX_CONTEXT_BYTES", "MAX_CUSTODIANS", "SHARE_INFO", "SHARE_SIZE",
@@ -102,15 +102,6 @@ def _points(name: str, value: object, count: int) -> tuple[bytes, ...]:
     for i, p in enumerate(points):
         _point(f"{name}[{i}]", p)
     return points
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, bytes):
-        return f"{len(value)} bytes"
-    if isinstance(value, list | tuple):
-        return f"{len(value)} items"
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} chars)"
 
 
 def _hex(name: str, value: object, size: int) -> bytes:
