@@ -11,6 +11,7 @@ asked of a :class:`ChainView` the caller supplies
 (``ledger_service.evidence.package_rpc``).
 
 - :mod:`.format`: the container, the typed contents, the writer and the reader;
+- :mod:`.manifest`: the manifest, the entries it lists and the subject rule;
 - :mod:`.anchor_evidence`: receipts and block headers (keccak256 of RLP);
 - :mod:`.verify`: the verifier, one named function per numbered check.
 """

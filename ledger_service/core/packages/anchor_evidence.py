@@ -3,7 +3,8 @@
 For every anchored head a package carries the anchoring transaction's receipt and
 its block's header exactly as JSON-RPC returns them. Offline, a verifier hashes the
 header from its fields (:func:`header_hash`, keccak256 of the RLP list) and finds
-the ``HeadAnchored`` log (:data:`HEAD_ANCHORED_TOPIC`) in the receipt.
+the ``HeadAnchored`` log (:data:`HEAD_ANCHORED_TOPIC`) in the receipt
+(:meth:`AnchorEvidence.check_head`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from eth_hash.auto import keccak
 
 from ledger_service.core._fields import exact_fields, formatted, hex_text, quantity
-from ledger_service.core.errors import MalformedInput
+from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.proofs import Anchor
 
 __all__ = [
     "ANCHOR_EVIDENCE_FORMAT",
@@ -140,3 +142,41 @@ class AnchorEvidence:
         if not isinstance(o["header"], Mapping):
             raise MalformedInput("header: expected an object")
         return cls(o["receipt"], o["header"])
+
+    def check_head(self, head: Anchor, name: str) -> None:
+        """Steps 4.1-4.3 of section 7: this evidence shows ``head`` anchored.
+
+        The header hashes to its ``hash``; receipt and header name the head's transaction,
+        block, number and time; the receipt succeeded and holds the head's
+        ``HeadAnchored`` log. ``name`` (the entry) starts every message.
+
+        Raises:
+            VerificationFailed: one of these does not hold.
+        """
+        r, h = self.receipt, self.header
+        checks = [
+            ("header hash keccak256(RLP(header))", h["hash"], header_hash(h)),
+            ("receipt transactionHash", head.tx_hash, r["transactionHash"]),
+            ("receipt blockHash", head.block_hash, r["blockHash"]),
+            ("header hash", head.block_hash, h["hash"]),
+            ("receipt blockNumber", head.block_number, int(r["blockNumber"], 16)),
+            ("header number", head.block_number, int(h["number"], 16)),
+            ("header timestamp", head.block_time, int(h["timestamp"], 16)),
+            ("receipt status", 1, int(r["status"], 16)),
+        ]
+        for what, want, found in checks:
+            if want != found:
+                raise VerificationFailed(f"{name}: expected {what} {want}, found {found}")
+        want_log = (
+            head.contract.lower(),
+            [HEAD_ANCHORED_TOPIC, "0x" + head.head_index.to_bytes(32, "big").hex(),
+             "0x" + head.tree_size.to_bytes(32, "big").hex()],
+            head.root.hex(),
+        )  # fmt: skip
+        for log in r["logs"]:
+            if (log["address"].lower(), log["topics"][:3], log["data"][2:66]) == want_log:
+                return
+        raise VerificationFailed(
+            f"{name}: expected a HeadAnchored log from {head.contract} with index {head.head_index}, "
+            f"size {head.tree_size}, root {head.root.hex()}, found none in the receipt"
+        )

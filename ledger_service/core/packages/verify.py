@@ -18,26 +18,19 @@ supplies (``ledger_service.evidence.package_rpc`` has one over JSON-RPC).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ledger_service.core import merkle
-from ledger_service.core._fields import exact_fields, formatted
+from ledger_service.core._fields import formatted
 from ledger_service.core.errors import MalformedInput, VerificationFailed
-from ledger_service.core.packages.anchor_evidence import (
-    HEAD_ANCHORED_TOPIC,
-    AnchorEvidence,
-    header_hash,
-)
+from ledger_service.core.packages.anchor_evidence import AnchorEvidence
 from ledger_service.core.packages.format import (
-    FORMAT,
     HEADS_FORMAT,
     LIMITS,
     MANIFEST,
     MANIFEST_DIGEST,
-    ROLES,
     VERSION,
     Limits,
     Signature,
@@ -45,6 +38,7 @@ from ledger_service.core.packages.format import (
     read_entries,
     sha256_hex,
 )
+from ledger_service.core.packages.manifest import Manifest, read_manifest, subject_matches
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 from ledger_service.core.records import EvidenceRecord
 
@@ -52,7 +46,6 @@ __all__ = [
     "OFFLINE",
     "ONLINE",
     "ChainView",
-    "Manifest",
     "Report",
     "Verdict",
     "check_anchors",
@@ -70,13 +63,6 @@ OFFLINE = "offline: consistent with the package's own contents"
 ONLINE = "checked against the chain at RPC"
 
 Entries = Mapping[str, bytes]
-
-_MANIFEST_FIELDS = {
-    "format", "version", "package_id", "created_at", "subject", "chain_id", "contracts", "files",
-}  # fmt: skip
-_PACKAGE_ID = re.compile(r"[0-9a-f]{32}")
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", re.ASCII)
-_ZERO_TX = "0x" + "0" * 64
 
 
 class ChainView(Protocol):
@@ -118,18 +104,6 @@ class Report:
 
     def lines(self) -> list[str]:
         return [v.line() for v in self.verdicts]
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The members of a checked ``manifest.json`` the later steps rely on."""
-
-    package_id: str
-    created_at: str
-    subject: str
-    chain_id: int
-    contract: str
-    files: tuple[str, ...]
 
 
 def verify_package(
@@ -184,74 +158,9 @@ def check_container(data: bytes, limits: Limits = LIMITS) -> tuple[dict[str, byt
 def check_manifest(entries: Entries, digest: str) -> tuple[Manifest, list[Verdict]]:
     """Step 2: exact members and values; every listed entry present, of its size and
     SHA-256; no entry unlisted; entries in manifest order."""
-    m = formatted(MANIFEST, parse_canonical(entries[MANIFEST], MANIFEST), _MANIFEST_FIELDS,
-                  FORMAT, VERSION)  # fmt: skip
-    if type(m["package_id"]) is not str or not _PACKAGE_ID.fullmatch(m["package_id"]):
-        raise MalformedInput(
-            f"manifest package_id: expected 32 hex digits, found {m['package_id']!r}"
-        )
-    if type(m["subject"]) is not str or not m["subject"]:
-        raise MalformedInput(f"manifest subject: expected a string, found {m['subject']!r}")
-    if type(m["created_at"]) is not str or not _TIMESTAMP.fullmatch(m["created_at"]):
-        raise MalformedInput(
-            f"manifest created_at: expected RFC 3339 UTC with milliseconds, found {m['created_at']!r}"
-        )
-    if type(m["chain_id"]) is not int or m["chain_id"] < 1:
-        raise MalformedInput(
-            f"manifest chain_id: expected an integer >= 1, found {m['chain_id']!r}"
-        )
-    contracts = exact_fields("manifest contracts", m["contracts"], {"EvidenceLog"})
-    try:  # an Anchor validates the EIP-55 address the same way heads do
-        Anchor(m["chain_id"], contracts["EvidenceLog"], _ZERO_TX, 0, _ZERO_TX, 0, 0, 1, bytes(32))
-    except MalformedInput as exc:
-        raise MalformedInput(f"manifest contracts.EvidenceLog: {exc}") from exc
-    listed = _listed_files(m["files"], entries)
-    manifest = Manifest(m["package_id"], m["created_at"], m["subject"], m["chain_id"],
-                        contracts["EvidenceLog"], tuple(listed))  # fmt: skip
-    text = f"package {manifest.package_id}, {len(listed)} files, SHA-256 {digest}"
+    manifest = read_manifest(entries)
+    text = f"package {manifest.package_id}, {len(manifest.files)} files, SHA-256 {digest}"
     return manifest, [Verdict(MANIFEST, text)]
-
-
-def _listed_files(files: object, entries: Entries) -> list[str]:
-    """The manifest's ``files``: each entry as listed, none unlisted, in zip order."""
-    if type(files) is not list:
-        raise MalformedInput("manifest files: expected an array")
-    listed: list[str] = []
-    for i, item in enumerate(files):
-        f = exact_fields(f"manifest files[{i}]", item, {"path", "role", "sha256", "size"})
-        path, role = f["path"], f["role"]
-        if type(path) is not str or role not in ROLES or not ROLES[role].fullmatch(path):
-            raise MalformedInput(
-                f"manifest files[{i}]: expected a path of its role, found {path!r} as {role!r}"
-            )
-        if path not in entries:
-            raise VerificationFailed(
-                f"{path}: expected in the package (listed in the manifest), found missing"
-            )
-        data = entries[path]
-        if f["size"] != len(data):
-            raise VerificationFailed(f"{path}: expected {f['size']} bytes, found {len(data)}")
-        if f["sha256"] != sha256_hex(data):
-            raise VerificationFailed(
-                f"{path}: expected SHA-256 {f['sha256']}, found {sha256_hex(data)}"
-            )
-        listed.append(path)
-    if listed != sorted(set(listed)):
-        raise MalformedInput(
-            "manifest files: expected unique paths in sorted order, found otherwise"
-        )
-    extra = sorted(set(entries) - set(listed) - {MANIFEST, MANIFEST_DIGEST})
-    if extra:
-        raise VerificationFailed(
-            f"{extra[0]}: expected only files the manifest lists, found an unknown file"
-        )
-    order = list(entries)[2:]
-    if order != listed:
-        bad = next(i for i, (a, b) in enumerate(zip(order, listed, strict=True)) if a != b)
-        raise MalformedInput(
-            f"package: expected entry {listed[bad]} at position {bad + 2}, found {order[bad]}"
-        )
-    return listed
 
 
 # ---------------------------------------------------------------- 3. heads
@@ -314,7 +223,7 @@ def check_anchors(entries: Entries, heads: Sequence[Anchor]) -> list[Verdict]:
                 f"{name}: expected for the head of size {h.tree_size}, found missing"
             )
         anchor_files.discard(name)
-        _check_anchor(name, AnchorEvidence.from_json(parse_canonical(entries[name], name)), h)
+        AnchorEvidence.from_json(parse_canonical(entries[name], name)).check_head(h, name)
         out.append(Verdict(name, f"block {h.block_number} {h.block_hash} (time {h.block_time}) "
                            f"holds HeadAnchored #{h.head_index} size {h.tree_size}"))  # fmt: skip
     if anchor_files:
@@ -322,37 +231,6 @@ def check_anchors(entries: Entries, heads: Sequence[Anchor]) -> list[Verdict]:
             f"{min(anchor_files)}: expected for a head in heads.json, found none"
         )
     return out
-
-
-def _check_anchor(name: str, ev: AnchorEvidence, head: Anchor) -> None:
-    """Steps 4.1-4.3 for one head: header hash, receipt and header fields, the log."""
-    r, h = ev.receipt, ev.header
-    checks = [
-        ("header hash keccak256(RLP(header))", h["hash"], header_hash(h)),
-        ("receipt transactionHash", head.tx_hash, r["transactionHash"]),
-        ("receipt blockHash", head.block_hash, r["blockHash"]),
-        ("header hash", head.block_hash, h["hash"]),
-        ("receipt blockNumber", head.block_number, int(r["blockNumber"], 16)),
-        ("header number", head.block_number, int(h["number"], 16)),
-        ("header timestamp", head.block_time, int(h["timestamp"], 16)),
-        ("receipt status", 1, int(r["status"], 16)),
-    ]
-    for what, want, found in checks:
-        if want != found:
-            raise VerificationFailed(f"{name}: expected {what} {want}, found {found}")
-    want_log = (
-        head.contract.lower(),
-        [HEAD_ANCHORED_TOPIC, "0x" + head.head_index.to_bytes(32, "big").hex(),
-         "0x" + head.tree_size.to_bytes(32, "big").hex()],
-        head.root.hex(),
-    )  # fmt: skip
-    for log in r["logs"]:
-        if (log["address"].lower(), log["topics"][:3], log["data"][2:66]) == want_log:
-            return
-    raise VerificationFailed(
-        f"{name}: expected a HeadAnchored log from {head.contract} with index {head.head_index}, "
-        f"size {head.tree_size}, root {head.root.hex()}, found none in the receipt"
-    )
 
 
 # ---------------------------------------------------------------- 5. records and proofs
@@ -376,7 +254,7 @@ def check_records(
         out += verdicts
     if proof_paths:
         raise VerificationFailed(f"{min(proof_paths)}: expected a record for it, found none")
-    what = _subject_matches(subject, records)
+    what = subject_matches(subject, records)
     out.append(Verdict(MANIFEST, f"subject {subject!r}: {len(records)} {what}"))
     return records, out
 
@@ -419,21 +297,6 @@ def _check_record(
         Verdict(ppath, f"record {i} in tree size {p.tree_size} root {p.root.hex()[:16]}...; "
                 f"on chain by block time {first.block_time} (head of size {first.tree_size})"),
     ]  # fmt: skip
-
-
-def _subject_matches(subject: str, records: Mapping[int, EvidenceRecord]) -> str:
-    if subject.startswith("record:"):
-        ok = list(records) == [int(subject[7:])] if subject[7:].isdigit() else False
-        what = "exactly that record"
-    elif subject.startswith("sha256:"):
-        ok = all(r.digests.get("sha256") == subject[7:] for r in records.values())
-        what = "records with that SHA-256"
-    else:
-        ok = all(r.subject == subject for r in records.values())
-        what = "records of that subject"
-    if not ok or not records:
-        raise VerificationFailed(f"manifest subject {subject!r}: expected {what}, found others")
-    return what
 
 
 # ---------------------------------------------------------------- 6. files, 7. signatures

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from eth_hash.auto import keccak
 
-from ledger_service.core.errors import MalformedInput
+from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.packages import AnchorEvidence, header_hash
 from ledger_service.core.packages.anchor_evidence import _rlp_item, _rlp_length
 from tests.unit.core.packages.synthetic import ANCHOR2, GOOD, block_header, contents, entries
@@ -83,3 +84,21 @@ def test_anchor_evidence_json_is_strict() -> None:
         AnchorEvidence.from_json({**obj, "header": []})
     with pytest.raises(MalformedInput, match="anchor evidence: expected an object, found list"):
         AnchorEvidence.from_json([])
+
+
+def test_check_head_holds_for_its_own_head_only() -> None:
+    c = contents()
+    (h1, h2), (ev1, ev2) = c.heads, [c.anchors[h.tx_hash] for h in c.heads]
+    ev1.check_head(h1, "a1")
+    ev2.check_head(h2, "a2")
+    with pytest.raises(
+        VerificationFailed, match=f"a1: expected receipt transactionHash {h2.tx_hash}"
+    ):
+        ev1.check_head(h2, "a1")
+    moved = dataclasses.replace(h1, block_time=h1.block_time + 1)
+    with pytest.raises(VerificationFailed, match="a1: expected header timestamp"):
+        ev1.check_head(moved, "a1")
+    with pytest.raises(
+        VerificationFailed, match="a1: expected a HeadAnchored log .* index 0, size 3"
+    ):
+        ev1.check_head(dataclasses.replace(h1, root=bytes(32)), "a1")

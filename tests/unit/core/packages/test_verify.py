@@ -16,8 +16,8 @@ import pytest
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.packages import header_hash, verify_package
+from ledger_service.core.packages.manifest import Manifest
 from ledger_service.core.packages.verify import (
-    Manifest,
     check_anchors,
     check_chain,
     check_container,
