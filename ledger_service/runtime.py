@@ -25,6 +25,7 @@ from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError
 from ledger_service.econtracts.service import ContractService
+from ledger_service.evidence.packaging import PackageSources
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
@@ -66,6 +67,18 @@ class Services:
     tender_views: TenderViews | None = None
     contracts: ContractService | None = None  # when a ContractWitness is deployed
     _closed: bool = field(default=False, repr=False)
+
+    def package_sources(self) -> PackageSources:
+        """The collaborators ``evidence.packaging.build_package`` collects from.
+
+        Raises:
+            ConfigurationError: the services were opened without the chain.
+        """
+        if self.client is None or self.chain is None:
+            raise ConfigurationError("expected services opened with the chain, found none")
+        return PackageSources(
+            self.log_store, self.anchors, self.blobs, self.client, self.chain.chain_id
+        )
 
     def close(self) -> None:
         if self._closed:

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.chain.keys import load_signer
 from ledger_service.core.errors import ConfigurationError
-from ledger_service.packaging import build_package
+from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
 from notary.registry import NotaryRegistryContract
@@ -72,7 +72,7 @@ def notary_service_for(
         ca_password = settings.witness_password.get_secret_value()
 
     def build(subject: str, *, now: datetime) -> bytes:
-        return build_package(services, subject, now=now)
+        return build_package(services.package_sources(), subject, now=now)
 
     return NotaryService(
         services.log_store, services.blobs, registry, build, rpc_url=services.chain.rpc_url,

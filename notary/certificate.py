@@ -25,6 +25,7 @@ from typing import Any
 from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
+from ledger_service.core._fields import exact_fields
 from ledger_service.core.canonical import canonicalize, parse_json_strict
 from ledger_service.core.errors import LimitExceeded, MalformedInput, VerificationFailed
 
@@ -91,17 +92,6 @@ def _int(value: object, what: str, minimum: int) -> int:
     return value
 
 
-def _fields(obj: object, what: str, fields: set[str]) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise MalformedInput(f"{what}: expected an object, found {type(obj).__name__}")
-    if set(obj) != fields:
-        raise MalformedInput(
-            f"{what}: expected exactly the fields {sorted(fields)}, found missing "
-            f"{sorted(fields - set(obj))} and unknown {sorted(set(obj) - fields)}"
-        )
-    return obj
-
-
 @dataclass(frozen=True)
 class AnchorRef:
     """The EvidenceLog transaction that anchored the package's newest tree head."""
@@ -125,7 +115,7 @@ class AnchorRef:
 
     @classmethod
     def from_json(cls, obj: object) -> AnchorRef:
-        o = _fields(obj, "anchor", {"chainId", "contract", "txHash", "blockNumber"})
+        o = exact_fields("anchor", obj, {"chainId", "contract", "txHash", "blockNumber"})
         return cls(o["chainId"], o["contract"], o["txHash"], o["blockNumber"])
 
 
@@ -213,18 +203,18 @@ class Certificate:
         Raises:
             MalformedInput: a missing, unknown or malformed field (the message names it).
         """
-        vc = _fields(obj, "credential", {"@context", "type", "id", "issuer", "validFrom",
+        vc = exact_fields("credential", obj, {"@context", "type", "id", "issuer", "validFrom",
                                          "credentialSubject"})  # fmt: skip
         _check(vc["@context"] == [CONTEXT], "@context", f"[{CONTEXT!r}]", vc["@context"])
         _check(vc["type"] == list(CREDENTIAL_TYPE), "type", str(list(CREDENTIAL_TYPE)),
                vc["type"])  # fmt: skip
         _check(type(vc["id"]) is str and vc["id"].startswith(ID_PREFIX), "id",
                f"{ID_PREFIX}<serial>", vc["id"])  # fmt: skip
-        issuer = _fields(vc["issuer"], "issuer", {"id", "name"})
+        issuer = exact_fields("issuer", vc["issuer"], {"id", "name"})
         m = _DID.fullmatch(issuer["id"]) if type(issuer["id"]) is str else None
         _check(m is not None, "issuer.id", "did:pkh:eip155:<chainId>:<address>", issuer["id"])
         assert m is not None
-        cs = _fields(vc["credentialSubject"], "credentialSubject", {
+        cs = exact_fields("credentialSubject", vc["credentialSubject"], {
             "id", "packageDigest", "subject", "records", "treeSize", "treeRoot", "anchor",
             "statement",
         })  # fmt: skip
@@ -272,7 +262,7 @@ def address_of_jwk(jwk: object) -> str:
     Raises:
         MalformedInput: not an EC secp256k1 public key (a private ``d`` is refused too).
     """
-    key = _fields(jwk, "header.jwk", {"kty", "crv", "x", "y"})
+    key = exact_fields("header.jwk", jwk, {"kty", "crv", "x", "y"})
     _check(key["kty"] == "EC" and key["crv"] == "secp256k1", "header.jwk",
            "kty EC, crv secp256k1", f"{key['kty']} {key['crv']}")  # fmt: skip
     x, y = _b64int(key["x"], "header.jwk.x"), _b64int(key["y"], "header.jwk.y")
@@ -369,7 +359,7 @@ def verify_signature(jws: str | bytes) -> Certificate:
     cert = parse(token)
     if header.get("alg") != ALG:
         raise VerificationFailed(f"signature: expected alg {ALG}, found {header.get('alg')!r}")
-    _fields(header, "JWS header", {"alg", "typ", "kid", "jwk"})
+    exact_fields("JWS header", header, {"alg", "typ", "kid", "jwk"})
     _check(header["typ"] == TYP, "header.typ", TYP, header["typ"])
     signer = address_of_jwk(header["jwk"])
     if signer != cert.notary:

@@ -19,7 +19,7 @@ from ledger_service.chain.client import ChainClient
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.core.errors import ChainUnavailable, EvidenceError, VerificationFailed
 from ledger_service.core.packages import ONLINE, Verdict
-from ledger_service.packages_chain import verify_package
+from ledger_service.evidence.package_rpc import verify_package
 from notary.certificate import certificate_digest, verify_signature
 from notary.registry import NotaryRegistryContract
 

@@ -40,7 +40,7 @@ from ledger_service.core.errors import (
 )
 from ledger_service.core.proofs import Anchor
 from ledger_service.evidence.deposit import NOTARY, record_step
-from ledger_service.packages_chain import verify_package
+from ledger_service.evidence.package_rpc import verify_package
 from ledger_service.store.blobs import BlobStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.models import NotaryRequestRow

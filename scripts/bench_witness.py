@@ -18,7 +18,7 @@ from pathlib import Path
 from ledger_service.core.packages import verify_package
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
-from ledger_service.packaging import build_package
+from ledger_service.evidence.packaging import build_package
 from ledger_service.reports.ca import init_witness_ca, load_witness_signer
 from ledger_service.reports.layout import render_report
 from ledger_service.reports.model import NO_TX, ChainRef, EventRow, TreeHeadRef, WitnessReport
@@ -48,7 +48,7 @@ def run(out: dict[str, float]) -> None:
             Anchorer(services.log_store, services.anchors, services.client, services.evidence_log,
                      start_block=services.deployed_at_block).step()  # fmt: skip
         t = time.perf_counter()
-        data = build_package(services, "tender:BENCH-1000", include_files=False)
+        data = build_package(services.package_sources(), "tender:BENCH-1000", include_files=False)
         out["package_build_1000_s"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         verify_package(data)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.packaging import build_package
 from ledger_service.store.log import LogStore
 from ledger_service.store.tokens import TokenInfo
 
@@ -75,10 +76,10 @@ class PackageRequest(BaseModel):
 
 @router.post("/court/packages", status_code=201, summary="Request an evidence package (取证包)")
 def request_package(body: PackageRequest, services: ServicesDep, who: Oversight) -> dict[str, Any]:
-    from ledger_service.packaging import build_package
-
     # regulators see everything but the original documents
-    data = build_package(services, body.subject, include_files=who.role == "court")
+    data = build_package(
+        services.package_sources(), body.subject, include_files=who.role == "court"
+    )
     blob = services.blobs.put_bytes(data)
     custody = record_custody(services.log_store, who, "package",
                              {"subject": body.subject, "sha256": blob.sha256, "size": blob.size})  # fmt: skip

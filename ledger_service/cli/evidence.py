@@ -157,7 +157,7 @@ def verify(
     def body() -> None:
         path = Path(target)
         if target.endswith(".zip"):
-            from ledger_service.packages_chain import verify_package
+            from ledger_service.evidence.package_rpc import verify_package
 
             report = verify_package(path, rpc_url=rpc)
             lines = report.lines()
@@ -195,13 +195,13 @@ def package(
     data_dir: DataDir = None,
 ) -> None:
     """Build an evidence package (取证包) for a subject; its digest is recorded in the log."""
-    from ledger_service.packaging import build_package
+    from ledger_service.evidence.packaging import build_package
     from ledger_service.runtime import open_services
 
     def body() -> None:
         services = open_services(settings_for(data_dir))
         try:
-            data = build_package(services, subject, include_files=not no_files)
+            data = build_package(services.package_sources(), subject, include_files=not no_files)
         finally:
             services.close()
         output.write_bytes(data)

@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from eth_hash.auto import keccak
-
 from ledger_service.core import merkle
-from ledger_service.core.canonical import MAX_SAFE_INTEGER
+from ledger_service.core._fields import (
+    Wire,
+    address,
+    integer,
+    is_lower_hex,
+    shown,
+    wire_fields,
+    wire_header,
+)
 from ledger_service.core.errors import LimitExceeded, MalformedInput, VerificationFailed
 from ledger_service.core.records import MAX_RECORD_BYTES
 
@@ -37,20 +43,11 @@ __all__ = [
 
 #: no RFC 9162 proof for a tree of at most 2**53 - 1 leaves has more elements (54)
 MAX_PROOF_ELEMENTS = 64
-_HEX_DIGITS = "0123456789abcdef"
 # base64 text of the largest record: 4 characters per 3 bytes, padded
 _MAX_RECORD_BASE64 = 4 * -(-MAX_RECORD_BYTES // 3)
 
 
 # ---------------------------------------------------------------- field checks
-
-
-def _int(name: str, value: object, low: int, high: int = MAX_SAFE_INTEGER) -> int:
-    if type(value) is not int:  # bool is not an integer here
-        raise MalformedInput(f"{name}: expected an integer, found {type(value).__name__}")
-    if not low <= value <= high:
-        raise MalformedInput(f"{name}: expected {low} <= {name} <= {high}, found {value}")
-    return value
 
 
 def _hash(name: str, value: object) -> bytes:
@@ -60,49 +57,21 @@ def _hash(name: str, value: object) -> bytes:
     return value
 
 
-def _is_lower_hex(text: str, digits: int) -> bool:
-    # strip() leaves nothing iff every character is a lowercase hex digit
-    return len(text) == digits and not text.strip(_HEX_DIGITS)
-
-
 def _hash_from_json(name: str, value: object) -> bytes:
-    if type(value) is not str or not _is_lower_hex(value, 2 * merkle.HASH_SIZE):
+    if type(value) is not str or not is_lower_hex(value, 2 * merkle.HASH_SIZE):
         raise MalformedInput(
             f"{name}: expected {2 * merkle.HASH_SIZE} lowercase hex digits without 0x, "
-            f"found {_shown(value)}"
+            f"found {shown(value)}"
         )
     return bytes.fromhex(value)
 
 
 def _eth_hash(name: str, value: object) -> str:
-    if type(value) is not str or value[:2] != "0x" or not _is_lower_hex(value[2:], 64):
+    if type(value) is not str or value[:2] != "0x" or not is_lower_hex(value[2:], 64):
         raise MalformedInput(
-            f"{name}: expected 0x and 64 lowercase hex digits, found {_shown(value)}"
+            f"{name}: expected 0x and 64 lowercase hex digits, found {shown(value)}"
         )
     return value
-
-
-def _checksummed(hex40: str) -> str:
-    """EIP-55: uppercase each letter whose nibble in keccak256(lowercase hex) is >= 8."""
-    lower = hex40.lower()
-    nibbles = keccak(lower.encode("ascii")).hex()[: len(lower)]
-    return "0x" + "".join(
-        c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower, nibbles, strict=True)
-    )
-
-
-def _address(name: str, value: object) -> str:
-    if type(value) is not str or value[:2] != "0x" or not _is_lower_hex(value[2:].lower(), 40):
-        raise MalformedInput(f"{name}: expected 0x and 40 hex digits, found {_shown(value)}")
-    want = _checksummed(value[2:])
-    if value != want:
-        raise MalformedInput(f"{name}: expected the EIP-55 checksummed {want}, found {value}")
-    return value
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} chars)"
 
 
 def _path(name: str, value: object) -> tuple[bytes, ...]:
@@ -125,46 +94,11 @@ def _path_from_json(name: str, value: object) -> tuple[bytes, ...]:
     return tuple(_hash_from_json(f"{name}[{i}]", h) for i, h in enumerate(value))
 
 
-def _fields(obj: object, cls: type[_Wire]) -> Mapping[str, Any]:
-    """Check a JSON object's format, version and exact field set for ``cls``."""
-    what = cls.FORMAT
-    if not isinstance(obj, Mapping):
-        raise MalformedInput(f"{what}: expected an object, found {type(obj).__name__}")
-    want = {"format", "version", *cls.FIELDS}
-    keys = set(obj)
-    if keys != want:
-        missing, unknown = sorted(want - keys), sorted(map(str, keys - want))
-        raise MalformedInput(
-            f"{what}: expected exactly the fields {sorted(want)}, "
-            f"found missing {missing} and unknown {unknown}"
-        )
-    if obj["format"] != cls.FORMAT:
-        raise MalformedInput(f"format: expected {cls.FORMAT!r}, found {_shown(obj['format'])}")
-    if type(obj["version"]) is not int or obj["version"] != cls.VERSION:
-        raise MalformedInput(
-            f"{what} version: expected {cls.VERSION}, found {_shown(obj['version'])}"
-        )
-    return obj
-
-
-def _header(cls: type[_Wire]) -> dict[str, Any]:
-    return {"format": cls.FORMAT, "version": cls.VERSION}
-
-
-class _Wire:
-    """What every wire object declares: its ``format`` name, ``version`` and fields."""
-
-    __slots__ = ()
-    FORMAT: ClassVar[str]
-    VERSION: ClassVar[int]
-    FIELDS: ClassVar[tuple[str, ...]]
-
-
 # ---------------------------------------------------------------- objects
 
 
 @dataclass(frozen=True, slots=True)
-class TreeHead(_Wire):
+class TreeHead(Wire):
     """A log head: the tree of ``size`` leaves has root ``root``.
 
     Raises (on construction): MalformedInput if ``size`` is not in
@@ -180,7 +114,7 @@ class TreeHead(_Wire):
     root: bytes
 
     def __post_init__(self) -> None:
-        _int("size", self.size, 0)
+        integer("size", self.size, 0)
         _hash("root", self.root)
         if self.size == 0 and self.root != merkle.EMPTY_ROOT:
             raise MalformedInput(
@@ -190,17 +124,17 @@ class TreeHead(_Wire):
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object (see the module docstring for encodings)."""
-        return {**_header(TreeHead), "size": self.size, "root": self.root.hex()}
+        return {**wire_header(TreeHead), "size": self.size, "root": self.root.hex()}
 
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse a JSON object. Raises MalformedInput (or LimitExceeded) if it is invalid."""
-        o = _fields(obj, cls)
+        o = wire_fields(obj, cls)
         return cls(o["size"], _hash_from_json("root", o["root"]))
 
 
 @dataclass(frozen=True, slots=True)
-class Anchor(_Wire):
+class Anchor(Wire):
     """Where a tree head was anchored: the ``EvidenceLog`` transaction that stored it.
 
     ``head_index`` is the head's position in the contract's list of heads; the
@@ -232,20 +166,20 @@ class Anchor(_Wire):
     root: bytes
 
     def __post_init__(self) -> None:
-        _int("chain_id", self.chain_id, 1)
-        _address("contract", self.contract)
+        integer("chain_id", self.chain_id, 1)
+        address("contract", self.contract)
         _eth_hash("tx_hash", self.tx_hash)
-        _int("block_number", self.block_number, 0)
+        integer("block_number", self.block_number, 0)
         _eth_hash("block_hash", self.block_hash)
-        _int("block_time", self.block_time, 0)
-        _int("head_index", self.head_index, 0)
-        _int("tree_size", self.tree_size, 1)
+        integer("block_time", self.block_time, 0)
+        integer("head_index", self.head_index, 0)
+        integer("tree_size", self.tree_size, 1)
         _hash("root", self.root)
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object (see the module docstring for encodings)."""
         return {
-            **_header(Anchor),
+            **wire_header(Anchor),
             "chain_id": self.chain_id,
             "contract": self.contract,
             "tx_hash": self.tx_hash,
@@ -260,7 +194,7 @@ class Anchor(_Wire):
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse a JSON object. Raises MalformedInput if it is invalid."""
-        o = _fields(obj, cls)
+        o = wire_fields(obj, cls)
         return cls(
             o["chain_id"], o["contract"], o["tx_hash"], o["block_number"], o["block_hash"],
             o["block_time"], o["head_index"], o["tree_size"], _hash_from_json("root", o["root"]),
@@ -268,7 +202,7 @@ class Anchor(_Wire):
 
 
 @dataclass(frozen=True, slots=True)
-class InclusionProof(_Wire):
+class InclusionProof(Wire):
     """Leaf ``leaf_index`` of the tree (``tree_size``, ``root``) has hash ``leaf_hash``.
 
     ``path`` is RFC 9162 PATH(leaf_index, D[tree_size]), bottom first. ``record``,
@@ -296,8 +230,8 @@ class InclusionProof(_Wire):
     record: bytes | None = None
 
     def __post_init__(self) -> None:
-        _int("tree_size", self.tree_size, 1)
-        _int("leaf_index", self.leaf_index, 0, self.tree_size - 1)
+        integer("tree_size", self.tree_size, 1)
+        integer("leaf_index", self.leaf_index, 0, self.tree_size - 1)
         _hash("leaf_hash", self.leaf_hash)
         object.__setattr__(self, "path", _path("path", self.path))
         _hash("root", self.root)
@@ -352,7 +286,7 @@ class InclusionProof(_Wire):
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object; ``anchor`` and ``record`` are null when absent."""
         return {
-            **_header(InclusionProof),
+            **wire_header(InclusionProof),
             "leaf_index": self.leaf_index,
             "tree_size": self.tree_size,
             "leaf_hash": self.leaf_hash.hex(),
@@ -365,7 +299,7 @@ class InclusionProof(_Wire):
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse a JSON object. Raises MalformedInput (or LimitExceeded) if it is invalid."""
-        o = _fields(obj, cls)
+        o = wire_fields(obj, cls)
         anchor = None if o["anchor"] is None else Anchor.from_json(o["anchor"])
         return cls(
             o["leaf_index"],
@@ -393,13 +327,13 @@ def _record_from_json(value: object) -> bytes:
     # padding bits), so one record has one JSON form.
     if data is None or base64.b64encode(data).decode() != value:
         raise MalformedInput(
-            f"record: expected canonical padded base64 (RFC 4648 section 4), found {_shown(value)}"
+            f"record: expected canonical padded base64 (RFC 4648 section 4), found {shown(value)}"
         )
     return data
 
 
 @dataclass(frozen=True, slots=True)
-class ConsistencyProof(_Wire):
+class ConsistencyProof(Wire):
     """The tree (``size2``, ``root2``) extends the tree (``size1``, ``root1``).
 
     ``path`` is RFC 9162 PROOF(size1, D[size2]); empty when the sizes are equal.
@@ -421,8 +355,8 @@ class ConsistencyProof(_Wire):
     path: tuple[bytes, ...]
 
     def __post_init__(self) -> None:
-        _int("size2", self.size2, 1)
-        _int("size1", self.size1, 1, self.size2)
+        integer("size2", self.size2, 1)
+        integer("size1", self.size1, 1, self.size2)
         _hash("root1", self.root1)
         _hash("root2", self.root2)
         object.__setattr__(self, "path", _path("path", self.path))
@@ -438,7 +372,7 @@ class ConsistencyProof(_Wire):
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object (see the module docstring for encodings)."""
         return {
-            **_header(ConsistencyProof),
+            **wire_header(ConsistencyProof),
             "size1": self.size1,
             "size2": self.size2,
             "root1": self.root1.hex(),
@@ -449,7 +383,7 @@ class ConsistencyProof(_Wire):
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse a JSON object. Raises MalformedInput (or LimitExceeded) if it is invalid."""
-        o = _fields(obj, cls)
+        o = wire_fields(obj, cls)
         return cls(
             o["size1"],
             o["size2"],

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, Self
 
 from ledger_service.core import merkle
+from ledger_service.core._fields import HEX_DIGITS, shown
 from ledger_service.core.canonical import (
     JSON,
     FrozenDict,
@@ -59,13 +60,7 @@ DIGEST_HEX_LENGTHS: Mapping[str, int] = MappingProxyType(_HEX_LENGTHS)
 
 _FIELDS = frozenset({"v", "kind", "subject", "actor", "digests", "metadata", "submitted_at"})
 _KIND = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
-_HEX_DIGITS = "0123456789abcdef"
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", re.ASCII)
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} chars)"
 
 
 def _text(name: str, value: object) -> str:
@@ -77,7 +72,7 @@ def _text(name: str, value: object) -> str:
     if not value.isprintable():
         bad = next(c for c in value if not c.isprintable())
         raise MalformedInput(
-            f"{name}: expected printable text, found U+{ord(bad):04X} in {_shown(value)}"
+            f"{name}: expected printable text, found U+{ord(bad):04X} in {shown(value)}"
         )
     return value
 
@@ -95,14 +90,14 @@ def _digests(value: object) -> tuple[FrozenDict, str]:
         if want is None:
             raise MalformedInput(
                 f"digests: expected an algorithm among {sorted(DIGEST_HEX_LENGTHS)}, "
-                f"found {_shown(algorithm)}"
+                f"found {shown(algorithm)}"
             )
         hexdigest = value[algorithm]
         # strip() leaves nothing iff every character is a lowercase hex digit
-        if type(hexdigest) is not str or len(hexdigest) != want or hexdigest.strip(_HEX_DIGITS):
+        if type(hexdigest) is not str or len(hexdigest) != want or hexdigest.strip(HEX_DIGITS):
             raise MalformedInput(
                 f"digests[{algorithm!r}]: expected {want} lowercase hex digits, "
-                f"found {_shown(hexdigest)}"
+                f"found {shown(hexdigest)}"
             )
         items.append((algorithm, hexdigest))
     items.sort()  # algorithm names are ASCII: code-point order is JCS order
@@ -115,7 +110,7 @@ def _timestamp(value: object) -> str:
     if type(value) is not str or not _TIMESTAMP.fullmatch(value):
         raise MalformedInput(
             "submitted_at: expected RFC 3339 UTC with milliseconds like "
-            f"'2026-11-30T01:51:22.123Z', found {_shown(value)}"
+            f"'2026-11-30T01:51:22.123Z', found {shown(value)}"
         )
     try:
         datetime.fromisoformat(value[:-1])
@@ -175,11 +170,11 @@ class EvidenceRecord:
 
     def __post_init__(self) -> None:
         if type(self.v) is not int or self.v != RECORD_VERSION:
-            raise MalformedInput(f"v: expected {RECORD_VERSION}, found {_shown(self.v)}")
+            raise MalformedInput(f"v: expected {RECORD_VERSION}, found {shown(self.v)}")
         if type(self.kind) is not str or not _KIND.fullmatch(self.kind):
             raise MalformedInput(
                 f"kind: expected a slug like 'bid.sealed' ([a-z][a-z0-9_.-]{{0,63}}), "
-                f"found {_shown(self.kind)}"
+                f"found {shown(self.kind)}"
             )
         _text("subject", self.subject)
         _text("actor", self.actor)

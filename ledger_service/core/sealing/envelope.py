@@ -19,9 +19,12 @@ from typing import Any, BinaryIO, ClassVar, Literal, Self
 import coincurve
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from eth_utils.address import to_checksum_address
 
 from ledger_service.core import ecies
+from ledger_service.core._fields import address  # shared field checks
+from ledger_service.core._fields import integer as check_int
+from ledger_service.core._fields import lower_hex as _hex
+from ledger_service.core._fields import shown as _shown
 from ledger_service.core.canonical import canonicalize, parse_json_strict
 from ledger_service.core.errors import LimitExceeded, MalformedInput, VerificationFailed
 
@@ -56,23 +59,9 @@ INFO_WRAP: dict[str, bytes] = {
     "bidder": b"chainwitness/seal/v1 wrap bidder",
 }
 _KINDS: tuple[RecipientKind, RecipientKind] = ("tender", "bidder")
-_HEX_DIGITS = "0123456789abcdef"
 
 
 # ---------------------------------------------------------------- field checks
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} chars)"
-
-
-def check_int(name: str, value: object, low: int, high: int) -> int:
-    if type(value) is not int:
-        raise MalformedInput(f"{name}: expected an integer, found {type(value).__name__}")
-    if not low <= value <= high:
-        raise MalformedInput(f"{name}: expected {low} <= {name} <= {high}, found {value}")
-    return value
 
 
 def check_bytes(name: str, value: object, size: int) -> bytes:
@@ -80,14 +69,6 @@ def check_bytes(name: str, value: object, size: int) -> bytes:
         found = f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
         raise MalformedInput(f"{name}: expected {size} bytes, found {found}")
     return value
-
-
-def _hex(name: str, value: object, size: int) -> bytes:
-    if type(value) is not str or len(value) != 2 * size or value.strip(_HEX_DIGITS):
-        raise MalformedInput(
-            f"{name}: expected {2 * size} lowercase hex digits, found {_shown(value)}"
-        )
-    return bytes.fromhex(value)
 
 
 def check_public_key(name: str, value: object) -> bytes:
@@ -114,17 +95,7 @@ def check_tender_id(value: object) -> str:
 
 
 def check_address(value: object) -> str:
-    if (
-        type(value) is not str
-        or len(value) != 42
-        or value[:2] != "0x"
-        or value[2:].lower().strip(_HEX_DIGITS)
-    ):
-        raise MalformedInput(f"bidder: expected 0x and 40 hex digits, found {_shown(value)}")
-    want = to_checksum_address(value)
-    if value != want:
-        raise MalformedInput(f"bidder: expected the EIP-55 checksummed {want}, found {value}")
-    return value
+    return address("bidder", value)
 
 
 def hkdf(key: bytes, info: bytes) -> bytes:

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger_service.core import ecies
+from ledger_service.core._fields import integer as check_int
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import LimitExceeded, VerificationFailed
 from ledger_service.core.sealing.envelope import (
@@ -43,7 +44,6 @@ from ledger_service.core.sealing.envelope import (
     Recipient,
     check_address,
     check_bytes,
-    check_int,
     check_public_key,
     check_tender_id,
     header_context,

@@ -6,17 +6,15 @@ import secrets
 from collections.abc import Iterable, Sequence
 
 from ledger_service.core import ecies
-from ledger_service.core.ecies import (
-    CURVE_ORDER,
-    Rng,
-    _add,
-    _base,
-    _point,
-    _random_scalar,
-    _same,
-)
+from ledger_service.core._fields import integer as _int
+from ledger_service.core._fields import shown_size as shown
+from ledger_service.core._secp256k1 import add as _add
+from ledger_service.core._secp256k1 import base as _base
+from ledger_service.core._secp256k1 import point as _point
+from ledger_service.core._secp256k1 import random_scalar as _random_scalar
+from ledger_service.core._secp256k1 import same as _same
+from ledger_service.core.ecies import CURVE_ORDER, Rng
 from ledger_service.core.errors import Conflict, MalformedInput, VerificationFailed
-from ledger_service.core.proofs import _int  # shared wire checks
 from ledger_service.core.threshold.group import public_from_secret
 from ledger_service.core.threshold.messages import (
     MAX_CONTEXT_BYTES,
@@ -30,7 +28,6 @@ from ledger_service.core.threshold.messages import (
     feldman_point,
     share_from_bytes,
     share_to_bytes,
-    shown,
 )
 
 

@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from ledger_service.core import ecies
-from ledger_service.core.ecies import (
-    CURVE_ORDER,
-    POINT_SIZE,
-    _add,
-    _mul,
-    _point,
-)
+from ledger_service.core._fields import Wire as _Wire  # shared wire checks
+from ledger_service.core._fields import integer as _int
+from ledger_service.core._fields import shown_size as shown
+from ledger_service.core._fields import wire_fields as _fields
+from ledger_service.core._fields import wire_header as _header
+from ledger_service.core._secp256k1 import add as _add
+from ledger_service.core._secp256k1 import mul as _mul
+from ledger_service.core._secp256k1 import point as _point
+from ledger_service.core.ecies import CURVE_ORDER, POINT_SIZE
 from ledger_service.core.errors import MalformedInput, VerificationFailed
-from ledger_service.core.proofs import _fields, _header, _int, _Wire  # shared wire checks
 
 #: most custodians per tender (TenderRegistry.MAX_CUSTODIANS)
 MAX_CUSTODIANS = 32
@@ -71,15 +72,6 @@ def check_points(name: str, value: object, count: int) -> tuple[bytes, ...]:
     for i, p in enumerate(points):
         _point(f"{name}[{i}]", p)
     return points
-
-
-def shown(value: object) -> str:
-    if isinstance(value, bytes):
-        return f"{len(value)} bytes"
-    if isinstance(value, list | tuple):
-        return f"{len(value)} items"
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} chars)"
 
 
 def _hex(name: str, value: object, size: int) -> bytes:

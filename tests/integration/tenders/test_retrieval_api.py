@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from ledger_service.api.app import create_app
 from ledger_service.chain.eip712 import sign_typed
 from ledger_service.evidence.anchoring import Anchorer
-from ledger_service.packages_chain import verify_package
+from ledger_service.evidence.package_rpc import verify_package
 from ledger_service.reports.ca import WitnessPaths, init_witness_ca, load_cert
 from ledger_service.reports.pades import verify_report
 from ledger_service.store.tokens import create_token

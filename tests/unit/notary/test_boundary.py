@@ -41,7 +41,7 @@ def test_importing_the_service_loads_no_notary_module() -> None:
     # (the ``chainwitness`` command loads its plugins, notary among them, when it is
     # imported: that is the entry point at work, checked by the notary CLI tests)
     code = (
-        "import sys, ledger_service.api.app, ledger_service.runtime, ledger_service.packaging;"
+        "import sys, ledger_service.api.app, ledger_service.runtime, ledger_service.evidence.packaging;"
         "print(sorted(m for m in sys.modules if m == 'notary' or m.startswith('notary.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

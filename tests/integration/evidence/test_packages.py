@@ -27,13 +27,13 @@ from ledger_service.core.errors import Conflict
 from ledger_service.core.packages import verify_package as verify_offline
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
-from ledger_service.packages_chain import verify_package
-from ledger_service.packaging import build_package
+from ledger_service.evidence.package_rpc import verify_package
+from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUBJECT = "tender:PKG-2026-1"
 
 
@@ -102,10 +102,10 @@ def test_package_spans_heads_and_verifies_without_the_service(
     assert anchorer.step().anchored is not None  # head of size 6
     late = deposit(services, SUBJECT, b"late bid")
     with pytest.raises(Conflict, match=f"record {late} not yet covered by a confirmed anchor"):
-        build_package(services, SUBJECT)
+        build_package(services.package_sources(), SUBJECT)
     assert anchorer.step().anchored is not None  # head of size 7
 
-    data = build_package(services, SUBJECT)
+    data = build_package(services.package_sources(), SUBJECT)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert [n for n in names if n.startswith("records/")] == [
         f"records/{i}.json" for i in (0, 1, 2, 4, 5, 6)
@@ -127,8 +127,10 @@ def test_package_spans_heads_and_verifies_without_the_service(
     assert sum(f"checked against the chain at RPC {rpc}" in line for line in online.lines()) == 3
 
     # one record and one digest are subjects too
-    verify_offline(build_package(services, "4"))
-    one = build_package(services, hashlib.sha256(b"bid 3").hexdigest(), include_files=False)
+    verify_offline(build_package(services.package_sources(), "4"))
+    one = build_package(
+        services.package_sources(), hashlib.sha256(b"bid 3").hexdigest(), include_files=False
+    )
     assert verify_offline(one).subject == "sha256:" + hashlib.sha256(b"bid 3").hexdigest()
 
     # the CLI builds the same kind of package from another process

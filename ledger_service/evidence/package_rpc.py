@@ -15,8 +15,9 @@ from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.core.errors import LimitExceeded, MalformedInput, NotFound
 from ledger_service.core.packages import (
     HEAD_ANCHORED_TOPIC,
-    MAX_PACKAGE_BYTES,
+    LIMITS,
     AnchorEvidence,
+    Limits,
     Report,
 )
 from ledger_service.core.packages import (
@@ -97,8 +98,12 @@ class RpcChainView:
         return EvidenceLogContract(self._client, contract).root_of(size)
 
 
-def verify_package(zip_bytes_or_path: bytes | str | Path, *, rpc_url: str | None = None) -> Report:
+def verify_package(
+    zip_bytes_or_path: bytes | str | Path, *, rpc_url: str | None = None, limits: Limits = LIMITS
+) -> Report:
     """Verify a package offline and, with ``rpc_url``, against the chain there.
+
+    ``limits`` bounds what is read, the file's size first (default: the format's).
 
     Raises:
         MalformedInput, LimitExceeded, VerificationFailed: as ``core.packages.verify_package``;
@@ -110,15 +115,16 @@ def verify_package(zip_bytes_or_path: bytes | str | Path, *, rpc_url: str | None
     else:
         path = Path(zip_bytes_or_path)
         try:
-            if path.stat().st_size > MAX_PACKAGE_BYTES:
+            size = path.stat().st_size
+            if size > limits.package_bytes:
                 raise LimitExceeded(
-                    f"{path}: expected at most {MAX_PACKAGE_BYTES} bytes, found {path.stat().st_size}"
+                    f"{path}: expected at most {limits.package_bytes} bytes, found {size}"
                 )
             data = path.read_bytes()
         except OSError as exc:
             raise MalformedInput(f"expected a readable package at {path}, found: {exc}") from exc
     chain = RpcChainView(rpc_url) if rpc_url else None
-    return verify_package_bytes(data, chain=chain)
+    return verify_package_bytes(data, chain=chain, limits=limits)
 
 
 __all__ = ["RpcChainView", "anchor_evidence", "verify_package"]

@@ -1,7 +1,8 @@
-"""Issue evidence packages from the running service's store, chain and file store.
+"""Issue evidence packages from the log, its anchors, the file store and the chain.
 
 The I/O side of ``core.packages``: collect records, proofs, anchored heads, their
 receipts and block headers, and files; write the zip; record its digest in the log.
+The collaborators come in one :class:`PackageSources`, built by the composition root.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger_service.core.errors import ChainStateMismatch, ConfigurationError, Conflict, NotFound
+from ledger_service.chain.client import ChainClient
+from ledger_service.core.errors import ChainStateMismatch, Conflict, NotFound
 from ledger_service.core.packages import (
     MAX_FILE_BYTES,
     PackageContents,
@@ -23,18 +26,34 @@ from ledger_service.core.packages import (
 )
 from ledger_service.core.proofs import Anchor, InclusionProof
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.package_rpc import anchor_evidence
 from ledger_service.evidence.proofs import anchor_of, consistency_proof
-from ledger_service.packages_chain import anchor_evidence
-from ledger_service.runtime import Services
-from ledger_service.store.anchors import CONFIRMED
-from ledger_service.store.log import StoredRecord
+from ledger_service.store.anchors import CONFIRMED, AnchorStore
+from ledger_service.store.blobs import BlobStore
+from ledger_service.store.log import LogStore, StoredRecord
 
 PACKAGE_KIND = "evidence.package"
 PACKAGER_ACTOR = "chainwitness:packager"
-#: records one package may hold
 log = logging.getLogger("chainwitness.packages")
+#: records one package may hold
 MAX_PACKAGE_RECORDS = 5000
 _HEX = set("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class PackageSources:
+    """Where a package's contents come from.
+
+    ``log_store`` holds the records and computes proofs, ``anchors`` the anchored
+    heads, ``blobs`` the original files; ``client`` fetches each anchoring receipt
+    and block header from the chain ``chain_id``.
+    """
+
+    log_store: LogStore
+    anchors: AnchorStore
+    blobs: BlobStore
+    client: ChainClient
+    chain_id: int
 
 
 def normalize_subject(subject: str) -> str:
@@ -46,8 +65,7 @@ def normalize_subject(subject: str) -> str:
     return subject
 
 
-def _records(services: Services, subject: str) -> list[StoredRecord]:
-    log_store = services.log_store
+def _records(log_store: LogStore, subject: str) -> list[StoredRecord]:
     if subject.startswith("record:") and subject[7:].isdigit():
         found = [log_store.record(int(subject[7:]))]
     elif subject.startswith("sha256:"):
@@ -72,10 +90,10 @@ def _records(services: Services, subject: str) -> list[StoredRecord]:
     return found
 
 
-def _heads(services: Services, indices: list[int]) -> list[Anchor]:
+def _heads(sources: PackageSources, indices: list[int]) -> list[Anchor]:
     """The newest confirmed head, and for each record the first head that covered it."""
     confirmed = sorted(
-        (a for a in services.anchors.all() if a.status == CONFIRMED), key=lambda a: a.tree_size
+        (a for a in sources.anchors.all() if a.status == CONFIRMED), key=lambda a: a.tree_size
     )
     last = max(indices)
     if not confirmed or confirmed[-1].tree_size <= last:
@@ -90,7 +108,7 @@ def _heads(services: Services, indices: list[int]) -> list[Anchor]:
         chosen[first.tree_size] = first
     heads = [anchor_of(chosen[size]) for size in sorted(chosen)]
     for h in heads:
-        local = services.log_store.root_at(h.tree_size)
+        local = sources.log_store.root_at(h.tree_size)
         if local != h.root:
             raise ChainStateMismatch(
                 f"expected the anchored root at size {h.tree_size} to be the log's "
@@ -100,7 +118,7 @@ def _heads(services: Services, indices: list[int]) -> list[Anchor]:
 
 
 def build_package(
-    services: Services,
+    sources: PackageSources,
     subject: str,
     *,
     include_files: bool = True,
@@ -118,22 +136,19 @@ def build_package(
     Raises:
         NotFound: no records for ``subject``.
         Conflict: a record is not anchored yet (or too many records).
-        ConfigurationError: ``services`` has no chain client.
         ChainStateMismatch, ChainUnavailable: the chain disagrees or does not answer.
     """
-    if services.client is None or services.chain is None:
-        raise ConfigurationError("expected services opened with the chain, found none")
     subject = normalize_subject(subject)
-    stored = _records(services, subject)
+    stored = _records(sources.log_store, subject)
     indices = [r.index for r in stored]
-    heads = _heads(services, indices)
+    heads = _heads(sources, indices)
     newest = heads[-1]
     proofs = {
         r.index: InclusionProof(
             leaf_index=r.index,
             tree_size=newest.tree_size,
             leaf_hash=r.leaf_hash,
-            path=tuple(services.log_store.inclusion_proof(r.index, newest.tree_size)),
+            path=tuple(sources.log_store.inclusion_proof(r.index, newest.tree_size)),
             root=newest.root,
             anchor=newest,
         )
@@ -146,7 +161,7 @@ def build_package(
             if digest is None or digest in files:
                 continue
             try:
-                path = services.blobs.open(digest)
+                path = sources.blobs.open(digest)
             except NotFound:
                 continue  # the record states a digest; the file was never uploaded here
             if path.stat().st_size > MAX_FILE_BYTES:
@@ -163,22 +178,22 @@ def build_package(
         package_id=package_id or uuid.uuid4().hex,
         created_at=stamp.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
         subject=subject,
-        chain_id=services.chain.chain_id,
+        chain_id=sources.chain_id,
         contract=newest.contract,
         records={r.index: r.canonical for r in stored},
         proofs=proofs,
         heads=heads,
         consistency=[
-            consistency_proof(services.log_store, a.tree_size, b.tree_size)
+            consistency_proof(sources.log_store, a.tree_size, b.tree_size)
             for a, b in zip(heads, heads[1:], strict=False)
         ],
-        anchors={h.tx_hash: anchor_evidence(services.client, h) for h in heads},
+        anchors={h.tx_hash: anchor_evidence(sources.client, h) for h in heads},
         files=files,
         signatures=dict(signatures or {}),
     )
     data = write_package(contents)
     verify_package(data)  # never issue a package that does not verify
-    services.log_store.append(
+    sources.log_store.append(
         [
             EvidenceRecord.create(
                 kind=PACKAGE_KIND,

@@ -1,188 +1,47 @@
-"""Evidence packages: a synthetic package verifies; every named mutation fails specifically.
+"""Verifying a package: a synthetic package verifies; every named mutation fails specifically.
 
-The log, anchors, receipts and headers are synthetic but consistent: roots come
-from ``merkle``, header hashes from keccak(RLP(header)), receipts carry the
-``HeadAnchored`` log EvidenceLog would emit.
+Each numbered check of docs/evidence-package.md section 7 is also run on its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_hash.auto import keccak
 
-from ledger_service.core import merkle, packages
 from ledger_service.core.canonical import canonicalize
-from ledger_service.core.errors import LimitExceeded, MalformedInput, VerificationFailed
-from ledger_service.core.packages import (
-    HEAD_ANCHORED_TOPIC,
-    AnchorEvidence,
-    PackageContents,
-    Signature,
-    header_hash,
-    verify_package,
-    write_package,
+from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.packages import header_hash, verify_package
+from ledger_service.core.packages.manifest import Manifest
+from ledger_service.core.packages.verify import (
+    check_anchors,
+    check_chain,
+    check_container,
+    check_files,
+    check_heads,
+    check_manifest,
+    check_records,
+    check_signatures,
 )
-from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
-from ledger_service.core.records import EvidenceRecord
-
-CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-SUBJECT = "tender:GC-2026-0417"
-NOW = datetime(2026, 11, 30, 1, 2, 3, tzinfo=UTC)
-FILE = b"bid document for lot 3"
-SIGNER = Account.from_key(b"\x11" * 32)
-Entries = dict[str, bytes]
-
-
-def _q(n: int) -> str:
-    return hex(n)
-
-
-def _header(number: int, timestamp: int) -> dict[str, str]:
-    h = {
-        "parentHash": "0x" + hashlib.sha256(b"parent %d" % number).hexdigest(),
-        "sha3Uncles": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
-        "miner": "0x" + "00" * 20,
-        "stateRoot": "0x" + hashlib.sha256(b"state").hexdigest(),
-        "transactionsRoot": "0x" + hashlib.sha256(b"txs").hexdigest(),
-        "receiptsRoot": "0x" + hashlib.sha256(b"receipts").hexdigest(),
-        "logsBloom": "0x" + "00" * 256,
-        "difficulty": "0x0",
-        "number": _q(number),
-        "gasLimit": _q(30_000_000),
-        "gasUsed": _q(90_000),
-        "timestamp": _q(timestamp),
-        "extraData": "0x",
-        "mixHash": "0x" + "00" * 32,
-        "nonce": "0x0000000000000000",
-        "baseFeePerGas": _q(7),
-    }
-    return {**h, "hash": header_hash(h)}
-
-
-def _anchor(index: int, size: int, root: bytes, number: int) -> tuple[Anchor, AnchorEvidence]:
-    header = _header(number, 1796000000 + number)
-    tx = "0x" + hashlib.sha256(b"tx %d" % index).hexdigest()
-    log = {
-        "address": CONTRACT.lower(),
-        "topics": [HEAD_ANCHORED_TOPIC, "0x" + index.to_bytes(32, "big").hex(),
-                   "0x" + size.to_bytes(32, "big").hex(), "0x" + "00" * 12 + "ab" * 20],
-        "data": "0x" + root.hex() + (1796000000 + number).to_bytes(32, "big").hex(),
-    }  # fmt: skip
-    receipt = {"transactionHash": tx, "blockNumber": _q(number), "blockHash": header["hash"],
-               "status": "0x1", "logs": [log]}  # fmt: skip
-    a = Anchor(31337, CONTRACT, tx, number, header["hash"], 1796000000 + number, index, size, root)
-    return a, AnchorEvidence(receipt, header)
-
-
-def _typed_data() -> dict[str, Any]:
-    return {
-        "types": {
-            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
-            "Bid": [{"name": "tender", "type": "string"}, {"name": "sha256", "type": "string"}],
-        },
-        "primaryType": "Bid",
-        "domain": {"name": "Chain Witness", "chainId": 31337},
-        "message": {"tender": SUBJECT, "sha256": hashlib.sha256(FILE).hexdigest()},
-    }  # fmt: skip
-
-
-def contents(**changes: Any) -> PackageContents:
-    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain."""
-    recs = [
-        EvidenceRecord.create(
-            kind="bid.sealed" if i % 2 else "document",
-            subject=SUBJECT if i in (1, 2, 4) else "tender:OTHER",
-            actor=f"bidder:{i}",
-            digests={"sha256": hashlib.sha256(FILE if i == 1 else b"doc %d" % i).hexdigest()},
-            metadata={"n": i},
-            now=NOW,
-        )
-        for i in range(6)
-    ]
-    canon = [r.canonical_bytes() for r in recs]
-    leaves = [merkle.leaf_hash(c) for c in canon]
-    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10)
-    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12)
-    cons = ConsistencyProof(3, 6, h1.root, h2.root,
-                            tuple(merkle.consistency_proof_from_leaves(3, 6, leaves)))  # fmt: skip
-    proofs = {
-        i: InclusionProof(
-            i, 6, leaves[i], tuple(merkle.inclusion_proof_from_leaves(i, 6, leaves)), h2.root, h2
-        )  # fmt: skip
-        for i in (1, 2, 4)
-    }
-    sig = SIGNER.sign_message(encode_typed_data(full_message=_typed_data()))
-    base: dict[str, Any] = dict(
-        package_id="0123456789abcdef0123456789abcdef",
-        created_at="2026-11-30T01:02:03.000Z",
-        subject=SUBJECT,
-        chain_id=31337,
-        contract=CONTRACT,
-        records={i: canon[i] for i in (1, 2, 4)},
-        proofs=proofs,
-        heads=[h1, h2],
-        consistency=[cons],
-        anchors={h1.tx_hash: ev1, h2.tx_hash: ev2},
-        files={hashlib.sha256(FILE).hexdigest(): FILE},
-        signatures={
-            "bidder-1": Signature(
-                "eip712", SIGNER.address, _typed_data(), "0x" + bytes(sig.signature).hex()
-            )
-        },  # fmt: skip
-    )
-    base.update(changes)
-    return PackageContents(**base)
-
-
-def entries(data: bytes) -> Entries:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
-def rezip(items: list[tuple[str, bytes]]) -> bytes:
-    """Write entries as given: no manifest update (for byte-level tampering)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in items:
-            zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
-    return buf.getvalue()
-
-
-def reissue(e: Entries, **manifest_changes: Any) -> bytes:
-    """Rewrite the manifest to match ``e`` (an attacker who rewrites everything consistently)."""
-    m = json.loads(e["manifest.json"])
-    m.update(manifest_changes)
-    body = {k: v for k, v in e.items() if not k.startswith("manifest")}
-    m["files"] = [
-        {"path": p, "role": next(r for r, rx in packages._ROLES.items() if rx.fullmatch(p)),
-         "sha256": hashlib.sha256(body[p]).hexdigest(), "size": len(body[p])}
-        for p in sorted(body)
-    ]  # fmt: skip
-    raw = canonicalize(m)
-    digest = (hashlib.sha256(raw).hexdigest() + "\n").encode()
-    return rezip([("manifest.json", raw), ("manifest.sha256", digest), *sorted(body.items())])
-
-
-def edit_json(e: Entries, name: str, fn: Callable[[Any], None]) -> Entries:
-    obj = json.loads(e[name])
-    fn(obj)
-    return {**e, name: canonicalize(obj)}
-
-
-GOOD = write_package(contents())
-HEAD2 = contents().heads[1]
-ANCHOR2 = f"anchors/{HEAD2.tx_hash}.json"
-
+from tests.unit.core.packages.synthetic import (
+    ANCHOR2,
+    CONTRACT,
+    FILE,
+    GOOD,
+    HEAD2,
+    SIGNER,
+    SUBJECT,
+    Entries,
+    contents,
+    edit_json,
+    entries,
+    reissue,
+    rezip,
+)
 
 # ---------------------------------------------------------------- the valid package
 
@@ -199,41 +58,6 @@ def test_a_valid_package_verifies_item_by_item() -> None:
     assert "on chain by block time 1796000010 (head of size 3)" in text  # record 1 first anchored
     assert f"EIP-712 signature by {SIGNER.address}" in text
     assert all(line.startswith("OK  ") for line in report.lines())
-
-
-def test_packages_are_deterministic_and_laid_out_as_specified() -> None:
-    assert write_package(contents()) == GOOD
-    names = list(entries(GOOD))
-    assert names[:2] == ["manifest.json", "manifest.sha256"]
-    assert names[2:] == sorted(names[2:])
-    assert "records/1.json" in names and f"files/{hashlib.sha256(FILE).hexdigest()}" in names
-    e = entries(GOOD)
-    assert e["records/4.json"] == contents().records[4]  # the file is exactly the hashed bytes
-    m = json.loads(e["manifest.json"])
-    assert (m["format"], m["version"], m["contracts"]) == (
-        "chainwitness/evidence-package",
-        1,
-        {"EvidenceLog": CONTRACT},
-    )
-
-
-def test_header_hash_is_keccak_of_rlp() -> None:
-    h = _header(10, 1)
-    # known answers: RLP([]) is c0, whose keccak256 is every post-merge header's sha3Uncles;
-    # RLP of a 56-byte string needs the long form b838; a real header is pinned against
-    # anvil's own block hashes in tests/integration/test_packages.py
-    assert packages._rlp_length(0, 0xC0) == b"\xc0"
-    assert "0x" + keccak(b"\xc0").hex() == h["sha3Uncles"]
-    assert packages._rlp_item(b"x" * 56)[:2] == b"\xb8\x38"
-    assert packages._rlp_item(b"\x7f") == b"\x7f" and packages._rlp_item(b"\x80") == b"\x81\x80"
-    assert header_hash(h) == h["hash"]
-    assert header_hash({**h, "gasUsed": "0x0"}) != h["hash"]
-    with pytest.raises(MalformedInput, match="expected field 'stateRoot'"):
-        header_hash({k: v for k, v in h.items() if k != "stateRoot"})
-    with pytest.raises(MalformedInput, match="expected 'withdrawalsRoot' before"):
-        header_hash({**h, "blobGasUsed": "0x0"})
-    with pytest.raises(MalformedInput, match="without leading zeros"):
-        header_hash({**h, "number": "0x0a"})
 
 
 def test_fake_chain_view() -> None:
@@ -317,40 +141,6 @@ def test_unknown_missing_and_duplicate_entries_fail() -> None:
         duplicated = rezip([*items, items[5]])
     with pytest.raises(MalformedInput, match="expected unique names, found it twice"):
         verify_package(duplicated)
-
-
-@pytest.mark.parametrize(
-    "name", ["../manifest.json", "/etc/passwd", "records/../../x", "C:/x", "files\\..\\x"]
-)
-def test_path_traversal_fails(name: str) -> None:
-    with pytest.raises(MalformedInput, match="path traversal"):
-        verify_package(rezip([*entries(GOOD).items(), (name, b"x")]))
-
-
-def test_not_a_zip_and_size_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(MalformedInput, match="expected a zip archive"):
-        verify_package(b"PK\x03\x04 not really")
-    manifest = entries(GOOD)["manifest.json"]
-    biggest = max(len(v) for k, v in entries(GOOD).items() if not k.startswith("files/"))
-    monkeypatch.setattr(packages, "MAX_JSON_BYTES", biggest)
-    verify_package(GOOD)  # at the limit
-    monkeypatch.setattr(packages, "MAX_JSON_BYTES", biggest - 1)
-    with pytest.raises(
-        LimitExceeded, match=f"expected at most {biggest - 1} bytes, found {biggest}"
-    ):
-        verify_package(GOOD)
-    monkeypatch.setattr(packages, "MAX_JSON_BYTES", 2**20)
-    monkeypatch.setattr(packages, "MAX_FILE_BYTES", len(FILE) - 1)
-    with pytest.raises(LimitExceeded, match="files/"):
-        verify_package(GOOD)
-    monkeypatch.setattr(packages, "MAX_PACKAGE_BYTES", len(GOOD) - 1)
-    with pytest.raises(LimitExceeded, match="package: expected at most"):
-        verify_package(GOOD)
-    monkeypatch.setattr(packages, "MAX_PACKAGE_BYTES", 2**30)
-    monkeypatch.setattr(packages, "MAX_ENTRIES", len(entries(GOOD)) - 1)
-    with pytest.raises(LimitExceeded, match="entries"):
-        verify_package(GOOD)
-    assert len(manifest) < 2**20
 
 
 # ------------------------------------------- consistent rewrites (manifest re-issued)
@@ -467,10 +257,133 @@ def test_manifest_digest_or_size_lies_fail() -> None:
         verify_package(rezip(items))
 
 
-def test_odd_length_hex_in_a_header_is_malformed() -> None:
+# ---------------------------------------------------------------- each check on its own
+# Called directly, a check sees exactly the entries it is handed: no re-issued manifest
+# is needed to reach it, so each failure below is that check's own.
+
+E = entries(GOOD)
+MANIFEST = Manifest("0123456789abcdef0123456789abcdef", "2026-11-30T01:02:03.000Z", SUBJECT,
+                    31337, CONTRACT, tuple(E)[2:])  # fmt: skip
+HEADS = list(contents().heads)
+FILE_PATH = f"files/{hashlib.sha256(FILE).hexdigest()}"
+
+
+class FakeChain:
+    """A chain that holds the synthetic heads, unless told to lie about one thing."""
+
+    description = "fake"
+
+    def __init__(self, chain_id: int = 31337, bad_block: bool = False,
+                 bad_root: bool = False) -> None:  # fmt: skip
+        self.id, self.bad_block, self.bad_root = chain_id, bad_block, bad_root
+
+    def chain_id(self) -> int:
+        return self.id
+
+    def block_hash(self, number: int) -> str | None:
+        h = next(h for h in HEADS if h.block_number == number)
+        return "0x" + "11" * 32 if self.bad_block else h.block_hash
+
+    def root_of(self, contract: str, size: int) -> bytes | None:
+        return None if self.bad_root else next(h.root for h in HEADS if h.tree_size == size)
+
+
+def test_the_checks_in_the_documented_order_make_the_report() -> None:
+    got, digest = check_container(GOOD)
+    manifest, out = check_manifest(got, digest)
+    assert manifest == MANIFEST
+    heads, verdict = check_heads(got, manifest)
+    assert heads == HEADS
+    out += [verdict, *check_anchors(got, heads)]
+    records, verdicts = check_records(got, heads, manifest.subject)
+    assert sorted(records) == [1, 2, 4]
+    out += [*verdicts, *check_files(got, records), *check_signatures(got)]
+    out += check_chain(heads, manifest.chain_id, FakeChain())
+    assert tuple(out) == verify_package(GOOD, chain=FakeChain()).verdicts
+
+
+def test_check_container_compares_the_manifest_digest() -> None:
+    items = [*E.items()]
+    items[1] = ("manifest.sha256", b"0" * 64 + b"\n")
     with pytest.raises(
-        MalformedInput, match=r"header.extraData: expected 0x and lowercase hex bytes"
+        VerificationFailed, match=r"manifest.sha256: expected [0-9a-f]{64}, found b'0"
     ):
-        header_hash({**_header(10, 1), "extraData": "0xabc"})
-    with pytest.raises(MalformedInput, match=r"header.mixHash: expected 0x and lowercase hex"):
-        header_hash({**_header(10, 1), "mixHash": "0xAB"})
+        check_container(rezip(items))
+
+
+def test_check_manifest_wants_every_listed_entry() -> None:
+    digest = hashlib.sha256(E["manifest.json"]).hexdigest()
+    with pytest.raises(VerificationFailed, match="heads.json: expected in the package \\(listed"):
+        check_manifest({k: v for k, v in E.items() if k != "heads.json"}, digest)
+    with pytest.raises(VerificationFailed, match=f"{FILE_PATH}: expected 22 bytes, found 23"):
+        check_manifest({**E, FILE_PATH: FILE + b"!"}, digest)
+    with pytest.raises(VerificationFailed, match=f"{FILE_PATH}: expected SHA-256"):
+        check_manifest({**E, FILE_PATH: FILE[:-1] + b"!"}, digest)
+    with pytest.raises(VerificationFailed, match="signatures/x.json: expected only files"):
+        check_manifest({**E, "signatures/x.json": b"{}"}, digest)
+
+
+def test_check_heads_wants_heads_json_with_at_least_one_head() -> None:
+    with pytest.raises(
+        VerificationFailed, match="heads.json: expected in the package, found missing"
+    ):
+        check_heads({k: v for k, v in E.items() if k != "heads.json"}, MANIFEST)
+    empty = edit_json(E, "heads.json", lambda h: h.update(heads=[], consistency=[]))
+    with pytest.raises(MalformedInput, match="heads.json: expected a non-empty heads array"):
+        check_heads(empty, MANIFEST)
+    with pytest.raises(VerificationFailed, match="expected every head on chain 1 contract"):
+        check_heads(E, dataclasses.replace(MANIFEST, chain_id=1))
+
+
+def test_check_anchors_wants_one_anchor_file_per_head_and_no_other() -> None:
+    stray = "anchors/0x" + "ab" * 32 + ".json"
+    with pytest.raises(VerificationFailed, match=f"{stray}: expected for a head in heads.json"):
+        check_anchors({**E, stray: E[ANCHOR2]}, HEADS)
+    with pytest.raises(VerificationFailed, match=f"{ANCHOR2}: expected for the head of size 6"):
+        check_anchors({k: v for k, v in E.items() if k != ANCHOR2}, HEADS)
+    with pytest.raises(VerificationFailed, match=f"{ANCHOR2}: expected receipt status 1"):
+        check_anchors(edit_json(E, ANCHOR2, lambda a: a["receipt"].update(status="0x0")), HEADS)
+
+
+def test_check_records_pairs_records_and_proofs_and_matches_the_subject() -> None:
+    with pytest.raises(VerificationFailed, match="proofs/4.json: expected a record for it"):
+        check_records({k: v for k, v in E.items() if k != "records/4.json"}, HEADS, SUBJECT)
+    with pytest.raises(VerificationFailed, match="proofs/4.json: expected its record to equal"):
+        check_records(edit_json(E, "proofs/4.json", lambda p: p.update(record="e30=")),
+                      HEADS, SUBJECT)  # fmt: skip
+    with pytest.raises(VerificationFailed, match="at size 6, found none"):
+        check_records(E, HEADS[:1], SUBJECT)
+    with pytest.raises(VerificationFailed, match="manifest subject 'record:2': expected exactly"):
+        check_records(E, HEADS, "record:2")
+    _, verdicts = check_records(E, HEADS, SUBJECT)
+    assert verdicts[-1].text == f"subject {SUBJECT!r}: 3 records of that subject"
+
+
+def test_check_files_wants_a_record_stating_each_file() -> None:
+    records, _ = check_records(E, HEADS, SUBJECT)
+    assert [v.item for v in check_files(E, records)] == [FILE_PATH]
+    other = f"files/{hashlib.sha256(b'x').hexdigest()}"
+    with pytest.raises(VerificationFailed, match=f"{other}: expected a record with this SHA-256"):
+        check_files({**E, other: b"x"}, records)
+    with pytest.raises(VerificationFailed, match=f"{FILE_PATH}: expected SHA-256"):
+        check_files({**E, FILE_PATH: b"y"}, records)
+
+
+def test_check_signatures_recovers_each_signer() -> None:
+    assert [v.text for v in check_signatures(E)] == [f"EIP-712 signature by {SIGNER.address}"]
+    forged = edit_json(
+        E, "signatures/bidder-1.json", lambda s: s.update(signature="0x" + "00" * 65)
+    )
+    with pytest.raises(VerificationFailed, match="signatures/bidder-1.json: expected an EIP-712"):
+        check_signatures(forged)
+
+
+def test_check_chain_asks_the_chain_for_id_blocks_and_roots() -> None:
+    assert all(v.trust == "checked against the chain at RPC fake"
+               for v in check_chain(HEADS, 31337, FakeChain()))  # fmt: skip
+    with pytest.raises(VerificationFailed, match="chain: expected chain id 31337, found 1"):
+        check_chain(HEADS, 31337, FakeChain(chain_id=1))
+    with pytest.raises(VerificationFailed, match="expected the chain to have block 0x"):
+        check_chain(HEADS, 31337, FakeChain(bad_block=True))
+    with pytest.raises(VerificationFailed, match=r"rootOf\(3\) = .*found nothing"):
+        check_chain(HEADS, 31337, FakeChain(bad_root=True))

@@ -1,0 +1,182 @@
+"""A synthetic but consistent evidence package, and the tools to tamper with it.
+
+The log, anchors, receipts and headers are synthetic but consistent: roots come
+from ``merkle``, header hashes from keccak(RLP(header)), receipts carry the
+``HeadAnchored`` log EvidenceLog would emit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+from ledger_service.core import merkle
+from ledger_service.core.canonical import canonicalize
+from ledger_service.core.packages import (
+    HEAD_ANCHORED_TOPIC,
+    AnchorEvidence,
+    PackageContents,
+    Signature,
+    header_hash,
+    write_package,
+)
+from ledger_service.core.packages.format import ROLES
+from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
+from ledger_service.core.records import EvidenceRecord
+
+CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+SUBJECT = "tender:GC-2026-0417"
+NOW = datetime(2026, 11, 30, 1, 2, 3, tzinfo=UTC)
+FILE = b"bid document for lot 3"
+SIGNER = Account.from_key(b"\x11" * 32)
+Entries = dict[str, bytes]
+
+
+def _q(n: int) -> str:
+    return hex(n)
+
+
+def block_header(number: int, timestamp: int) -> dict[str, str]:
+    """A London-fork header (16 fields) of block ``number``, with its true ``hash``."""
+    h = {
+        "parentHash": "0x" + hashlib.sha256(b"parent %d" % number).hexdigest(),
+        "sha3Uncles": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
+        "miner": "0x" + "00" * 20,
+        "stateRoot": "0x" + hashlib.sha256(b"state").hexdigest(),
+        "transactionsRoot": "0x" + hashlib.sha256(b"txs").hexdigest(),
+        "receiptsRoot": "0x" + hashlib.sha256(b"receipts").hexdigest(),
+        "logsBloom": "0x" + "00" * 256,
+        "difficulty": "0x0",
+        "number": _q(number),
+        "gasLimit": _q(30_000_000),
+        "gasUsed": _q(90_000),
+        "timestamp": _q(timestamp),
+        "extraData": "0x",
+        "mixHash": "0x" + "00" * 32,
+        "nonce": "0x0000000000000000",
+        "baseFeePerGas": _q(7),
+    }
+    return {**h, "hash": header_hash(h)}
+
+
+def _anchor(index: int, size: int, root: bytes, number: int) -> tuple[Anchor, AnchorEvidence]:
+    header = block_header(number, 1796000000 + number)
+    tx = "0x" + hashlib.sha256(b"tx %d" % index).hexdigest()
+    log = {
+        "address": CONTRACT.lower(),
+        "topics": [HEAD_ANCHORED_TOPIC, "0x" + index.to_bytes(32, "big").hex(),
+                   "0x" + size.to_bytes(32, "big").hex(), "0x" + "00" * 12 + "ab" * 20],
+        "data": "0x" + root.hex() + (1796000000 + number).to_bytes(32, "big").hex(),
+    }  # fmt: skip
+    receipt = {"transactionHash": tx, "blockNumber": _q(number), "blockHash": header["hash"],
+               "status": "0x1", "logs": [log]}  # fmt: skip
+    a = Anchor(31337, CONTRACT, tx, number, header["hash"], 1796000000 + number, index, size, root)
+    return a, AnchorEvidence(receipt, header)
+
+
+def _typed_data() -> dict[str, Any]:
+    return {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+            "Bid": [{"name": "tender", "type": "string"}, {"name": "sha256", "type": "string"}],
+        },
+        "primaryType": "Bid",
+        "domain": {"name": "Chain Witness", "chainId": 31337},
+        "message": {"tender": SUBJECT, "sha256": hashlib.sha256(FILE).hexdigest()},
+    }  # fmt: skip
+
+
+def contents(**changes: Any) -> PackageContents:
+    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain."""
+    recs = [
+        EvidenceRecord.create(
+            kind="bid.sealed" if i % 2 else "document",
+            subject=SUBJECT if i in (1, 2, 4) else "tender:OTHER",
+            actor=f"bidder:{i}",
+            digests={"sha256": hashlib.sha256(FILE if i == 1 else b"doc %d" % i).hexdigest()},
+            metadata={"n": i},
+            now=NOW,
+        )
+        for i in range(6)
+    ]
+    canon = [r.canonical_bytes() for r in recs]
+    leaves = [merkle.leaf_hash(c) for c in canon]
+    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10)
+    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12)
+    cons = ConsistencyProof(3, 6, h1.root, h2.root,
+                            tuple(merkle.consistency_proof_from_leaves(3, 6, leaves)))  # fmt: skip
+    proofs = {
+        i: InclusionProof(
+            i, 6, leaves[i], tuple(merkle.inclusion_proof_from_leaves(i, 6, leaves)), h2.root, h2
+        )  # fmt: skip
+        for i in (1, 2, 4)
+    }
+    sig = SIGNER.sign_message(encode_typed_data(full_message=_typed_data()))
+    base: dict[str, Any] = dict(
+        package_id="0123456789abcdef0123456789abcdef",
+        created_at="2026-11-30T01:02:03.000Z",
+        subject=SUBJECT,
+        chain_id=31337,
+        contract=CONTRACT,
+        records={i: canon[i] for i in (1, 2, 4)},
+        proofs=proofs,
+        heads=[h1, h2],
+        consistency=[cons],
+        anchors={h1.tx_hash: ev1, h2.tx_hash: ev2},
+        files={hashlib.sha256(FILE).hexdigest(): FILE},
+        signatures={
+            "bidder-1": Signature(
+                "eip712", SIGNER.address, _typed_data(), "0x" + bytes(sig.signature).hex()
+            )
+        },  # fmt: skip
+    )
+    base.update(changes)
+    return PackageContents(**base)
+
+
+def entries(data: bytes) -> Entries:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def rezip(items: list[tuple[str, bytes]]) -> bytes:
+    """Write entries as given: no manifest update (for byte-level tampering)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in items:
+            zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
+def reissue(e: Entries, **manifest_changes: Any) -> bytes:
+    """Rewrite the manifest to match ``e`` (an attacker who rewrites everything consistently)."""
+    m = json.loads(e["manifest.json"])
+    m.update(manifest_changes)
+    body = {k: v for k, v in e.items() if not k.startswith("manifest")}
+    m["files"] = [
+        {"path": p, "role": next(r for r, rx in ROLES.items() if rx.fullmatch(p)),
+         "sha256": hashlib.sha256(body[p]).hexdigest(), "size": len(body[p])}
+        for p in sorted(body)
+    ]  # fmt: skip
+    raw = canonicalize(m)
+    digest = (hashlib.sha256(raw).hexdigest() + "\n").encode()
+    return rezip([("manifest.json", raw), ("manifest.sha256", digest), *sorted(body.items())])
+
+
+def edit_json(e: Entries, name: str, fn: Callable[[Any], None]) -> Entries:
+    obj = json.loads(e[name])
+    fn(obj)
+    return {**e, name: canonicalize(obj)}
+
+
+GOOD = write_package(contents())
+HEAD2 = contents().heads[1]
+ANCHOR2 = f"anchors/{HEAD2.tx_hash}.json"
