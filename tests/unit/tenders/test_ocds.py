@@ -17,6 +17,7 @@ from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import MalformedInput
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.tenders import ocds
+from ledger_service.tenders.ocds import schema as ocds_schema
 
 CENTRE = "service:chainwitness"
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -623,7 +624,7 @@ MERGE_PATCH_VECTORS = [
 @pytest.mark.parametrize(("target", "patch", "result"), MERGE_PATCH_VECTORS)
 def test_merge_patch_rfc7386_appendix_a(target: Any, patch: Any, result: Any) -> None:
     before = copy.deepcopy(target)
-    assert ocds._merge_patch(target, patch) == result
+    assert ocds_schema.merge_patch(target, patch) == result
     assert target == before
 
 
