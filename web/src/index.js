@@ -10,7 +10,7 @@
 export * from "./errors.js";
 export { toHex, fromHex, utf8, fromUtf8, fromBase64, toBase64, concat, equalBytes } from "./bytes.js";
 export { HASH_SIZE, leafHash, nodeHash, verifyInclusion, verifyConsistency } from "./merkle.js";
-export { DEFAULT_HASH_CHUNK, sha256Blob } from "./filehash.js";
+export { DEFAULT_HASH_CHUNK, sha256Blob, sha256BlobSliced } from "./filehash.js";
 export { isValidEd25519, verifyEd25519 } from "./ed25519.js";
 export { canonicalize, parseCanonical } from "./jcs.js";
 export { toChecksumAddress, addressOfPublicKey } from "./address.js";

@@ -194,3 +194,12 @@ export async function readChain({ url, contract, size, other_size, block }) {
 export async function rpcFailure({ url }) {
   return outcome(() => new cw.JsonRpc(url, { timeoutMs: 3000 }).chainId());
 }
+
+/** Both hashing paths (BYOB reader and slices) over the chosen file, with a small chunk. */
+export async function hashChosenFileBothWays({ chunkSize }) {
+  const file = document.getElementById("file").files[0];
+  return {
+    byob: hex(await cw.sha256Blob(file, { chunkSize })),
+    sliced: hex(await cw.sha256BlobSliced(file, { chunkSize })),
+  };
+}
