@@ -60,7 +60,7 @@ class _Handler(SimpleHTTPRequestHandler):
         path = path.split("?", 1)[0].split("#", 1)[0]
         for prefix, base in (("/static/", STATIC_DIR), ("/vectors/", VECTORS)):
             if path.startswith(prefix):
-                target = (base / path[len(prefix):]).resolve()
+                target = (base / path[len(prefix) :]).resolve()
                 return str(target) if target.is_relative_to(base) else str(base / "missing")
         if path in ("/harness.html", "/harness.js"):
             return str(HERE / path[1:])
@@ -113,4 +113,3 @@ def page(chromium: Any, static_server: str) -> Iterator[Any]:
     finally:
         context.close()
     assert not errors, f"expected no uncaught errors in the page, found {errors}"
-

@@ -58,7 +58,8 @@ def _children() -> dict[int, int]:
 def _browser_rss() -> int:
     """Resident bytes of all chromium processes descending from this process."""
     parents = _children()
-    mine, frontier = set(), {os.getpid()}
+    mine: set[int] = set()
+    frontier = {os.getpid()}
     while frontier:
         frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - mine
         mine |= frontier
@@ -108,8 +109,12 @@ def test_streaming_hash_of_200_mb_equals_hashlib_with_flat_memory(
             f"({FILE_SIZE / got['ms'] / 1000:.0f} MB/s); browser RSS {baseline >> 20} MiB, "
             f"peak +{rss_growth / 2**20:.1f} MiB; JS heap peak +{heap_growth / 2**20:.1f} MiB"
         )
-    assert rss_growth < RSS_BOUND, f"expected RSS growth < {RSS_BOUND >> 20} MiB, found {rss_growth >> 20} MiB"
-    assert heap_growth < HEAP_BOUND, f"expected heap growth < {HEAP_BOUND >> 20} MiB, found {heap_growth >> 20} MiB"
+    assert rss_growth < RSS_BOUND, (
+        f"expected RSS growth < {RSS_BOUND >> 20} MiB, found {rss_growth >> 20} MiB"
+    )
+    assert heap_growth < HEAP_BOUND, (
+        f"expected heap growth < {HEAP_BOUND >> 20} MiB, found {heap_growth >> 20} MiB"
+    )
 
 
 @pytest.mark.parametrize("size", [0, 1, 65536, 3 * 65536 + 17])

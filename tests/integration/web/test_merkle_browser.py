@@ -34,9 +34,13 @@ def _python_verdict(v: dict[str, Any]) -> bool:
     proof = [b64(p) for p in v["proof"] or []]
     try:
         if "leafIdx" in v:
-            merkle.verify_inclusion(b64(v["leafHash"]), v["leafIdx"], v["treeSize"], proof, b64(v["root"]))
+            merkle.verify_inclusion(
+                b64(v["leafHash"]), v["leafIdx"], v["treeSize"], proof, b64(v["root"])
+            )
         else:
-            merkle.verify_consistency(v["size1"], v["size2"], b64(v["root1"]), b64(v["root2"]), proof)
+            merkle.verify_consistency(
+                v["size1"], v["size2"], b64(v["root1"]), b64(v["root2"]), proof
+            )
     except VerificationFailed:
         return False
     return True
@@ -58,7 +62,12 @@ def test_the_published_corpus_passes_in_the_browser(page: Page) -> None:
         assert r["ok"] == _python_verdict(vector), f"{r['path']}: browser and Python disagree"
     # both kinds and both outcomes were exercised, not one by accident
     kinds = {(r["path"].split("/")[0], r["ok"]) for r in results}
-    assert kinds == {("inclusion", True), ("inclusion", False), ("consistency", True), ("consistency", False)}
+    assert kinds == {
+        ("inclusion", True),
+        ("inclusion", False),
+        ("consistency", True),
+        ("consistency", False),
+    }
 
 
 def _flip(h: bytes) -> bytes:
@@ -86,7 +95,12 @@ def test_python_built_proofs_verify_in_the_browser_and_mutations_fail(page: Page
             cases.append(case)
             want.append(True)
             if path:
-                cases.append({**case, "path": [_flip(path[0]).hex()] + case["path"][1:]})
+                cases.append(
+                    {
+                        **case,
+                        "path": [_flip(p).hex() for p in path[:1]] + [p.hex() for p in path[1:]],
+                    }
+                )
                 want.append(False)
     results = call(page, "runMerkleCases", cases)
     assert [r["ok"] for r in results] == want

@@ -21,7 +21,9 @@ from tests.integration.web.harness import call
 pytestmark = [pytest.mark.integration, pytest.mark.node]
 
 
-def test_page_reads_the_anchored_root_and_its_block(page: Page, anvil: ManagedAnvil, evidence_log: EvidenceLogContract) -> None:
+def test_page_reads_the_anchored_root_and_its_block(
+    page: Page, anvil: ManagedAnvil, evidence_log: EvidenceLogContract
+) -> None:
     root = hashlib.sha256(b"web test head").digest()
     tx = evidence_log.anchor(5, root, [])
     got = call(page, "readChain", {"url": anvil.rpc_url, "contract": evidence_log.address,

@@ -55,9 +55,13 @@ def test_browser_replays_the_vector_byte_for_byte(page: Page, vector: dict[str, 
 
 @pytest.mark.parametrize("kind", ["tender", "bidder"])
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
-def test_python_sealed_vector_opens_in_the_browser(page: Page, vector: dict[str, Any], kind: str) -> None:
+def test_python_sealed_vector_opens_in_the_browser(
+    page: Page, vector: dict[str, Any], kind: str
+) -> None:
     envelope = bytes.fromhex(vector["envelope"])
-    got = call(page, "open", {"envelope": _b64(envelope), "kind": kind, "secret": vector[f"{kind}_secret"]})
+    got = call(
+        page, "open", {"envelope": _b64(envelope), "kind": kind, "secret": vector[f"{kind}_secret"]}
+    )
     assert got["ok"], got
     value = got["value"]
     assert base64.b64decode(value["plaintext"]).hex() == vector["plaintext"]
@@ -66,7 +70,9 @@ def test_python_sealed_vector_opens_in_the_browser(page: Page, vector: dict[str,
         assert value[name] == vector[name], name
 
 
-def _python_open(envelope: bytes, kind: sealing.RecipientKind, secret: bytes) -> tuple[bytes, sealing.OpenResult]:
+def _python_open(
+    envelope: bytes, kind: sealing.RecipientKind, secret: bytes
+) -> tuple[bytes, sealing.OpenResult]:
     header = sealing.read_header(io.BytesIO(envelope))
     key = sealing.unwrap_key(header, kind, secret)
     out = io.BytesIO()
@@ -76,12 +82,20 @@ def _python_open(envelope: bytes, kind: sealing.RecipientKind, secret: bytes) ->
 
 @pytest.mark.parametrize(
     ("size", "chunk_size"),
-    [(0, 4096), (3 * 4096, 4096), (3 * 4096 + 123, 4096), (5 * 1024 * 1024 + 7, sealing.DEFAULT_CHUNK_SIZE)],
+    [
+        (0, 4096),
+        (3 * 4096, 4096),
+        (3 * 4096 + 123, 4096),
+        (5 * 1024 * 1024 + 7, sealing.DEFAULT_CHUNK_SIZE),
+    ],
 )
 def test_browser_sealed_envelope_opens_in_python(page: Page, size: int, chunk_size: int) -> None:
     arg = {**{k: KEYS[k] for k in INPUTS}, "size": size, "chunk_size": chunk_size}
     sealed = call(page, "sealRandom", arg)
-    envelope, plaintext = base64.b64decode(sealed["envelope"]), base64.b64decode(sealed["plaintext"])
+    envelope, plaintext = (
+        base64.b64decode(sealed["envelope"]),
+        base64.b64decode(sealed["plaintext"]),
+    )
     assert len(envelope) == sealed["ciphertext_size"]
     for kind in ("tender", "bidder"):
         got, result = _python_open(envelope, kind, bytes.fromhex(KEYS[f"{kind}_secret"]))
@@ -106,7 +120,11 @@ def test_python_sealed_random_envelope_opens_in_the_browser(page: Page) -> None:
     plaintext = os.urandom(2 * 8192 + 5)
     envelope, result = _python_seal(plaintext, 8192)
     for kind in ("tender", "bidder"):
-        got = call(page, "open", {"envelope": _b64(envelope), "kind": kind, "secret": KEYS[f"{kind}_secret"]})
+        got = call(
+            page,
+            "open",
+            {"envelope": _b64(envelope), "kind": kind, "secret": KEYS[f"{kind}_secret"]},
+        )
         assert got["ok"], got
         assert base64.b64decode(got["value"]["plaintext"]) == plaintext
         assert got["value"]["ciphertext_sha256"] == result.ciphertext_sha256.hex()
@@ -175,7 +193,10 @@ def test_mutations_fail_in_the_browser_as_in_python(page: Page) -> None:
         if name in HEADER_MUTATIONS:
             # header field messages quote values in each language's own way (repr, JSON):
             # the class and the field named before the colon must agree
-            assert (got["name"], got["message"].split(":")[0]) == (want[0], want[1].split(":")[0]), name
+            assert (got["name"], got["message"].split(":")[0]) == (
+                want[0],
+                want[1].split(":")[0],
+            ), name
         else:
             assert (got["name"], got["message"]) == want, name
     wrong = call(page, "openWithKey", {"envelope": _b64(envelope), "content_key": "02" * 32})
@@ -184,7 +205,11 @@ def test_mutations_fail_in_the_browser_as_in_python(page: Page) -> None:
 
 def test_unwrapping_with_the_other_recipients_secret_fails(page: Page) -> None:
     envelope = bytes.fromhex(VECTORS[1]["envelope"])
-    got = call(page, "open", {"envelope": _b64(envelope), "kind": "tender", "secret": KEYS["bidder_secret"]})
+    got = call(
+        page,
+        "open",
+        {"envelope": _b64(envelope), "kind": "tender", "secret": KEYS["bidder_secret"]},
+    )
     assert not got["ok"]
     assert got["name"] == "VerificationFailed"
     assert got["message"].startswith("secret: expected the key of the tender recipient")

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,12 +33,14 @@ AAD = "上海 GC-2026-0042 wrap context".encode()
 INFO = b"chainwitness/seal/v1 wrap tender"
 
 
-def _replay(draws: list[bytes]):  # type: ignore[no-untyped-def]
+def _replay(draws: list[bytes]) -> Callable[[int], bytes]:
     queue = list(draws)
     return lambda n: queue.pop(0)
 
 
-@pytest.mark.parametrize("plaintext", [b"", b"\x00", bytes(range(32)), bytes(1000)], ids=["0", "1", "32", "1000"])
+@pytest.mark.parametrize(
+    "plaintext", [b"", b"\x00", bytes(range(32)), bytes(1000)], ids=["0", "1", "32", "1000"]
+)
 def test_ecies_blob_equals_python_for_the_same_draws(page: Page, plaintext: bytes) -> None:
     draws = [b"\xff" * 32, hashlib.sha256(b"e").digest(), hashlib.sha256(b"nonce").digest()[:12]]
     want = ecies.encrypt(RECIPIENT, plaintext, AAD, INFO, _replay(draws))
@@ -66,14 +69,27 @@ def test_eip712_bid_digest_and_signature_equal_python(page: Page) -> None:
     account = Account.from_key(hashlib.sha256(b"chainwitness/web tests/bidder").digest())
     contract = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     tender_code = "招标-GC-2026-0042"
-    digests = [hashlib.sha256(name).digest() for name in (b"ciphertext", b"plaintext", b"envelope")]
+    ciphertext, plaintext, envelope = (
+        hashlib.sha256(n).digest() for n in (b"ciphertext", b"plaintext", b"envelope")
+    )
     nonce = 2**40 + 3
-    typed = registry.bid_typed_data(31337, contract, registry.tender_id_bytes(tender_code), account.address, *digests, nonce)
-    withdrawal = registry.withdrawal_typed_data(31337, contract, registry.tender_id_bytes(tender_code), account.address, 7)
+    typed = registry.bid_typed_data(
+        31337,
+        contract,
+        registry.tender_id_bytes(tender_code),
+        account.address,
+        ciphertext,
+        plaintext,
+        envelope,
+        nonce,
+    )
+    withdrawal = registry.withdrawal_typed_data(
+        31337, contract, registry.tender_id_bytes(tender_code), account.address, 7
+    )
     got = call(page, "eip712", {
         "bid": {"chainId": 31337, "contract": contract, "tenderId": registry.tender_id_bytes(tender_code).hex(),
-                "tenderCode": tender_code, "bidder": account.address, "ciphertextDigest": digests[0].hex(),
-                "plaintextCommitment": digests[1].hex(), "envelopeDigest": digests[2].hex(), "nonce": nonce},
+                "tenderCode": tender_code, "bidder": account.address, "ciphertextDigest": ciphertext.hex(),
+                "plaintextCommitment": plaintext.hex(), "envelopeDigest": envelope.hex(), "nonce": nonce},
         "python_typed": typed, "extra_typed": withdrawal, "secret": account.key.hex(),
     })  # fmt: skip
     assert got["tender_id"] == registry.tender_id_bytes(tender_code).hex()
@@ -88,18 +104,36 @@ def test_eip712_bid_digest_and_signature_equal_python(page: Page) -> None:
 
 
 def test_ed25519_verifies_openssl_signatures_and_rejects_altered_ones(page: Page) -> None:
-    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"chainwitness/web tests/witness").digest())
+    key = Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"chainwitness/web tests/witness").digest()
+    )
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     message = b"log.example/chainwitness\n8\nva2smqXET2QOdkVwmqyiBaCttPyqJzG6aMFm0jg+oXU=\n"
     signature = key.sign(message)
     arg = {"public_key": public.hex(), "message": message.hex(), "signature": signature.hex()}
     assert call(page, "ed25519", arg) is True
     assert call(page, "ed25519", {**arg, "message": (message + b"x").hex()}) is False
-    assert call(page, "ed25519", {**arg, "signature": signature[:-1].hex() + "%02x" % (signature[-1] ^ 1)}) is False
-    other = Ed25519PrivateKey.from_private_bytes(bytes(32)).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert (
+        call(
+            page,
+            "ed25519",
+            {**arg, "signature": signature[:-1].hex() + "%02x" % (signature[-1] ^ 1)},
+        )
+        is False
+    )
+    other = (
+        Ed25519PrivateKey.from_private_bytes(bytes(32))
+        .public_key()
+        .public_bytes(Encoding.Raw, PublicFormat.Raw)
+    )
     assert call(page, "ed25519", {**arg, "public_key": other.hex()}) is False
     # S + L (the group order) encodes the same scalar: strict RFC 8032 rejects it
     order = 2**252 + 27742317777372353535851937790883648493
     s = int.from_bytes(signature[32:], "little") + order
     assert s < 2**256
-    assert call(page, "ed25519", {**arg, "signature": (signature[:32] + s.to_bytes(32, "little")).hex()}) is False
+    assert (
+        call(
+            page, "ed25519", {**arg, "signature": (signature[:32] + s.to_bytes(32, "little")).hex()}
+        )
+        is False
+    )
