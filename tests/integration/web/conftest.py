@@ -34,6 +34,15 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 SKIP_NO_CHROMIUM = "browser tests skipped: /usr/bin/chromium is absent (apt-get install chromium)"
 
+# Without the browser the folder is not collected at all and the run says so once.
+if not CHROMIUM.exists():
+    collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not CHROMIUM.exists():
+        terminalreporter.write_line(SKIP_NO_CHROMIUM)
+
 
 def _build_bundle() -> Path:
     """Build the bundle from web/src when Node and the npm packages are here, else use
