@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := .make
 FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 
-.PHONY: demo test bench lint contracts forge-test clean setup
+.PHONY: demo test bench lint contracts forge-test clean setup web
 
-setup: $(STAMP)/venv $(STAMP)/node
+setup: $(STAMP)/venv $(STAMP)/node $(STAMP)/web
 
 $(STAMP)/venv: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(STAMP)/venv: pyproject.toml constraints.txt
 $(STAMP)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMP) && touch $@
+
+# the browser library, bundled into the Python package (running the service needs no Node)
+$(STAMP)/web: $(STAMP)/node $(wildcard web/src/*.js) scripts/build_web.mjs
+	node scripts/build_web.mjs
+	@mkdir -p $(STAMP) && touch $@
+
+## web: rebuild the browser bundle in ledger_service/web/static
+web: $(STAMP)/web
 
 ## demo: the scripted evidence story on the embedded default (SQLite + own anvil)
 demo: setup
@@ -43,4 +51,4 @@ lint: setup
 	$(BIN)/mypy ledger_service notary
 
 clean:
-	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache
+	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache ledger_service/web/static/chainwitness.*

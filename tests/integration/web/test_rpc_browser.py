@@ -14,7 +14,7 @@ import socket
 import pytest
 from playwright.sync_api import Page
 
-from ledger_service.chain.client import EvidenceLogContract
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
 from tests.integration.web.harness import call
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eth_account import Account
 from playwright.sync_api import Page
 
-from ledger_service.chain import tender_registry as registry
+from ledger_service.chain import eip712, tender_messages
 from ledger_service.core import ecies
 from ledger_service.core.errors import VerificationFailed
 from tests.integration.web.harness import call
@@ -73,34 +73,34 @@ def test_eip712_bid_digest_and_signature_equal_python(page: Page) -> None:
         hashlib.sha256(n).digest() for n in (b"ciphertext", b"plaintext", b"envelope")
     )
     nonce = 2**40 + 3
-    typed = registry.bid_typed_data(
+    typed = tender_messages.bid_typed_data(
         31337,
         contract,
-        registry.tender_id_bytes(tender_code),
+        tender_messages.tender_id_bytes(tender_code),
         account.address,
         ciphertext,
         plaintext,
         envelope,
         nonce,
     )
-    withdrawal = registry.withdrawal_typed_data(
-        31337, contract, registry.tender_id_bytes(tender_code), account.address, 7
+    withdrawal = tender_messages.withdrawal_typed_data(
+        31337, contract, tender_messages.tender_id_bytes(tender_code), account.address, 7
     )
     got = call(page, "eip712", {
-        "bid": {"chainId": 31337, "contract": contract, "tenderId": registry.tender_id_bytes(tender_code).hex(),
+        "bid": {"chainId": 31337, "contract": contract, "tenderId": tender_messages.tender_id_bytes(tender_code).hex(),
                 "tenderCode": tender_code, "bidder": account.address, "ciphertextDigest": ciphertext.hex(),
                 "plaintextCommitment": plaintext.hex(), "envelopeDigest": envelope.hex(), "nonce": nonce},
         "python_typed": typed, "extra_typed": withdrawal, "secret": account.key.hex(),
     })  # fmt: skip
-    assert got["tender_id"] == registry.tender_id_bytes(tender_code).hex()
+    assert got["tender_id"] == tender_messages.tender_id_bytes(tender_code).hex()
     assert got["typed"] == typed
-    want = registry.typed_data_digest(typed).hex()
+    want = eip712.typed_data_digest(typed).hex()
     assert got["digest"] == want and got["python_digest"] == want
-    assert got["extra_digest"] == registry.typed_data_digest(withdrawal).hex()
+    assert got["extra_digest"] == eip712.typed_data_digest(withdrawal).hex()
     signature = bytes.fromhex(got["signature"])
-    assert signature == registry.sign_typed(account, typed)
+    assert signature == eip712.sign_typed(account, typed)
     assert got["signer"] == account.address
-    assert registry.recover_typed_signer(typed, signature) == account.address
+    assert eip712.recover_typed_signer(typed, signature) == account.address
 
 
 def test_ed25519_verifies_openssl_signatures_and_rejects_altered_ones(page: Page) -> None:
