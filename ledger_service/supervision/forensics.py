@@ -12,6 +12,7 @@ a weight below the alert threshold on its own (``scoring``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import itertools
 from collections import defaultdict
@@ -144,6 +145,7 @@ def near_duplicates(t: TenderSignals, threshold: float = NEAR_DUPLICATE) -> list
             for pair, (r, refs) in sorted(best.items())]  # fmt: skip
 
 
+@functools.lru_cache(maxsize=65536)
 def _network(ip: str) -> str:
     try:
         address = ipaddress.ip_address(ip)

@@ -70,8 +70,8 @@ def resemblance(a: Sequence[int], b: Sequence[int], k: int = SKETCH_SIZE) -> flo
     Requires both sketches made with the same hash and ``k``. Two empty sketches
     (empty documents) resemble 0, not 1: an empty file is caught by its digest instead.
     """
-    union = heapq.nsmallest(k, set(a) | set(b))
+    sa, sb = set(a), set(b)
+    union = sorted(sa | sb)[:k]
     if not union:
         return 0.0
-    both = set(a) & set(b)
-    return sum(1 for h in union if h in both) / len(union)
+    return len((sa & sb).intersection(union)) / len(union)
