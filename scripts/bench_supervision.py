@@ -61,7 +61,7 @@ def _ocdscardinal(releases: list[dict[str, Any]]) -> dict[str, Any]:
     try:
         from importlib.metadata import version
 
-        import ocdscardinal  # type: ignore[import-not-found]
+        import ocdscardinal
     except ImportError as error:
         return {"ran": False, "why": f"ocdscardinal not installed: {error}"}
     exposed = sorted(n for n in dir(ocdscardinal) if not n.startswith("_"))
@@ -129,19 +129,27 @@ def main() -> int:
         "rules": {rule: _rates(codes, positives, total) for rule, codes in sorted(by_rule.items())},
         "models": models,
         "false_alerts_by_rule": dict(honest_alerts.most_common()),
-        "cardinal": {"ours_on_our_ocds": {f: _rates(by_rule[f], positives, total) for f in CARDINAL_FIELDS},
-                     "ocdscardinal": _ocdscardinal(releases)},  # fmt: skip
+        "cardinal": {
+            "ours_on_our_ocds": {f: _rates(by_rule[f], positives, total) for f in CARDINAL_FIELDS},
+            "ocdscardinal": _ocdscardinal(releases),
+        },  # fmt: skip
         "score_s": round(score_s, 3),
         "generate_s": round(generate_s, 3),
         "ocds_export_s": round(ocds_s, 3),
-        "corpus": {**params.to_json(), "positives": len(positives), "honest": total - len(positives)},
+        "corpus": {
+            **params.to_json(),
+            "positives": len(positives),
+            "honest": total - len(positives),
+        },
         "weights": weights.to_json(),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
     }
     if args.tenders == 10_000:
         out["supervision_score_10k_s"] = round(score_s, 3)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    args.out.write_text(
+        json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8"
+    )
     print(json.dumps({k: out[k] for k in ("supervision_precision", "supervision_recall", "supervision_fpr",
                                           "score_s")}), file=sys.stderr)  # fmt: skip
     return 0

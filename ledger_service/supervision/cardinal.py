@@ -47,7 +47,9 @@ def quantile(values: Sequence[float], tau: float) -> float:
     Raises MalformedInput for no values or ``tau`` outside [0, 1].
     """
     if not values or not 0.0 <= tau <= 1.0:
-        raise MalformedInput(f"quantile: expected values and 0 <= tau <= 1, found {len(values)} values, tau {tau}")
+        raise MalformedInput(
+            f"quantile: expected values and 0 <= tau <= 1, found {len(values)} values, tau {tau}"
+        )
     s = sorted(values)
     h = (len(s) + 1 / 3) * tau + 1 / 3
     hf = int(h)
@@ -187,7 +189,10 @@ def _second_lowest_ratio(release: Release, currency: str | None) -> tuple[float,
     winner: float | None = None
     other: float | None = None
     for bid in _details(release):
-        tenderers, price = _list(_get(bid, "tenderers")), _priced(bid) if isinstance(bid, Mapping) else None
+        tenderers, price = (
+            _list(_get(bid, "tenderers")),
+            _priced(bid) if isinstance(bid, Mapping) else None,
+        )
         if (price is None or _get(bid, "status") != "valid" or len(tenderers) != 1
                 or type(_get(tenderers[0], "id")) is not str or price[1] != currency):  # fmt: skip
             continue
@@ -249,7 +254,11 @@ def indicators(
     second: dict[str, tuple[float, str]] = {}
     for r, prices in counted:
         ocid = str(r.get("ocid"))
-        flags = {"R003": _r003(r, r003_days), "R018": _r018(r), "R036": prices and _r036(r, currency)}
+        flags = {
+            "R003": _r003(r, r003_days),
+            "R018": _r018(r),
+            "R036": prices and _r036(r, currency),
+        }
         for flag in (f for f, on in flags.items() if on):
             out["OCID"][ocid][flag] = 1.0
         if prices and (same := _r028(r)):
@@ -267,7 +276,10 @@ def indicators(
             for t in _ids(b.get("tenderers")):
                 tenderer[t][0] += b["status"] == "disqualified"
                 tenderer[t][1] += 1
-        for group, path in ((buyer, ("buyer", "id")), (entity, ("tender", "procuringEntity", "id"))):
+        for group, path in (
+            (buyer, ("buyer", "id")),
+            (entity, ("tender", "procuringEntity", "id")),
+        ):
             if bids and type(key := _get(r, *path)) is str:
                 group[key][0] += bad
                 group[key][1] += len(bids)
@@ -294,7 +306,9 @@ _EXPLAIN = {
 }  # fmt: skip
 
 
-def cardinal_hits(releases: Sequence[Release], *, r003_days: int = R003_DAYS) -> dict[str, list[Hit]]:
+def cardinal_hits(
+    releases: Sequence[Release], *, r003_days: int = R003_DAYS
+) -> dict[str, list[Hit]]:
     """Tender code (``tender.id``) -> a hit per Cardinal flag on its compiled release.
 
     R038 is a flag on organisations; it lands on the tenders where a flagged tenderer's
@@ -307,9 +321,18 @@ def cardinal_hits(releases: Sequence[Release], *, r003_days: int = R003_DAYS) ->
     flagged_tenderers = {k for k, f in result.get("Tenderer", {}).items() if "R038" in f}
     out: dict[str, list[Hit]] = defaultdict(list)
     for r in releases:
-        code, ocid, ref = str(_get(r, "tender", "id")), str(r.get("ocid")), str(r.get("id", r.get("ocid")))
+        code, ocid, ref = (
+            str(_get(r, "tender", "id")),
+            str(r.get("ocid")),
+            str(r.get("id", r.get("ocid"))),
+        )
         flags = dict(result.get("OCID", {}).get(ocid, {}))
-        bad = {t for b in _submitted(r) if b["status"] == "disqualified" for t in _ids(b.get("tenderers"))}
+        bad = {
+            t
+            for b in _submitted(r)
+            if b["status"] == "disqualified"
+            for t in _ids(b.get("tenderers"))
+        }
         who = bad & flagged_tenderers
         orgs = {_get(r, "buyer", "id"), _get(r, "tender", "procuringEntity", "id")} & flagged_orgs
         if bad and (who or orgs):

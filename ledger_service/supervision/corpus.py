@@ -58,7 +58,12 @@ MODELS = ("cover_bidding", "bid_rotation", "shared_preparer", "identical_documen
 _START = 1_767_225_600  # 2026-01-01T00:00:00Z
 _DAY = 86_400
 _GENERIC = ("Administrator", "User", "微软用户")
-_TOOLS = ("WPS Office 12.1", "Microsoft Word 16.0", "新点投标文件制作工具 V10", "广联达计价 GCCP6.0")
+_TOOLS = (
+    "WPS Office 12.1",
+    "Microsoft Word 16.0",
+    "新点投标文件制作工具 V10",
+    "广联达计价 GCCP6.0",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +183,11 @@ class _Tender:
             creation_id=f.machine, dongle_serials=(f.dongle,) if f.dongle else (),
             sketch=sketch(mix(h) for h in self.template + own))  # fmt: skip
         late = rng.random() < p.p_rush
-        at = self.deadline - rng.randrange(60, 1800) if late else rng.randrange(self.start + 3600, self.deadline - 1800)
+        at = (
+            self.deadline - rng.randrange(60, 1800)
+            if late
+            else rng.randrange(self.start + 3600, self.deadline - 1800)
+        )
         self.upload[f.fid] = (at, f.net, f.device)
         self.bond[f.fid] = f.account
         self.party[f.fid] = Party(f.fid, self.ref("party", f.fid), address=f.address, contact=f.contact,
@@ -202,8 +211,13 @@ class _Tender:
         after = ["close_bidding", "open", "report_evaluation", "publish_candidates", "award"]
         if not opened or winner is None:
             after = ["close_bidding", "fail"]
-        steps += [Step(e, self.deadline + 1 + k * _DAY, self.ref("step", e)) for k, e in enumerate(after)]
-        changes = [DocumentChange(b, self.doc[b].sha256, self.upload[b][0], self.ref("document", b)) for b in bidders]
+        steps += [
+            Step(e, self.deadline + 1 + k * _DAY, self.ref("step", e)) for k, e in enumerate(after)
+        ]
+        changes = [
+            DocumentChange(b, self.doc[b].sha256, self.upload[b][0], self.ref("document", b))
+            for b in bidders
+        ]
         if "insider" in self.labels and winner is not None:
             if self.rng.random() < 0.5:
                 changes.append(DocumentChange(winner, _hex(self.rng, 64), self.deadline + 7200,
@@ -246,12 +260,18 @@ def _ring_play(t: _Tender, members: list[_Firm], model: str, turn: int) -> None:
                 t.doc[f.fid] = Document(base.sha256, base.author, base.creator_tool, base.pdf_id,
                                         base.creation_id, base.dongle_serials, base.sketch)  # fmt: skip
             else:  # the leader's text with about one shingle in twenty edited
-                text = [h if rng.random() < 0.95 else rng.getrandbits(52) for h in t.shingles[leader.fid]]
+                text = [
+                    h if rng.random() < 0.95 else rng.getrandbits(52)
+                    for h in t.shingles[leader.fid]
+                ]
                 own = t.doc[f.fid]
                 t.doc[f.fid] = Document(_hex(rng, 64), own.author, base.creator_tool, _hex(rng, 32),
                                         own.creation_id, own.dongle_serials, sketch(mix(h) for h in text))  # fmt: skip
     if model == "shared_preparer":
-        leak = {k: rng.random() < p.p_leak for k in ("device", "ip", "author", "machine", "dongle", "bond", "contact")}
+        leak = {
+            k: rng.random() < p.p_leak
+            for k in ("device", "ip", "author", "machine", "dongle", "bond", "contact")
+        }
         at = t.deadline - rng.randrange(300, 7200)
         for k, f in enumerate(members):
             d, (_, ip, device) = t.doc[f.fid], t.upload[f.fid]
@@ -264,7 +284,9 @@ def _ring_play(t: _Tender, members: list[_Firm], model: str, turn: int) -> None:
                 t.bond[f.fid] = leader.account
             if leak["contact"]:
                 q = t.party[f.fid]
-                t.party[f.fid] = Party(q.bidder, q.ref, q.address, leader.contact, q.project_manager)
+                t.party[f.fid] = Party(
+                    q.bidder, q.ref, q.address, leader.contact, q.project_manager
+                )
 
 
 def _noise(t: _Tender, chosen: list[_Firm]) -> None:
@@ -277,7 +299,11 @@ def _noise(t: _Tender, chosen: list[_Firm]) -> None:
         d = t.doc[b.fid]
         t.doc[b.fid] = Document(d.sha256, t.doc[a.fid].author, d.creator_tool, d.pdf_id,
                                 t.doc[a.fid].creation_id, d.dongle_serials, d.sketch)  # fmt: skip
-        t.upload[b.fid] = (t.upload[a.fid][0] + rng.randrange(30, 600), t.upload[a.fid][1], t.upload[a.fid][2])
+        t.upload[b.fid] = (
+            t.upload[a.fid][0] + rng.randrange(30, 600),
+            t.upload[a.fid][1],
+            t.upload[a.fid][2],
+        )
 
 
 def generate(params: CorpusParams | None = None) -> Corpus:
@@ -296,7 +322,9 @@ def generate(params: CorpusParams | None = None) -> Corpus:
         members = rng.sample(pool, rng.randint(3, 5))
         ringed |= {f.fid for f in members}
         rings.append((members, MODELS[i % len(MODELS)]))
-    specialists = {r: rng.sample([f for f in fs if f.fid not in ringed], 3) for r, fs in by_region.items()}
+    specialists = {
+        r: rng.sample([f for f in fs if f.fid not in ringed], 3) for r, fs in by_region.items()
+    }
     plays: dict[int, tuple[int, int]] = {}  # tender index -> (ring, turn)
     slots = rng.sample(range(p.tenders), min(p.tenders, p.rings * p.ring_tenders))
     for k, index in enumerate(slots):
@@ -307,12 +335,18 @@ def generate(params: CorpusParams | None = None) -> Corpus:
         ring = rings[plays[index][0]] if index in plays else None
         region = ring[0][0].region if ring else rng.randrange(p.regions)
         honest_pool = [f for f in by_region[region] if ring is None or f not in ring[0]]
-        n = 1 if ring is None and rng.random() < p.p_single_bid else rng.randint(p.min_bidders, p.max_bidders)
+        n = (
+            1
+            if ring is None and rng.random() < p.p_single_bid
+            else rng.randint(p.min_bidders, p.max_bidders)
+        )
         chosen = list(ring[0]) if ring else []
         if ring is None and rng.random() < p.p_specialist:
             chosen = specialists[region]  # the only firms qualified: together, honestly
         else:
-            chosen += rng.sample(honest_pool, max(0, min(n - len(chosen), rng.randint(0, 2) if ring else n)))
+            chosen += rng.sample(
+                honest_pool, max(0, min(n - len(chosen), rng.randint(0, 2) if ring else n))
+            )
         for f in chosen:
             t.honest(f)
         _noise(t, [f for f in chosen if ring is None or f not in ring[0]])

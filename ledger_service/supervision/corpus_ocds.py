@@ -57,8 +57,16 @@ def tender_records(t: TenderSignals, start: int) -> list[EvidenceRecord]:
     if len(uploads) < 3 or not t.bids:
         step("fail", t.deadline + 2, active_bids=len(uploads))
         return out
-    step("open", t.deadline + 3600, opening_record_sha256=_sha(code, "opening"), opened=len(t.bids), flagged=0)
-    valid = [b.bidder for b in sorted(t.bids, key=lambda b: (b.amount, b.bidder)) if b.status == "valid"]
+    step(
+        "open",
+        t.deadline + 3600,
+        opening_record_sha256=_sha(code, "opening"),
+        opened=len(t.bids),
+        flagged=0,
+    )
+    valid = [
+        b.bidder for b in sorted(t.bids, key=lambda b: (b.amount, b.bidder)) if b.status == "valid"
+    ]
     bad = [b.bidder for b in t.bids if b.status == "disqualified"]
     step("report_evaluation", t.deadline + _DAY, report=f"{code} evaluation report", sha256=_sha(code, "eval"),
          valid=valid, disqualified=bad)  # fmt: skip

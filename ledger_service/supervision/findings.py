@@ -41,9 +41,13 @@ class Hit:
     def __post_init__(self) -> None:
         for name in ("rule", "tender", "zh", "en"):
             if type(getattr(self, name)) is not str or not getattr(self, name):
-                raise MalformedInput(f"Hit.{name}: expected a non-empty string, found {getattr(self, name)!r}")
+                raise MalformedInput(
+                    f"Hit.{name}: expected a non-empty string, found {getattr(self, name)!r}"
+                )
         if any(type(v) not in (str, int) for v in self.detail.values()):
-            raise MalformedInput(f"Hit.detail: expected text or integer values, found {dict(self.detail)!r}")
+            raise MalformedInput(
+                f"Hit.detail: expected text or integer values, found {dict(self.detail)!r}"
+            )
         object.__setattr__(self, "parties", tuple(sorted(set(self.parties))))
         object.__setattr__(self, "refs", tuple(sorted(set(self.refs))))
         object.__setattr__(self, "detail", dict(self.detail))

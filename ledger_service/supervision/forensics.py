@@ -121,7 +121,13 @@ def identical_documents(t: TenderSignals) -> list[Hit]:
     """Files of different bidders with the same SHA-256: byte-identical bid documents
     (异常一致, art. 40 item 4). One hit per shared digest."""
     found = ((s.bidder, d.sha256, s.ref) for s in t.submissions for d in s.documents)
-    return _shared(t, "identical_documents", "投标文件（SHA-256完全相同）", "bid file (identical SHA-256)", found)
+    return _shared(
+        t,
+        "identical_documents",
+        "投标文件（SHA-256完全相同）",
+        "bid file (identical SHA-256)",
+        found,
+    )
 
 
 def near_duplicates(t: TenderSignals, threshold: float = NEAR_DUPLICATE) -> list[Hit]:

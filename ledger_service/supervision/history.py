@@ -1,6 +1,6 @@
 """Cross-tender history: groups that always bid together, and who wins among them.
 
-A ring shows over time what no single tender shows (招标投标法实施条例 art. 39 item 5:
+A ring shows over time what no single tender shows (招标投标法实施条例 art. 39 item 2:
 bidders agreeing who wins; rotation is its common form): its members bid together
 again and again, and either one of them always wins (the others cover) or they take
 turns. Both rules read the whole corpus and report on each tender that fits.

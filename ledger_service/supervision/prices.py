@@ -1,9 +1,9 @@
 """Price rules within one tender: the screens, identical prices, arithmetic progressions.
 
-政府采购货物和服务招标投标管理办法 art. 37 deems collusion where bid prices show a
-regular pattern or differences (投标报价呈规律性差异, item 4) or documents are
-abnormally alike; 招标投标法实施条例 art. 39 item 2 names bidders agreeing their
-prices. The thresholds are named constants and documented in ``docs/supervision.md``.
+招标投标法实施条例 art. 40 item 4 and 政府采购货物和服务招标投标管理办法 art. 37
+item 4 deem it collusion (视为串通投标) when bid prices differ by a regular pattern
+(投标报价呈规律性差异) or documents are abnormally alike; art. 39 item 1 of the former
+names bidders agreeing their prices. The thresholds are named constants and documented in ``docs/supervision.md``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,11 @@ def price_screens(t: TenderSignals) -> list[Hit]:
         "rd": ratio(s.rd) if s.rd != float("inf") else "inf", "skewness": ratio(s.skewness),
         "kurtosis": ratio(s.kurtosis) if s.kurtosis is not None else "n/a", "ks": ratio(s.ks),
     }  # fmt: skip
-    why_zh = f"变异系数CV={s.cv:.4f}≤{CV_MAX}" if s.cv <= CV_MAX else f"相对距离RD={detail['rd']}≥{RD_MIN}"
+    why_zh = (
+        f"变异系数CV={s.cv:.4f}≤{CV_MAX}"
+        if s.cv <= CV_MAX
+        else f"相对距离RD={detail['rd']}≥{RD_MIN}"
+    )
     why_en = f"CV={s.cv:.4f} <= {CV_MAX}" if s.cv <= CV_MAX else f"RD={detail['rd']} >= {RD_MIN}"
     return [Hit("price_screens", t.tender, tuple(b.bidder for b in bids), detail,
                 zh=f"{s.n}个报价的统计筛查异常：{why_zh}（最低两价差DIFFP={s.diffp:.4f}）。"

@@ -59,8 +59,14 @@ class Weights:
         bad = {k: v for k, v in self.points.items() if type(v) is not int or not 0 <= v <= 1000}
         if bad:
             raise MalformedInput(f"weights: expected integers in 0..1000, found {bad}")
-        if type(self.alert_at) is not int or type(self.high_at) is not int or not 0 < self.alert_at <= self.high_at:
-            raise MalformedInput(f"thresholds: expected 0 < alert_at <= high_at, found {self.alert_at}, {self.high_at}")
+        if (
+            type(self.alert_at) is not int
+            or type(self.high_at) is not int
+            or not 0 < self.alert_at <= self.high_at
+        ):
+            raise MalformedInput(
+                f"thresholds: expected 0 < alert_at <= high_at, found {self.alert_at}, {self.high_at}"
+            )
         object.__setattr__(self, "points", MappingProxyType(dict(self.points)))
 
     def with_overrides(self, points: Mapping[str, int], **thresholds: int) -> Weights:
@@ -68,7 +74,9 @@ class Weights:
         Raises MalformedInput for an unknown rule or a bad value."""
         unknown = sorted(set(points) - set(DEFAULT_WEIGHTS))
         if unknown:
-            raise MalformedInput(f"weights: expected rules among {sorted(DEFAULT_WEIGHTS)}, found {unknown}")
+            raise MalformedInput(
+                f"weights: expected rules among {sorted(DEFAULT_WEIGHTS)}, found {unknown}"
+            )
         return Weights({**self.points, **points}, thresholds.get("alert_at", self.alert_at),
                        thresholds.get("high_at", self.high_at))  # fmt: skip
 
@@ -78,7 +86,9 @@ class Weights:
     @classmethod
     def from_json(cls, obj: object) -> Weights:
         if not isinstance(obj, Mapping) or set(obj) - {"points", "alert_at", "high_at"}:
-            raise MalformedInput(f"weights: expected an object with points, alert_at, high_at, found {obj!r}")
+            raise MalformedInput(
+                f"weights: expected an object with points, alert_at, high_at, found {obj!r}"
+            )
         return cls().with_overrides(dict(obj.get("points", {})),
                                     **{k: obj[k] for k in ("alert_at", "high_at") if k in obj})  # fmt: skip
 
@@ -122,13 +132,17 @@ def score(tender: str, hits: Sequence[Hit], weights: Weights | None = None) -> A
         return None
     for h in hits:
         if h.tender != tender or h.rule not in weights.points:
-            raise MalformedInput(f"hit: expected tender {tender!r} and a weighted rule, found {h.tender!r}, {h.rule!r}")
+            raise MalformedInput(
+                f"hit: expected tender {tender!r} and a weighted rule, found {h.tender!r}, {h.rule!r}"
+            )
     first: dict[str, Hit] = {}
     for h in hits:
         first.setdefault(h.rule, h)
     points = {rule: weights.points[rule] for rule in sorted(first)}
     total = sum(points.values())
-    severity = "high" if total >= weights.high_at else "alert" if total >= weights.alert_at else "watch"
+    severity = (
+        "high" if total >= weights.high_at else "alert" if total >= weights.alert_at else "watch"
+    )
     ranked = sorted(first.values(), key=lambda h: (-points[h.rule], h.rule))
     zh = (f"项目{tender}综合评分{total}分（预警阈值{weights.alert_at}分）。"
           + "".join(f"【{h.rule}，{points[h.rule]}分】{h.zh}" for h in ranked)

@@ -59,7 +59,10 @@ def sketch(hashes: Iterable[int], k: int = SKETCH_SIZE) -> tuple[int, ...]:
 def sketch_text(text: str, k: int = SKETCH_SIZE) -> tuple[int, ...]:
     """The sketch of a document's text: SHA-256 of each shingle (UTF-8), first 52 bits."""
     return sketch(
-        (int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "big") & _MASK52 for s in shingles(text)),
+        (
+            int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "big") & _MASK52
+            for s in shingles(text)
+        ),
         k,
     )
 

@@ -133,9 +133,13 @@ def compare(
     for i, record in enumerate(current):
         rid = record.get(key) if isinstance(record, Mapping) else None
         if type(rid) is not str or not rid:
-            raise MalformedInput(f"current[{i}]: expected an object with a string {key!r}, found {rid!r}")
+            raise MalformedInput(
+                f"current[{i}]: expected an object with a string {key!r}, found {rid!r}"
+            )
         if rid in live:
-            raise MalformedInput(f"current[{i}]: expected unique {key!r} values, found {rid!r} twice")
+            raise MalformedInput(
+                f"current[{i}]: expected unique {key!r} values, found {rid!r} twice"
+            )
         live[rid] = record
     findings = []
     for rid in sorted(set(live) | set(recorded)):
@@ -144,7 +148,11 @@ def compare(
             continue
         version = recorded[rid]
         value = parse_json_strict(version.canonical)
-        if canonicalize(value) != version.canonical or not isinstance(value, dict) or value.get(key) != rid:
+        if (
+            canonicalize(value) != version.canonical
+            or not isinstance(value, dict)
+            or value.get(key) != rid
+        ):
             raise MalformedInput(
                 f"recorded[{rid!r}]: expected the canonical JSON of an object with {key} {rid!r}, "
                 f"found {version.canonical[:60]!r}"

@@ -35,7 +35,10 @@ def honest(code: str = "T1", n: int = 4, amounts: Sequence[int] | None = None) -
     n = len(amounts) if amounts else n
     names = [f"F{i}" for i in range(n)]
     amounts = list(amounts or [1_000_000 + 37_300 * i + (i * i * 9_100) for i in range(n)])
-    subs = tuple(submission(b, DEADLINE - 86_400 * (i + 1), f"10.{i}.{i}.{i + 1}") for i, b in enumerate(names))
+    subs = tuple(
+        submission(b, DEADLINE - 86_400 * (i + 1), f"10.{i}.{i}.{i + 1}")
+        for i, b in enumerate(names)
+    )
     bids = tuple(Bid(b, a, f"ref:price:{b}", "valid") for b, a in zip(names, amounts, strict=True))
     steps = tuple(Step(e, DEADLINE + k, f"ref:step:{e}") for k, e in enumerate(
         ["announced", "issue_documents", "bid_submitted", "close_bidding", "open",

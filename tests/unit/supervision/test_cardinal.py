@@ -12,8 +12,15 @@ VECTORS = Path(__file__).parent / "vectors" / "cardinal"
 
 
 def _only(result: dict, flag: str) -> dict:
-    kept = {g: {k: {f: v for f, v in fl.items() if f == flag} for k, fl in m.items()} for g, m in result.items()}
-    return {g: m for g, m in ({g: {k: f for k, f in m.items() if f} for g, m in kept.items()}).items() if m}
+    kept = {
+        g: {k: {f: v for f, v in fl.items() if f == flag} for k, fl in m.items()}
+        for g, m in result.items()
+    }
+    return {
+        g: m
+        for g, m in ({g: {k: f for k, f in m.items() if f} for g, m in kept.items()}).items()
+        if m
+    }
 
 
 def _lines(path: Path) -> list[dict]:
@@ -49,4 +56,7 @@ def test_hits_name_the_tender_and_the_release() -> None:
     release = {"ocid": "ocds-x-T9", "id": "ocds-x-T9-2026", "tender": {"id": "T9", "numberOfTenderers": 1,
                                                                         "procurementMethod": "open"}}  # fmt: skip
     [hit] = cardinal_hits([release])["T9"]
-    assert (hit.rule, hit.refs) == ("R018", ("ocds-x-T9-2026",)) and hit.zh == "竞争性程序只收到一份投标。"
+    assert (hit.rule, hit.refs) == (
+        "R018",
+        ("ocds-x-T9-2026",),
+    ) and hit.zh == "竞争性程序只收到一份投标。"

@@ -24,7 +24,9 @@ def _hits() -> dict:
 
 
 def test_same_seed_same_corpus_other_seed_another() -> None:
-    params = CorpusParams(seed=3, tenders=120, firms=60, regions=2, buyers=6, rings=2, ring_tenders=5)
+    params = CorpusParams(
+        seed=3, tenders=120, firms=60, regions=2, buyers=6, rings=2, ring_tenders=5
+    )
     a, b = generate(params), generate(params)
     assert [t.to_json() for t in a.tenders] == [t.to_json() for t in b.tenders]
     assert a.labels == b.labels and a.rings == b.rings
@@ -36,7 +38,11 @@ def test_rings_are_planted_and_labelled() -> None:
     c = _corpus()
     assert {model for _, model in c.rings} == set(MODELS)
     for members, model in c.rings:
-        ring_tenders = [t for t in c.tenders if set(members) <= t.bidders and model in c.labels.get(t.tender, ())]
+        ring_tenders = [
+            t
+            for t in c.tenders
+            if set(members) <= t.bidders and model in c.labels.get(t.tender, ())
+        ]
         assert len(ring_tenders) == SMALL.ring_tenders
     assert 0.1 < len(c.labels) / len(c.tenders) < 0.25
 
@@ -45,7 +51,9 @@ def test_releases_of_generated_tenders_are_valid_ocds() -> None:
     c = _corpus()
     for t in c.tenders[:40]:
         release = compiled_release(t, c.starts[t.tender])
-        validate_release({**release, "tag": ["tender"]})  # a compiled release is a release plus the tag
+        validate_release(
+            {**release, "tag": ["tender"]}
+        )  # a compiled release is a release plus the tag
         priced = [d for d in release.get("bids", {}).get("details", []) if "value" in d]
         assert len(priced) == len(t.bids)
 
@@ -71,7 +79,9 @@ NOISY_FPR = {"shared_ip": 0.04, "shared_device": 0.02, "shared_author": 0.02, "s
 def _fpr(rule: str) -> float:
     c, hits = _corpus(), _hits()
     honest = [t.tender for t in c.tenders if t.tender not in c.labels]
-    return sum(1 for code in honest if any(h.rule == rule for h in hits.get(code, ()))) / len(honest)
+    return sum(1 for code in honest if any(h.rule == rule for h in hits.get(code, ()))) / len(
+        honest
+    )
 
 
 @pytest.mark.parametrize("rule", SILENT_ON_HONEST)
@@ -84,7 +94,9 @@ def test_noisy_rule_false_positive_rate_is_bounded(rule: str, bound: float) -> N
     assert _fpr(rule) <= bound
 
 
-@pytest.mark.parametrize("rule", SILENT_ON_HONEST[:8] + ("shared_ip", "price_screens", "fixed_winner"))
+@pytest.mark.parametrize(
+    "rule", SILENT_ON_HONEST[:8] + ("shared_ip", "price_screens", "fixed_winner")
+)
 def test_rule_hits_planted_rings(rule: str) -> None:
     c, hits = _corpus(), _hits()
     assert any(h.rule == rule for code in c.labels for h in hits.get(code, ()))
@@ -92,7 +104,9 @@ def test_rule_hits_planted_rings(rule: str) -> None:
 
 def test_combined_score_separates_rings_from_honest_tenders() -> None:
     c, hits = _corpus(), _hits()
-    alerted = {code for code, hs in hits.items() if (a := score(code, hs)) is not None and a.is_alert}
+    alerted = {
+        code for code, hs in hits.items() if (a := score(code, hs)) is not None and a.is_alert
+    }
     positives = set(c.labels)
     honest = len(c.tenders) - len(positives)
     assert len(alerted - positives) / honest < 0.03

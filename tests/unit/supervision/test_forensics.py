@@ -34,9 +34,16 @@ def test_a_shared_dongle_names_both_bidders_and_their_evidence() -> None:
     subs = list(t.submissions)
     subs[2] = submission("F2", subs[2].at, subs[2].ip, dongle_serials=("GLD-F0",))
     [hit] = shared_identifiers(_with(t, submissions=tuple(subs)))
-    assert (hit.rule, hit.parties, hit.detail["identifier"]) == ("shared_dongle", ("F0", "F2"), "GLD-F0")
+    assert (hit.rule, hit.parties, hit.detail["identifier"]) == (
+        "shared_dongle",
+        ("F0", "F2"),
+        "GLD-F0",
+    )
     assert hit.refs == ("ref:sub:F0", "ref:sub:F2")
-    assert hit.zh.startswith("2家投标人（F0、F2）的造价软件加密锁序列号相同") and "不是串标的证明" in hit.zh
+    assert (
+        hit.zh.startswith("2家投标人（F0、F2）的造价软件加密锁序列号相同")
+        and "不是串标的证明" in hit.zh
+    )
 
 
 def test_a_generic_author_is_not_a_shared_identifier() -> None:
@@ -48,9 +55,20 @@ def test_a_generic_author_is_not_a_shared_identifier() -> None:
 def test_each_kind_of_shared_identifier_is_its_own_rule() -> None:
     t = honest()
     subs = list(t.submissions)
-    subs[1] = submission("F1", subs[1].at, subs[0].ip, author="F0 工程部", creation_id=subs[0].documents[0].creation_id)
-    bonds = (Bond("F0", "6222000011112222", "ref:bond:F0"), Bond("F1", "6222000011112222", "ref:bond:F1"))
-    rules = sorted(h.rule for h in shared_identifiers(_with(t, submissions=tuple(subs), bonds=bonds)))
+    subs[1] = submission(
+        "F1",
+        subs[1].at,
+        subs[0].ip,
+        author="F0 工程部",
+        creation_id=subs[0].documents[0].creation_id,
+    )
+    bonds = (
+        Bond("F0", "6222000011112222", "ref:bond:F0"),
+        Bond("F1", "6222000011112222", "ref:bond:F1"),
+    )
+    rules = sorted(
+        h.rule for h in shared_identifiers(_with(t, submissions=tuple(subs), bonds=bonds))
+    )
     assert rules == ["shared_author", "shared_bond_account", "shared_creation_id", "shared_ip"]
 
 
@@ -73,7 +91,10 @@ def test_resemblance_of_texts_is_high_for_an_edited_copy_and_low_for_another_tex
 def test_near_duplicates_hit_an_edited_copy_not_independent_texts() -> None:
     t = honest(n=3)
     texts = [TEXT, TEXT.replace("一百二十", "九十"), OTHER]
-    subs = tuple(submission(s.bidder, s.at, s.ip, sketch=sketch_text(x)) for s, x in zip(t.submissions, texts, strict=True))
+    subs = tuple(
+        submission(s.bidder, s.at, s.ip, sketch=sketch_text(x))
+        for s, x in zip(t.submissions, texts, strict=True)
+    )
     [hit] = near_duplicates(_with(t, submissions=subs))
     assert hit.parties == ("F0", "F1") and float(hit.detail["resemblance"]) >= 0.8
 
@@ -89,7 +110,9 @@ def test_uploads_seconds_apart_from_one_network() -> None:
 
 def test_a_last_minute_rush_from_different_networks_is_not_a_timing_hit() -> None:
     t = honest()
-    subs = tuple(submission(s.bidder, DEADLINE - 60 - i, f"10.{i}.0.1") for i, s in enumerate(t.submissions))
+    subs = tuple(
+        submission(s.bidder, DEADLINE - 60 - i, f"10.{i}.0.1") for i, s in enumerate(t.submissions)
+    )
     assert submission_timing(_with(t, submissions=subs)) == []
 
 

@@ -36,7 +36,9 @@ def test_a_bid_changed_after_the_deadline() -> None:
 
 
 def test_versions_before_the_deadline_are_not_late() -> None:
-    changes = tuple(DocumentChange("F1", sha(f"v{i}"), DEADLINE - 100 + i, f"ref:v{i}") for i in range(3))
+    changes = tuple(
+        DocumentChange("F1", sha(f"v{i}"), DEADLINE - 100 + i, f"ref:v{i}") for i in range(3)
+    )
     assert late_changes(dataclasses.replace(honest(), changes=changes)) == []
 
 
@@ -58,13 +60,21 @@ def test_rotation_when_a_group_takes_turns() -> None:
     hits = bid_rotation(tenders)
     assert set(hits) == {f"T{i}" for i in range(9)}
     assert {h.rule for hs in hits.values() for h in hs} == {"bid_rotation"}
-    assert hits["T0"][0].detail == {"joint_tenders": 9, "distinct_winners": 3, "top_share": "0.3333"}
+    assert hits["T0"][0].detail == {
+        "joint_tenders": 9,
+        "distinct_winners": 3,
+        "top_share": "0.3333",
+    }
 
 
 def test_fixed_winner_when_the_group_always_loses_to_one() -> None:
     tenders = _honest_market() + [_tender(i, ["R1", "R2", "R3"], "R1") for i in range(6)]
     assert {h.rule for hs in bid_rotation(tenders).values() for h in hs} == {"fixed_winner"}
-    assert [h.parties for h in constant_groups(tenders)["T0"]] == [("R1", "R2"), ("R1", "R3"), ("R2", "R3")]
+    assert [h.parties for h in constant_groups(tenders)["T0"]] == [
+        ("R1", "R2"),
+        ("R1", "R3"),
+        ("R2", "R3"),
+    ]
 
 
 def test_an_honest_market_has_no_history_hits() -> None:

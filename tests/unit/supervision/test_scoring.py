@@ -15,12 +15,19 @@ def _hit(rule: str, ref: str = "r1", tender: str = "T1") -> Hit:
 
 def test_one_identifier_is_watch_not_alert() -> None:
     alert = score("T1", [_hit("shared_dongle")])
-    assert alert is not None and (alert.score, alert.severity, alert.is_alert) == (80, "watch", False)
+    assert alert is not None and (alert.score, alert.severity, alert.is_alert) == (
+        80,
+        "watch",
+        False,
+    )
     assert "不是违法认定" in alert.zh
 
 
 def test_two_kinds_of_trace_make_an_alert_and_repeats_count_once() -> None:
-    alert = score("T1", [_hit("shared_dongle", "a"), _hit("shared_dongle", "b"), _hit("price_progression", "c")])
+    alert = score(
+        "T1",
+        [_hit("shared_dongle", "a"), _hit("shared_dongle", "b"), _hit("price_progression", "c")],
+    )
     assert alert is not None
     assert (alert.score, alert.severity, alert.refs) == (140, "alert", ("a", "b", "c"))
     assert dict(alert.points) == {"price_progression": 60, "shared_dongle": 80}
@@ -28,7 +35,9 @@ def test_two_kinds_of_trace_make_an_alert_and_repeats_count_once() -> None:
 
 
 def test_high_severity_and_no_hits() -> None:
-    alert = score("T1", [_hit(r) for r in ("identical_documents", "shared_bond_account", "shared_device")])
+    alert = score(
+        "T1", [_hit(r) for r in ("identical_documents", "shared_bond_account", "shared_device")]
+    )
     assert alert is not None and (alert.score, alert.severity) == (250, "high")
     assert score("T1", []) is None
 
@@ -47,7 +56,9 @@ def test_weights_are_configurable_and_checked() -> None:
 
 
 def test_a_hit_of_another_tender_is_refused() -> None:
-    with pytest.raises(MalformedInput, match="expected tender 'T1' and a weighted rule, found 'T2'"):
+    with pytest.raises(
+        MalformedInput, match="expected tender 'T1' and a weighted rule, found 'T2'"
+    ):
         score("T1", [_hit("R003", tender="T2")])
 
 

@@ -37,7 +37,9 @@ def test_cover_bidding_shape_fails_the_screen() -> None:
 
 
 def test_honest_spread_prices_pass_the_screens() -> None:
-    assert price_screens(honest(amounts=[1_000_000, 1_031_000, 1_074_000, 1_052_000, 1_120_000])) == []
+    assert (
+        price_screens(honest(amounts=[1_000_000, 1_031_000, 1_074_000, 1_052_000, 1_120_000])) == []
+    )
 
 
 def test_identical_prices_and_none_when_all_differ() -> None:
@@ -47,6 +49,8 @@ def test_identical_prices_and_none_when_all_differ() -> None:
 
 
 def test_arithmetic_progression_of_three_or_more() -> None:
-    [hit] = price_progression(honest(amounts=[1_000_000, 1_020_000, 1_040_000, 1_060_000, 1_111_100]))
+    [hit] = price_progression(
+        honest(amounts=[1_000_000, 1_020_000, 1_040_000, 1_060_000, 1_111_100])
+    )
     assert (hit.detail["step"], hit.detail["bids"]) == (20_000, 4)
     assert price_progression(honest(amounts=[1_000_000, 1_020_000, 1_041_000, 1_090_000])) == []

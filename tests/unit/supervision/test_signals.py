@@ -39,11 +39,20 @@ def test_missing_field_is_refused() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Document(sha256="ABC"), r"Document.sha256: expected 64 lowercase hex digits, found 'ABC'"),
-        (lambda: Document(sha256=sha("a"), sketch=(3, 2)), r"Document.sketch: expected at most 64 distinct ascending"),
+        (
+            lambda: Document(sha256="ABC"),
+            r"Document.sha256: expected 64 lowercase hex digits, found 'ABC'",
+        ),
+        (
+            lambda: Document(sha256=sha("a"), sketch=(3, 2)),
+            r"Document.sketch: expected at most 64 distinct ascending",
+        ),
         (lambda: Bid("F1", 0, "r"), r"Bid.amount: expected a positive amount, found 0"),
         (lambda: Bid("F1", 5, "r", "won"), r"Bid.status: expected one of .*found 'won'"),
-        (lambda: Submission("F1", -1, "1.2.3.4", "r"), r"Submission.at: expected an integer in 0\.\."),
+        (
+            lambda: Submission("F1", -1, "1.2.3.4", "r"),
+            r"Submission.at: expected an integer in 0\.\.",
+        ),
     ],
 )
 def test_invalid_values_name_field_expected_and_found(make: object, message: str) -> None:

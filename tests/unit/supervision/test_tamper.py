@@ -26,7 +26,10 @@ def test_a_changed_price_shows_before_and_after() -> None:
         FieldChange("/open", "removed", True, None),
         FieldChange("/price", "changed", 1_000_000, 900_000),
     )
-    assert finding.zh == "记录bid-7与链上存证版本不一致，被修改的字段：/items/1、/note、/open、/price。"
+    assert (
+        finding.zh
+        == "记录bid-7与链上存证版本不一致，被修改的字段：/items/1、/note、/open、/price。"
+    )
 
 
 def test_deleted_and_unrecorded_records() -> None:
@@ -47,9 +50,13 @@ def test_pointer_escapes_slash_and_tilde() -> None:
 
 
 def test_bad_inputs_are_refused() -> None:
-    with pytest.raises(MalformedInput, match=r"current\[1\]: expected unique 'id' values, found 'bid-7' twice"):
+    with pytest.raises(
+        MalformedInput, match=r"current\[1\]: expected unique 'id' values, found 'bid-7' twice"
+    ):
         compare([BID, BID], {})
-    with pytest.raises(MalformedInput, match=r"current\[0\]: expected an object with a string 'id', found None"):
+    with pytest.raises(
+        MalformedInput, match=r"current\[0\]: expected an object with a string 'id', found None"
+    ):
         compare([{"price": 1}], {})
     with pytest.raises(MalformedInput, match=r"recorded\['bid-7'\]: expected the canonical JSON"):
         compare([BID], {"bid-7": Recorded(b'{"price": 1, "id": "bid-7"}', "leaf")})
