@@ -42,6 +42,7 @@ __all__ = [
     "leaf_hash",
     "needed_nodes",
     "node_hash",
+    "perfect_subtree_hash",
     "perfect_subtrees",
     "range_hash",
     "root",
@@ -248,6 +249,29 @@ def root(size: int, get: NodeGetter) -> bytes:
         ValueError: ``size`` is negative or ``get`` returned a malformed hash.
     """
     return range_hash(0, size, get)
+
+
+def perfect_subtree_hash(hashes: Sequence[bytes]) -> bytes:
+    """Return the hash of the perfect subtree whose nodes at some level are ``hashes``.
+
+    ``hashes`` are the ``2**k`` consecutive 32-byte node hashes, left to right, at
+    one level under a perfect subtree of height ``k`` above them (k = 0 returns the
+    single hash). Lets a store keep only some levels and hash the others up.
+
+    Raises:
+        ValueError: the count is not a power of two, or a hash is not 32 bytes.
+    """
+    count = len(hashes)
+    if count == 0 or count & (count - 1):
+        raise ValueError(f"expected a power-of-two number of hashes, found {count}")
+    for h in hashes:
+        if type(h) is not bytes or len(h) != HASH_SIZE:
+            raise ValueError(f"expected {HASH_SIZE}-byte hashes, found {_describe(h)}")
+    level = list(hashes)
+    while len(level) > 1:
+        it = iter(level)
+        level = [_sha256(_NODE_PREFIX + a + b).digest() for a, b in zip(it, it, strict=True)]
+    return level[0]
 
 
 def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
