@@ -29,6 +29,7 @@ from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.core.proofs import TreeHead
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
+from ledger_service.store.db import read_only
 from ledger_service.store.models import LogState, Record
 
 _RECORDS = cast(Table, Record.__table__)
@@ -77,6 +78,8 @@ class LogStore:
         # Stored nodes of levels >= CACHE_MIN_LEVEL, by key: they never change once
         # committed, so the cache is never stale (only emptied when full).
         self._upper: dict[int, bytes] = {}
+        #: A log size this process saw committed (sizes never shrink).
+        self._known_size = 0
         mark = self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         columns = "idx, kind, subject, actor, sha256, sha256_key, submitted_at, canonical"
         self._insert_records = f"INSERT INTO records ({columns}) VALUES ({', '.join([mark] * 8)})"
@@ -141,6 +144,7 @@ class LogStore:
             if lv >= CACHE_MIN_LEVEL and lv % STORED_LEVEL_STRIDE == 0
         )  # fmt: skip
         self._frontier_cache = (new_size, new_frontier)
+        self._known_size = max(self._known_size, new_size)
         return AppendResult(size, tuple(leaf_hashes), TreeHead(new_size, root))
 
     def _remember(self, nodes: Iterable[tuple[int, bytes]]) -> None:
@@ -162,7 +166,7 @@ class LogStore:
 
     def head(self) -> TreeHead:
         """The current size and root of the log."""
-        with self._engine.connect() as conn:
+        with read_only(self._engine.connect()) as conn:
             row = conn.execute(select(_STATE.c.size, _STATE.c.root).where(_STATE.c.id == 1)).one()
         return TreeHead(int(row.size), bytes(row.root))
 
@@ -198,7 +202,7 @@ class LogStore:
         )
 
     def leaf_hash(self, index: int) -> bytes:
-        with self._engine.connect() as conn:
+        with read_only(self._engine.connect()) as conn:
             nodes = self._fetch(conn, [(0, index)])
         if (0, index) not in nodes:
             raise NotFound(f"no record at index {index}")
@@ -206,7 +210,7 @@ class LogStore:
 
     def record(self, index: int) -> StoredRecord:
         """The stored record at ``index``; raises NotFound if the log is shorter."""
-        with self._engine.connect() as conn:
+        with read_only(self._engine.connect()) as conn:
             row = conn.execute(select(_RECORDS.c.canonical).where(_RECORDS.c.idx == index)).first()
             nodes = self._fetch(conn, [(0, index)])
         if row is None:
@@ -216,7 +220,7 @@ class LogStore:
 
     def records_for_subject(self, subject: str, limit: int = 100_000) -> list[StoredRecord]:
         """Records about ``subject`` (e.g. ``tender:GC-2026-0417``), in log order."""
-        with self._engine.connect() as conn:
+        with read_only(self._engine.connect()) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx, _RECORDS.c.canonical)
                 .where(_RECORDS.c.subject == subject)
@@ -243,14 +247,14 @@ class LogStore:
             q = q.where(_RECORDS.c.submitted_at >= since)
         if until is not None:
             q = q.where(_RECORDS.c.submitted_at < until)
-        with self._engine.connect() as conn:
+        with read_only(self._engine.connect()) as conn:
             rows = conn.execute(q.order_by(_RECORDS.c.idx).limit(limit)).all()
             leaves = self._fetch(conn, [(0, int(r.idx)) for r in rows])
         return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
 
     def find_by_sha256(self, digest_hex: str, limit: int = 100) -> list[int]:
         """Leaf indices of records whose ``digests.sha256`` equals ``digest_hex``, oldest first."""
-        with self._engine.connect() as conn:
+        with read_only(self._engine.connect()) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx)
                 .where(
@@ -266,14 +270,17 @@ class LogStore:
         self, size: int, coords: Iterable[tuple[int, int]], fn: Callable[[NodeGetter], T]
     ) -> T:
         """Fetch ``coords`` for a tree of ``size`` in one round trip and apply ``fn``."""
-        with self._engine.connect() as conn:
-            current = int(
-                conn.exec_driver_sql("SELECT size FROM log_state WHERE id = 1").scalar_one()
-            )
-            if size > current:
-                raise NotFound(
-                    f"expected a tree size at most {current} (the log size), found {size}"
+        with read_only(self._engine.connect()) as conn:
+            # The log only grows: a size this process has seen needs no second look.
+            if size > self._known_size:
+                current = int(
+                    conn.exec_driver_sql("SELECT size FROM log_state WHERE id = 1").scalar_one()
                 )
+                if size > current:
+                    raise NotFound(
+                        f"expected a tree size at most {current} (the log size), found {size}"
+                    )
+                self._known_size = max(self._known_size, current)
             nodes = self._fetch(conn, coords)
 
         def get(level: int, idx: int) -> bytes:
@@ -310,17 +317,24 @@ class LogStore:
             else:
                 found[coord] = h
         fetched = []
-        for i in range(0, len(missing), _FETCH_CHUNK):
-            chunk = missing[i : i + _FETCH_CHUNK]
-            marks = ", ".join([self._mark] * len(chunk))
-            rows = conn.exec_driver_sql(
-                f"SELECT key, hash FROM tree_nodes WHERE key IN ({marks})", tuple(chunk)
-            )
-            for key, h in rows:
-                coord = want[int(key)]
-                found[coord] = h = bytes(h)
-                if coord[0] >= CACHE_MIN_LEVEL:
-                    fetched.append((int(key), h))
+        # The driver's own cursor: these rows never change once committed, so the
+        # chunks need no common snapshot, and SQLAlchemy's row objects cost more
+        # than the query at proof rates.
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for i in range(0, len(missing), _FETCH_CHUNK):
+                chunk = missing[i : i + _FETCH_CHUNK]
+                marks = ", ".join([self._mark] * len(chunk))
+                cursor.execute(
+                    f"SELECT key, hash FROM tree_nodes WHERE key IN ({marks})", tuple(chunk)
+                )
+                for key, h in cursor.fetchall():
+                    coord = want[int(key)]
+                    found[coord] = h = bytes(h)
+                    if coord[0] >= CACHE_MIN_LEVEL:
+                        fetched.append((int(key), h))
+        finally:
+            cursor.close()
         self._remember(fetched)
         out: dict[tuple[int, int], bytes] = {}
         for coord, (base, first, count) in plan.items():
