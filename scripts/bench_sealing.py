@@ -102,6 +102,13 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
+def _work_dir() -> Path:
+    """``var/`` of the working tree (the data directory's file system), made if missing."""
+    path = Path.cwd() / "var"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def open_many(out: dict[str, float], count: int = 100, size: int = 20 * MIB) -> None:
     """Seal ``count`` bids to a 3-of-5 key made by DKG, then time the opening."""
     recipients = [threshold.custodian_keypair(os.urandom) for _ in range(5)]
@@ -112,7 +119,7 @@ def open_many(out: dict[str, float], count: int = 100, size: int = 20 * MIB) -> 
     group = threshold.combine(dealings, qualified)
     shares = {j: threshold.my_share(dealings, qualified, j, recipients[j - 1][0], context)
               for j in (1, 3, 5)}  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="cw-bench-open-", dir=Path.cwd() / "var") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cw-bench-open-", dir=_work_dir()) as tmp:
         work = Path(tmp)
         committed, files = [], {}
         bidder_pub = threshold.custodian_keypair(os.urandom)[1]
@@ -175,7 +182,7 @@ def run(out: dict[str, float]) -> None:
     res = envelope_files.seal_stream(plain, _Null(), **common)  # type: ignore[arg-type]
     out["seal_mb_per_s"] = round(size / 1e6 / (time.perf_counter() - t), 1)
     # the envelope to open, kept in the page cache (untimed)
-    with tempfile.TemporaryDirectory(prefix="cw-bench-seal-", dir=Path.cwd() / "var") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cw-bench-seal-", dir=_work_dir()) as tmp:
         envelope = Path(tmp) / "bid.cwseal"
         plain.seek(0)
         with envelope.open("wb") as f:

@@ -195,6 +195,36 @@ def _where(name: str, path: list[str | int]) -> str:
     return name + "".join(f"[{p!r}]" for p in path)
 
 
+#: Most entries a flat object may have for :func:`_flat_object`'s shortcut.
+_FLAT_MAX_KEYS = 16
+
+
+def _flat_object(value: dict[Any, Any]) -> tuple[FrozenDict, str] | None:
+    """The frozen copy and JCS text of a small object of ASCII keys and str/int values.
+
+    The usual record metadata (``{"seq": 5}``, ``{"name": ..., "size": ...}``); None
+    for anything else, which :func:`_walk` then handles (and reports, if invalid).
+    ASCII keys sort in code-point order, which is JCS's UTF-16 order for them.
+    """
+    if len(value) > _FLAT_MAX_KEYS:
+        return None
+    for k in value:
+        if type(k) is not str or not k.isascii():
+            return None
+    keys = sorted(value)
+    parts = []
+    for k in keys:
+        v = value[k]
+        tv = type(v)
+        if tv is str:
+            parts.append(f"{_string(k)}:{_string(v)}")
+        elif tv is int and -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+            parts.append(f"{_string(k)}:{v}")
+        else:
+            return None
+    return FrozenDict([(k, value[k]) for k in keys]), "{" + ",".join(parts) + "}"
+
+
 def freeze(value: object, *, max_depth: int, name: str) -> tuple[Any, str]:
     """Validate a JSON value; return an immutable copy and its RFC 8785 text.
 
@@ -208,6 +238,10 @@ def freeze(value: object, *, max_depth: int, name: str) -> tuple[Any, str]:
             key, or a value of a non-JSON type; the message names ``name`` and the
             path to the value.
     """
+    if type(value) is dict and max_depth >= 1:
+        flat = _flat_object(value)
+        if flat is not None:
+            return flat
     out: list[str] = []
     try:
         frozen = _walk(value, 0, max_depth, out)

@@ -42,6 +42,7 @@ __all__ = [
     "leaf_hash",
     "needed_nodes",
     "node_hash",
+    "perfect_subtree_hash",
     "perfect_subtrees",
     "range_hash",
     "root",
@@ -250,6 +251,29 @@ def root(size: int, get: NodeGetter) -> bytes:
     return range_hash(0, size, get)
 
 
+def perfect_subtree_hash(hashes: Sequence[bytes]) -> bytes:
+    """Return the hash of the perfect subtree whose nodes at some level are ``hashes``.
+
+    ``hashes`` are the ``2**k`` consecutive 32-byte node hashes, left to right, at
+    one level under a perfect subtree of height ``k`` above them (k = 0 returns the
+    single hash). Lets a store keep only some levels and hash the others up.
+
+    Raises:
+        ValueError: the count is not a power of two, or a hash is not 32 bytes.
+    """
+    count = len(hashes)
+    if count == 0 or count & (count - 1):
+        raise ValueError(f"expected a power-of-two number of hashes, found {count}")
+    for h in hashes:
+        if type(h) is not bytes or len(h) != HASH_SIZE:
+            raise ValueError(f"expected {HASH_SIZE}-byte hashes, found {_describe(h)}")
+    level = list(hashes)
+    while len(level) > 1:
+        it = iter(level)
+        level = [_sha256(_NODE_PREFIX + a + b).digest() for a, b in zip(it, it, strict=True)]
+    return level[0]
+
+
 def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
     """Return the root of a tree from its frontier (hashes of ``perfect_subtrees(0, n)``).
 
@@ -300,28 +324,36 @@ def append_leaves(
         bad = next(h for h in leaf_hashes if type(h) is not bytes or len(h) != HASH_SIZE)
         raise ValueError(f"expected {HASH_SIZE}-byte leaf hashes, found {_describe(bad)}")
 
-    # The frontier is a stack of pending left siblings: leaf n merges with the top
-    # of the stack once for every trailing 1-bit of n (binary-counter carry).
-    stack = list(frontier)
-    nodes: list[tuple[int, int, bytes]] = []
-    emit = nodes.append
-    push = stack.append
-    pop = stack.pop
+    # Level by level: at each level the completed new nodes form one run, preceded
+    # by the frontier's pending left sibling when the old tree had an odd count
+    # there; pairing the sequence gives the next level's run, and an odd one out
+    # is the new frontier's node at this level. Each hash is computed once.
+    pending = {lv: h for lv, h in zip(_set_bits_high_first(size), frontier, strict=True)}
     sha = _sha256
     prefix = _NODE_PREFIX
-    n = size
-    for h in leaf_hashes:
-        emit((0, n, h))
-        idx = n
-        level = 0
-        while idx & 1:
-            h = sha(prefix + pop() + h).digest()
-            idx >>= 1
-            level += 1
-            emit((level, idx, h))
-        push(h)
-        n += 1
-    return nodes, stack
+    nodes: list[tuple[int, int, bytes]] = [(0, size + i, h) for i, h in enumerate(leaf_hashes)]
+    new_frontier: list[bytes] = []
+    run = list(leaf_hashes)
+    end = size + len(leaf_hashes)
+    level = 0
+    while end >> level:
+        old = size >> level
+        seq = [pending[level], *run] if old & 1 else run
+        if len(seq) & 1:
+            new_frontier.append(seq[-1])
+        it = iter(seq)
+        # strict=False: an odd one out was kept in new_frontier just above
+        run = [sha(prefix + a + b).digest() for a, b in zip(it, it, strict=False)]
+        level += 1
+        first = size >> level
+        nodes.extend([(level, first + i, h) for i, h in enumerate(run)])
+    new_frontier.reverse()
+    return nodes, new_frontier
+
+
+def _set_bits_high_first(n: int) -> list[int]:
+    """Positions of the 1-bits of ``n``, highest first (the levels of its frontier)."""
+    return [lv for lv in range(n.bit_length() - 1, -1, -1) if n >> lv & 1]
 
 
 def _in_memory_nodes(leaf_hashes: Sequence[bytes]) -> dict[tuple[int, int], bytes]:

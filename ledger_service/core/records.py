@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Self
 
@@ -79,6 +80,18 @@ def _text(name: str, value: object) -> str:
 
 def _digests(value: object) -> tuple[FrozenDict, str]:
     """Validated digests and their JCS text."""
+    if type(value) is dict and len(value) == 1:
+        # The common shape, one digest: the same checks as below without the sort.
+        ((algorithm, hexdigest),) = value.items()
+        want = _HEX_LENGTHS.get(algorithm) if type(algorithm) is str else None
+        if (
+            want is not None
+            and type(hexdigest) is str
+            and len(hexdigest) == want
+            and not hexdigest.strip(_HEX_DIGITS)
+        ):
+            return FrozenDict(value), f'{{"{algorithm}":"{hexdigest}"}}'
+        # otherwise the general path below names what is wrong
     if type(value) is not dict and not isinstance(value, Mapping):
         raise MalformedInput(f"digests: expected an object, found {type(value).__name__}")
     if not 1 <= len(value) <= MAX_DIGESTS:
@@ -107,7 +120,19 @@ def _digests(value: object) -> tuple[FrozenDict, str]:
 
 
 def _timestamp(value: object) -> str:
-    if type(value) is not str or not _TIMESTAMP.fullmatch(value):
+    if type(value) is not str:
+        raise MalformedInput(
+            "submitted_at: expected RFC 3339 UTC with milliseconds like "
+            f"'2026-11-30T01:51:22.123Z', found {_shown(value)}"
+        )
+    return _valid_timestamp(value)
+
+
+# Records of one batch share their millisecond: remembering the last valid stamps
+# saves the regex and the calendar check (an exception is never cached).
+@lru_cache(maxsize=256)
+def _valid_timestamp(value: str) -> str:
+    if not _TIMESTAMP.fullmatch(value):
         raise MalformedInput(
             "submitted_at: expected RFC 3339 UTC with milliseconds like "
             f"'2026-11-30T01:51:22.123Z', found {shown(value)}"
@@ -124,6 +149,13 @@ def _timestamp(value: object) -> str:
 def _format_time(now: datetime) -> str:
     if type(now) is not datetime and not isinstance(now, datetime):
         raise MalformedInput(f"now: expected a datetime, found {type(now).__name__}")
+    return _utc_stamp(now)
+
+
+# Equal aware datetimes are the same instant, whatever their zone, so they share a
+# stamp; a naive datetime raises and is never cached.
+@lru_cache(maxsize=256)
+def _utc_stamp(now: datetime) -> str:
     if now.tzinfo is not UTC:
         if now.tzinfo is None or now.utcoffset() is None:
             raise MalformedInput(f"now: expected a timezone-aware datetime, found naive {now}")

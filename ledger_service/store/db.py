@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 
 from ledger_service.core.errors import ConfigurationError
@@ -20,6 +20,20 @@ log = logging.getLogger("chainwitness.store")
 SQLITE_CACHE_KIB = 256 * 1024
 #: WAL pages (4 KiB) before SQLite checkpoints into the database file.
 SQLITE_WAL_CHECKPOINT_PAGES = 32_768
+#: Execution option set by :func:`read_only`.
+_READ_ONLY = "chainwitness_read_only"
+
+
+def read_only(conn: Connection) -> Connection:
+    """Mark ``conn`` as only reading: on SQLite its transactions begin DEFERRED.
+
+    In WAL mode a deferred transaction reads one snapshot (taken at its first
+    read) and neither takes nor waits for the write lock, so proofs and heads
+    served during a bulk append do not stall it, nor it them. A write through
+    such a connection is an error in the caller (SQLite may answer SQLITE_BUSY).
+    No effect on PostgreSQL, whose reads never block writers.
+    """
+    return conn.execution_options(**{_READ_ONLY: True})
 
 
 def make_engine(url: str) -> Engine:
@@ -27,7 +41,11 @@ def make_engine(url: str) -> Engine:
 
     SQLite gets WAL mode and ``BEGIN IMMEDIATE`` transactions, so that an append
     takes the database write lock before it reads the log state: two processes
-    appending to one file are serialized instead of deadlocking on upgrade.
+    appending to one file are serialized instead of deadlocking on upgrade
+    (connections marked :func:`read_only` begin DEFERRED instead). Commits are
+    durable: ``synchronous=FULL`` syncs the WAL at every commit, so a power cut
+    loses no transaction that returned (NORMAL would sync only at checkpoints
+    and could roll back the last acknowledged appends).
     PostgreSQL serializes appends with ``SELECT ... FOR UPDATE`` on the state row.
     """
     if url.startswith("sqlite"):
@@ -41,7 +59,7 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             # The default 2 MiB page cache makes inserts into the digest index
             # (random keys) slow down as the log grows past a few 100k records.
@@ -52,8 +70,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _on_begin(conn: Connection) -> None:
+            read = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql"):

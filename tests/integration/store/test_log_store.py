@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import sqlite3
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy import text
 
 from ledger_service.core import merkle
 from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
-from ledger_service.store.db import head_revision, make_engine, migrate, schema_version
-from ledger_service.store.log import LogStore
+from ledger_service.store.db import (
+    head_revision,
+    make_engine,
+    migrate,
+    read_only,
+    schema_version,
+)
+from ledger_service.store.log import STORED_LEVEL_STRIDE, LogStore
 
 pytestmark = pytest.mark.integration
 
@@ -138,3 +148,79 @@ def test_models_match_the_migrated_schema(database_url: str) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def _stored_rows(n: int) -> int:
+    """Rows tree_nodes holds for n leaves: the complete nodes of every stored level."""
+    return sum(n >> level for level in range(0, n.bit_length(), STORED_LEVEL_STRIDE))
+
+
+def test_only_every_fourth_level_is_stored_and_cold_reads_agree(store: LogStore) -> None:
+    """600 leaves keep 639 node rows (levels 0, 4, 8), not 1,199; proofs, roots and
+    consistency proofs hashed up from them equal the reference, from the appending
+    store (warm cache) and from a store opened afresh on the same database."""
+    assert STORED_LEVEL_STRIDE == 4
+    leaves: list[bytes] = []
+    for size in (1, 6, 93, 250, 250):
+        leaves.extend(store.append([rec(len(leaves) + i) for i in range(size)]).leaf_hashes)
+    n = len(leaves)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM tree_nodes")).scalar_one()
+    assert (n, rows) == (600, _stored_rows(600)) == (600, 600 + 37 + 2)
+    cold = LogStore(store.engine)
+    for s in (store, cold):
+        for size in (1, 255, 256, 257, 511, 512, n):
+            assert s.root_at(size) == merkle.root_from_leaves(leaves[:size])
+            for index in {0, min(17, size - 1), size // 2, size - 1}:
+                assert s.inclusion_proof(index, size) == merkle.inclusion_proof_from_leaves(
+                    index, size, leaves
+                )
+        for s1, s2 in ((1, n), (255, 257), (256, 600), (300, 513)):
+            assert s.consistency_proof(s1, s2) == merkle.consistency_proof_from_leaves(
+                s1, s2, leaves
+            )
+        assert [s.leaf_hash(i) for i in (0, 255, 599)] == [leaves[0], leaves[255], leaves[599]]
+
+
+def test_a_failed_append_leaves_no_trace_in_the_log_or_its_cache(store: LogStore) -> None:
+    """An append that fails in the database stores nothing and caches nothing: the
+    upper node it would have completed (leaves 0..255) is hashed again later."""
+    leaves = list(store.append([rec(i) for i in range(250)]).leaf_hashes)
+    before = store.head()
+    with store.engine.begin() as conn:  # a row in the way of leaf 250
+        conn.execute(
+            text(
+                "INSERT INTO records (idx, kind, subject, actor, submitted_at, canonical) "
+                "VALUES (250, 'x', 'x', 'x', 'x', :c)"
+            ),
+            {"c": b"x"},
+        )
+    with pytest.raises(
+        (sqlite3.IntegrityError, psycopg.errors.UniqueViolation),
+        match="UNIQUE constraint failed: records.idx|duplicate key value",
+    ):
+        store.append([rec(1000 + i) for i in range(10)])
+    assert store.head() == before
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM records WHERE idx = 250"))
+    leaves.extend(store.append([rec(2000 + i) for i in range(10)]).leaf_hashes)
+    assert store.head().root == merkle.root_from_leaves(leaves)
+    assert store.root_at(260) == merkle.root_from_leaves(leaves)
+    assert store.inclusion_proof(257, 260) == merkle.inclusion_proof_from_leaves(257, 260, leaves)
+
+
+def test_sqlite_reads_neither_take_nor_wait_for_the_write_lock(tmp_path: Path) -> None:
+    """A read transaction left open (a slow proof, a head poll) does not stall an
+    append, and keeps reading its own snapshot; with BEGIN IMMEDIATE for reads the
+    append would wait out the 30 s busy timeout and fail with 'database is locked'."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    migrate(engine)
+    store = LogStore(engine)
+    store.append([rec(0)])
+    with read_only(engine.connect()) as reader:
+        assert reader.exec_driver_sql("SELECT size FROM log_state").scalar_one() == 1
+        started = time.monotonic()
+        store.append([rec(1)])
+        assert time.monotonic() - started < 5
+        assert reader.exec_driver_sql("SELECT size FROM log_state").scalar_one() == 1
+    assert store.head().size == 2

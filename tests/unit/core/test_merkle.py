@@ -433,3 +433,19 @@ def test_same_roots_and_paths_as_pymerkle(entries: list[bytes], data: st.DataObj
     theirs = [bytes.fromhex(h) for h in tree.prove_inclusion(index + 1, size).serialize()["path"]]
     assert theirs[0] == leaves[index]
     assert merkle.inclusion_proof_from_leaves(index, size, leaves) == theirs[1:]
+
+
+def test_perfect_subtree_hash_hashes_up_one_stored_level() -> None:
+    leaves = [merkle.leaf_hash(e) for e in REFERENCE_ENTRIES]  # 8 entries
+    nodes, _ = append_leaves(0, [], leaves)
+    by_coord = {(lv, ix): h for lv, ix, h in nodes}
+    assert merkle.perfect_subtree_hash(leaves) == ref.mth(REFERENCE_ENTRIES)
+    assert merkle.perfect_subtree_hash(leaves[4:6]) == by_coord[1, 2]
+    assert merkle.perfect_subtree_hash([by_coord[1, 0], by_coord[1, 1]]) == by_coord[2, 0]
+    assert merkle.perfect_subtree_hash([leaves[3]]) == leaves[3]
+    with pytest.raises(ValueError, match=r"power-of-two number of hashes, found 3"):
+        merkle.perfect_subtree_hash(leaves[:3])
+    with pytest.raises(ValueError, match=r"power-of-two number of hashes, found 0"):
+        merkle.perfect_subtree_hash([])
+    with pytest.raises(ValueError, match=r"32-byte hashes, found 5 bytes"):
+        merkle.perfect_subtree_hash([leaves[0], b"short"])

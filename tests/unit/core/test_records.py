@@ -461,3 +461,58 @@ def test_parse_json_strict_depth_boundary() -> None:
         parse_json_strict("[" * 65 + "]" * 65)
     obj = parse_json_strict('{"k": "\\"]]]]", "a": [' + "[" * 62 + "]" * 62 + "]}")
     assert obj["k"] == '"]]]]'
+
+
+# ------------------------------------------------- shortcuts of the record hot path
+
+_ascii_key = st.text(st.characters(max_codepoint=0x7F), max_size=8)
+_flat_value = st.one_of(st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER), _text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.dictionaries(_ascii_key, _flat_value, max_size=20))
+def test_flat_object_shortcut_equals_rfc8785(value: dict[str, Any]) -> None:
+    """Flat objects of ASCII keys (control characters and quotes included) take a
+    shortcut in freeze(); its bytes and frozen copy must equal the general walk's."""
+    frozen, text = freeze(value, max_depth=1, name="v")
+    assert text.encode() == rfc8785.dumps(value)
+    assert isinstance(frozen, FrozenDict)
+    assert list(frozen) == sorted(value)
+    assert thaw(frozen) == value
+
+
+def test_flat_object_shortcut_leaves_errors_to_the_walk() -> None:
+    with pytest.raises(MalformedInput, match=r"^metadata\['big'\]: expected an integer within"):
+        record(metadata={"a": 1, "big": MAX_SAFE_INTEGER + 1})
+    with pytest.raises(MalformedInput, match=r"^metadata\['f'\]: expected no floats"):
+        record(metadata={"f": 1.5})
+    with pytest.raises(MalformedInput, match=r"^metadata: expected string keys, found 1"):
+        record(metadata={1: "x"})
+    with pytest.raises(LimitExceeded, match=r"^metadata: expected nesting depth <= 0"):
+        freeze({"a": 1}, max_depth=0, name="metadata")
+    assert (
+        b'"metadata":{"a":null,"b":true}'
+        in record(metadata={"b": True, "a": None}).canonical_bytes()
+    )
+
+
+def test_single_digest_shortcut_checks_as_the_general_path() -> None:
+    rec = record(digests={"sm3": "0a" * 32})
+    assert rec.digests == {"sm3": "0a" * 32} and isinstance(rec.digests, FrozenDict)
+    with pytest.raises(MalformedInput, match=r"^digests\['sha256'\]: expected 64 lowercase hex"):
+        record(digests={"sha256": "AB" * 32})
+    with pytest.raises(MalformedInput, match=r"^digests: expected an algorithm among .*found 7"):
+        record(digests={7: "00" * 32})
+
+
+def test_time_stamps_are_remembered_only_when_valid() -> None:
+    naive = datetime(2026, 11, 30, 1, 51, 22)
+    for _ in range(2):  # the failure is not cached
+        with pytest.raises(MalformedInput, match="expected a timezone-aware datetime"):
+            EvidenceRecord.create("document", "s", "a", {"sha256": SAMPLE_DIGEST}, now=naive)
+        with pytest.raises(MalformedInput, match="expected a real calendar date"):
+            record(submitted_at="2026-02-30T01:51:22.123Z")
+    east8 = KAT_TIME.astimezone(timezone(timedelta(hours=8)))
+    a = EvidenceRecord.create("document", "s", "a", {"sha256": SAMPLE_DIGEST}, now=KAT_TIME)
+    b = EvidenceRecord.create("document", "s", "a", {"sha256": SAMPLE_DIGEST}, now=east8)
+    assert a.submitted_at == b.submitted_at == STAMP
