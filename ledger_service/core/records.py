@@ -88,7 +88,7 @@ def _digests(value: object) -> tuple[FrozenDict, str]:
             want is not None
             and type(hexdigest) is str
             and len(hexdigest) == want
-            and not hexdigest.strip(_HEX_DIGITS)
+            and not hexdigest.strip(HEX_DIGITS)
         ):
             return FrozenDict(value), f'{{"{algorithm}":"{hexdigest}"}}'
         # otherwise the general path below names what is wrong
@@ -123,7 +123,7 @@ def _timestamp(value: object) -> str:
     if type(value) is not str:
         raise MalformedInput(
             "submitted_at: expected RFC 3339 UTC with milliseconds like "
-            f"'2026-11-30T01:51:22.123Z', found {_shown(value)}"
+            f"'2026-11-30T01:51:22.123Z', found {shown(value)}"
         )
     return _valid_timestamp(value)
 

@@ -93,9 +93,14 @@ def static_server() -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's chromium, headless, launched by Playwright from its fixed path."""
+    """Debian's chromium, headless, launched by Playwright from its fixed path.
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop running on
+    the thread while it is started, and other tests on the same worker (pyHanko's
+    signing calls ``asyncio.run``) must not find one.
+    """
     if not CHROMIUM.exists():
         pytest.skip(SKIP_NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
