@@ -40,6 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ledger_service.core.canonical import JSON  # noqa: E402
 from ledger_service.core.errors import VerificationFailed  # noqa: E402
 from ledger_service.core.merkle import (  # noqa: E402
     NodeGetter,
@@ -144,14 +145,16 @@ class Tree:
                 leaves.append(self.data[start])
                 paths.extend(self.get(i, (start >> i) + 1) for i in range(b))
         inclusion = tuple(inclusion_proof(last, size, self.get))
-        return SizeProof(size, self.root(size), self.data[last], inclusion, tuple(leaves), tuple(paths))
+        return SizeProof(
+            size, self.root(size), self.data[last], inclusion, tuple(leaves), tuple(paths)
+        )
 
 
 def bench_record(i: int) -> bytes:
     """Canonical bytes of a realistic record: a bid as the tender service writes it."""
     h = hashlib.sha256(b"bid %d" % i).hexdigest()
     bidder = "0x" + hashlib.sha256(b"bidder %d" % (i % 97)).hexdigest()[:40]
-    body = {
+    body: dict[str, JSON] = {
         "tender": f"ZB-2026-{i // 50:05d}", "event": "bid_submitted", "bidder": bidder,
         "nonce": i, "ciphertext_sha256": h, "plaintext_commitment": h[::-1],
         "envelope_digest": hashlib.sha256(h.encode()).hexdigest(), "size": 4096 + i % 1000,
@@ -565,7 +568,8 @@ REFERENCE = Tree(RFC6962_LEAVES)
 def rfc6962_inclusion_sol(directory: Path) -> str:
     """The published inclusion vectors with 32-byte hashes, each with its verdict, which
     must agree with ledger_service.core.merkle.verify_inclusion."""
-    cases, skipped = [], []
+    cases: list[str] = []
+    skipped: list[str] = []
     for path in sorted((directory / "inclusion").glob("**/*.json")):
         name = str(path.relative_to(directory / "inclusion").with_suffix(""))
         raw = json.loads(path.read_text(encoding="utf-8"))

@@ -104,8 +104,7 @@ interface IEvidenceLog {
     /// §2.1.4.1 produces it (for a latest size that is a power of two, without the
     /// latest root as first element).
     /// @param sizeProof Evidence that `newRoot` holds exactly `newSize` leaves.
-    function anchor(uint64 newSize, bytes32 newRoot, bytes32[] calldata proof, SizeProof calldata sizeProof)
-        external;
+    function anchor(uint64 newSize, bytes32 newRoot, bytes32[] calldata proof, SizeProof calldata sizeProof) external;
 
     /// @notice Returns the latest anchored head.
     /// @dev Before the first anchor, returns the empty log's head: size 0,

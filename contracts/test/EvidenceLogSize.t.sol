@@ -216,9 +216,7 @@ contract EvidenceLogSizeTest is EvidenceLogFixture {
     }
 
     /// @notice Flipping any bit of any part of a genuine size proof is refused.
-    function testFuzz_RejectsBitFlipInSizeProof(uint256 sizeSeed, uint256 part, uint256 which, uint256 bit)
-        public
-    {
+    function testFuzz_RejectsBitFlipInSizeProof(uint256 sizeSeed, uint256 part, uint256 which, uint256 bit) public {
         uint64 size = uint64(bound(sizeSeed, 2, FUZZ_MAX_SIZE));
         bytes32 root = RefMerkle.root(size);
         IEvidenceLog.SizeProof memory p = RefMerkle.sizeProof(size);
@@ -319,7 +317,9 @@ contract EvidenceLogSizeTest is EvidenceLogFixture {
     }
 
     function _popcount(uint256 x) internal pure returns (uint256 count) {
-        for (; x != 0; x &= x - 1) ++count;
+        for (; x != 0; x &= x - 1) {
+            ++count;
+        }
     }
 
     /// @dev `shape`'s part lengths filled with the top of `genuine`'s right edge: its last
