@@ -5,17 +5,24 @@ Usage:
     scripts/gen_forge_vectors.py            # rewrite contracts/test/vectors/*.sol
     scripts/gen_forge_vectors.py --check    # exit 1 if a committed file differs
 
-Writes two files:
+Writes these files:
 
 - ``ConsistencyVectors.sol``: consistency proofs produced by our own Python log
   (``ledger_service.core.merkle``) over the leaves ``d_i = sha256(uint64_be(i))``, as
   chains of heads (each step extends the previous one) and as single pairs, including a
   few large trees. The on-chain verifier must accept every one of them.
+- ``SizeProofVectors.sol``: EvidenceLog size proofs (last leaf, its inclusion proof and
+  the witnesses of the subtrees beside it; docs/anchoring.md) for every size in those
+  steps, over the same leaves, built from the Python log's nodes.
+- ``BenchVectors.sol``: anchors of batches of 1,000 and 100,000 realistic evidence
+  records (``ledger_service.core.records``), for the gas benchmark.
 - ``Rfc6962ConsistencyVectors.sol``: the published transparency-dev/merkle consistency
-  vectors (``--rfc6962-dir``, default tests/vectors/rfc6962/consistency), each
-  with the outcome EvidenceLog must produce. A vector is kept where EvidenceLog's rules
-  and the vector's verifier agree; the others are listed, with the reason, in the
-  generated file's header.
+  vectors (``--rfc6962-dir``, default tests/vectors/rfc6962), each
+  with the outcome EvidenceLog must produce and size proofs over the published
+  reference tree. A vector is kept where EvidenceLog's rules and the vector's verifier
+  agree; the others are listed, with the reason, in the generated file's header.
+- ``Rfc6962InclusionVectors.sol``: the published inclusion vectors, for the on-chain
+  RFC 9162 inclusion verifier, cross-checked against ``verify_inclusion``.
 """
 
 from __future__ import annotations
@@ -33,16 +40,29 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ledger_service.core.canonical import JSON  # noqa: E402
 from ledger_service.core.errors import VerificationFailed  # noqa: E402
 from ledger_service.core.merkle import (  # noqa: E402
-    consistency_proof_from_leaves,
+    NodeGetter,
+    append_leaves,
+    consistency_proof,
+    inclusion_proof,
     leaf_hash,
-    root_from_leaves,
+    root,
     verify_consistency,
+    verify_inclusion,
 )
+from ledger_service.core.records import EvidenceRecord  # noqa: E402
 
 OUT_DIR = REPO / "contracts" / "test" / "vectors"
-DEFAULT_RFC6962_DIR = REPO / "tests" / "vectors" / "rfc6962" / "consistency"
+DEFAULT_RFC6962_DIR = REPO / "tests" / "vectors" / "rfc6962"
+#: the published reference tree's leaf data (tests/vectors/rfc6962/SOURCE.md)
+RFC6962_LEAVES = tuple(bytes.fromhex(h) for h in (
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f",
+))  # fmt: skip
+#: batch sizes of the gas benchmark: each anchors a batch after a first batch as large
+BENCH_BATCHES = (1_000, 100_000)
 MAX_PROOF_LENGTH = 128  # EvidenceLog.MAX_PROOF_LENGTH
 RFC6962_SOURCE = (
     "transparency-dev/merkle (Apache-2.0), testdata/consistency, "
@@ -84,21 +104,69 @@ def leaf_data(i: int) -> bytes:
     return hashlib.sha256(i.to_bytes(8, "big")).digest()
 
 
-class Tree:
-    """Leaf hashes of the reference tree, with roots cached by size."""
+@dataclass(frozen=True)
+class SizeProof:
+    """EvidenceLog's IEvidenceLog.SizeProof for one tree size."""
 
-    def __init__(self, size: int) -> None:
-        self.leaves = [leaf_hash(leaf_data(i)) for i in range(size)]
-        self._roots: dict[int, bytes] = {}
+    size: int
+    root: bytes
+    last_leaf: bytes
+    inclusion: tuple[bytes, ...]
+    block_leaves: tuple[bytes, ...]
+    block_paths: tuple[bytes, ...]
+
+
+class Tree:
+    """A log over the given leaf data, with every perfect subtree kept in memory."""
+
+    def __init__(self, data: Sequence[bytes]) -> None:
+        self.data = data
+        nodes, _ = append_leaves(0, [], [leaf_hash(d) for d in data])
+        table = {(level, index): h for level, index, h in nodes}
+        self.get: NodeGetter = lambda level, index: table[level, index]
 
     def root(self, size: int) -> bytes:
-        if size not in self._roots:
-            self._roots[size] = root_from_leaves(self.leaves[:size])
-        return self._roots[size]
+        return root(size, self.get)
 
     def step(self, size1: int, size2: int) -> Step:
-        proof = consistency_proof_from_leaves(size1, size2, self.leaves[:size2])
+        proof = consistency_proof(size1, size2, self.get)
         return Step(size1, size2, self.root(size1), self.root(size2), tuple(proof))
+
+    def size_proof(self, size: int) -> SizeProof:
+        """The last leaf with PATH(last, D[size]) and, for each bit b set in last = size - 1
+        (lowest first), the first leaf s of the 2**b-leaf subtree beside the right edge
+        with the perfect subtrees (level i, index s / 2**i + 1) for i < b."""
+        last = size - 1
+        leaves: list[bytes] = []
+        paths: list[bytes] = []
+        for b in range(last.bit_length()):
+            if last >> b & 1:
+                start = last & ~((1 << (b + 1)) - 1)
+                leaves.append(self.data[start])
+                paths.extend(self.get(i, (start >> i) + 1) for i in range(b))
+        inclusion = tuple(inclusion_proof(last, size, self.get))
+        return SizeProof(
+            size, self.root(size), self.data[last], inclusion, tuple(leaves), tuple(paths)
+        )
+
+
+def bench_record(i: int) -> bytes:
+    """Canonical bytes of a realistic record: a bid as the tender service writes it."""
+    h = hashlib.sha256(b"bid %d" % i).hexdigest()
+    bidder = "0x" + hashlib.sha256(b"bidder %d" % (i % 97)).hexdigest()[:40]
+    body: dict[str, JSON] = {
+        "tender": f"ZB-2026-{i // 50:05d}", "event": "bid_submitted", "bidder": bidder,
+        "nonce": i, "ciphertext_sha256": h, "plaintext_commitment": h[::-1],
+        "envelope_digest": hashlib.sha256(h.encode()).hexdigest(), "size": 4096 + i % 1000,
+        "tx_hash": "0x" + hashlib.sha256(b"tx %d" % i).hexdigest(),
+        "block_time": 1_780_000_000 + i,
+    }  # fmt: skip
+    record = EvidenceRecord(
+        kind="tender.bid_submitted", subject=f"tender:{body['tender']}",
+        actor=f"bidder:{bidder}", digests={"sha256": h}, metadata=body,
+        submitted_at=f"2026-06-01T08:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
+    )  # fmt: skip
+    return record.canonical_bytes()
 
 
 # ---------------------------------------------------------------------------- Solidity
@@ -116,6 +184,34 @@ def _proof_call(proof: Sequence[bytes], indent: str) -> str:
         return f'_hashes(hex"{proof[0].hex() if proof else ""}")'
     lines = f"\n{indent}    ".join(f'hex"{_b32(p)[2:]}"' for p in proof)
     return f"_hashes(\n{indent}    {lines}\n{indent})"
+
+
+def _size_proof_function(name: str, p: SizeProof) -> str:
+    """A private function returning the IEvidenceLog.SizeProof literal."""
+    ind = "        "
+    leaves = "".join(
+        f'{ind}p.blockLeaves[{i}] = hex"{leaf.hex()}";\n' for i, leaf in enumerate(p.block_leaves)
+    )
+    return (
+        f"    /// @dev Size proof of the {p.size}-leaf tree (root {_b32(p.root)[:18]}...).\n"
+        f"    function {name}() private pure returns (IEvidenceLog.SizeProof memory p) {{\n"
+        f'{ind}p.lastLeaf = hex"{p.last_leaf.hex()}";\n'
+        f"{ind}p.inclusionProof = {_proof_call(p.inclusion, ind)};\n"
+        f"{ind}p.blockLeaves = new bytes[]({len(p.block_leaves)});\n{leaves}"
+        f"{ind}p.blockPaths = {_proof_call(p.block_paths, ind)};\n    }}\n"
+    )
+
+
+def _size_proof_lookup(proofs: Sequence[SizeProof], what: str) -> str:
+    """`proof(size)`: the root and size proof of each tree size listed."""
+    cases = "\n".join(
+        f"        if (size == {p.size}) return ({_b32(p.root)}, _size{p.size}());" for p in proofs
+    )
+    return (
+        f"    /// @notice The root and size proof of {what} of `size` leaves.\n"
+        "    function proof(uint64 size) internal pure returns (bytes32 root, IEvidenceLog.SizeProof memory) {\n"
+        f'{cases}\n        revert("no size proof for this size");\n    }}\n'
+    )
 
 
 def _step_literal(step: Step, indent: str) -> str:
@@ -153,9 +249,17 @@ def _steps_function(name: str, doc: str, steps: Sequence[Step]) -> str:
     )
 
 
-def consistency_vectors_sol() -> str:
-    max_size = max(max(max(c) for c in CHAINS), max(p[1] for p in PAIRS), max(p[1] for p in LARGE))
-    tree = Tree(max_size)
+def _all_sizes() -> list[int]:
+    sizes = {n for chain in CHAINS for n in chain}
+    sizes.update(n for pair in (*PAIRS, *LARGE) for n in pair)
+    return sorted(sizes)
+
+
+def reference_tree(size: int) -> Tree:
+    return Tree([leaf_data(i) for i in range(size)])
+
+
+def consistency_vectors_sol(tree: Tree) -> str:
     functions = [
         _steps_function(
             f"chain{i}",
@@ -186,6 +290,7 @@ def consistency_vectors_sol() -> str:
 //
 // RFC 9162 consistency proofs over the leaves d_i = sha256(uint64_be(i)), i = 0, 1, ...
 // (leaf hash sha256(0x00 || d_i)), as produced by the service's own Python Merkle log.
+// Size proofs for every size here are in SizeProofVectors.sol.
 pragma solidity 0.8.37;
 
 library ConsistencyVectors {{
@@ -212,6 +317,75 @@ library ConsistencyVectors {{
 """
 
 
+def size_proof_vectors_sol(tree: Tree) -> str:
+    proofs = [tree.size_proof(n) for n in _all_sizes()]
+    sizes = ", ".join([f"uint64({proofs[0].size})", *(str(p.size) for p in proofs[1:])])
+    functions = "\n".join(_size_proof_function(f"_size{p.size}", p) for p in proofs)
+    return f"""// SPDX-License-Identifier: Apache-2.0
+// GENERATED by scripts/gen_forge_vectors.py from ledger_service.core.merkle. DO NOT EDIT.
+// Regenerate: .venv/bin/python scripts/gen_forge_vectors.py
+//
+// EvidenceLog size proofs (IEvidenceLog.SizeProof, docs/anchoring.md) over the leaves
+// d_i = sha256(uint64_be(i)) of ConsistencyVectors.sol: leaf data is the 32 bytes d_i.
+pragma solidity 0.8.37;
+
+import {{IEvidenceLog}} from "../../src/EvidenceLog.sol";
+
+library SizeProofVectors {{
+    /// @notice Every tree size with a size proof here.
+    function sizes() internal pure returns (uint64[] memory list) {{
+        uint64[{len(proofs)}] memory all = [{sizes}];
+        list = new uint64[](all.length);
+        for (uint256 i = 0; i < all.length; ++i) {{
+            list[i] = all[i];
+        }}
+    }}
+
+{_size_proof_lookup(proofs, "the tree")}
+{functions}{HASHES_HELPER}}}
+"""
+
+
+def bench_vectors_sol() -> str:
+    tree = Tree([bench_record(i) for i in range(2 * max(BENCH_BATCHES))])
+    blocks = []
+    for batch in BENCH_BATCHES:
+        first, second = tree.size_proof(batch), tree.size_proof(2 * batch)
+        step = tree.step(batch, 2 * batch)
+        blocks.append(
+            f"    /// @notice Two batches of {batch:,} records: the first head and the second.\n"
+            f"    function batch{batch}() internal pure returns (Anchor memory first, Anchor memory second) {{\n"
+            f"        first = Anchor({batch}, {_b32(first.root)}, new bytes32[](0), _size{batch}());\n"
+            f"        second = Anchor(\n            {2 * batch},\n            {_b32(second.root)},\n"
+            f"            {_proof_call(step.proof, '            ')},\n"
+            f"            _size{2 * batch}()\n        );\n    }}\n"
+        )
+        blocks.append(_size_proof_function(f"_size{batch}", first))
+        blocks.append(_size_proof_function(f"_size{2 * batch}", second))
+    sample = bench_record(0)
+    return f"""// SPDX-License-Identifier: Apache-2.0
+// GENERATED by scripts/gen_forge_vectors.py from ledger_service.core. DO NOT EDIT.
+// Regenerate: .venv/bin/python scripts/gen_forge_vectors.py
+//
+// Anchors for the gas benchmark over a log of realistic records: record i is the
+// canonical bytes (ledger_service.core.records) of a "tender.bid_submitted" record as
+// the tender service writes it ({len(sample)} bytes for record 0; see bench_record()).
+pragma solidity 0.8.37;
+
+import {{IEvidenceLog}} from "../../src/EvidenceLog.sol";
+
+library BenchVectors {{
+    struct Anchor {{
+        uint64 size;
+        bytes32 root;
+        bytes32[] consistencyProof;
+        IEvidenceLog.SizeProof sizeProof;
+    }}
+
+{chr(10).join(blocks)}{HASHES_HELPER}}}
+"""
+
+
 # ---------------------------------------------------------------------------- RFC 6962
 
 
@@ -224,6 +398,15 @@ class PublishedCase:
     root2: bytes
     proof: tuple[bytes, ...]
     expect: str  # a member of the Solidity enum Expect
+    size_proof1: str  # Solidity expression of the size proof for (size1, root1)
+    size_proof2: str  # and for (size2, root2): the reference tree's, or an empty one
+
+
+def _reference_size_proof(size: int, root_hash: bytes) -> str:
+    """`_sizeN()` when (size, root_hash) is a head of the reference tree, else `_none()`."""
+    if 1 <= size <= len(RFC6962_LEAVES) and REFERENCE.root(size) == root_hash:
+        return f"_size{size}()"
+    return "_none()"
 
 
 def _evidence_log_outcome(
@@ -270,7 +453,15 @@ def _published_case(name: str, raw: dict[str, Any]) -> PublishedCase | str:
         if size1 == size2:
             return "equal sizes are valid for the vectors; EvidenceLog requires the log to grow"
         raise SystemExit(f"{name}: wantErr={want_err} but EvidenceLog's rules give {expect}")
-    return PublishedCase(name, size1, size2, root1, root2, proof, expect)
+    proof1 = _reference_size_proof(size1, root1)
+    proof2 = _reference_size_proof(size2, root2)
+    if size1 > 0 and proof1 == "_none()" and expect != "BadConsistencyProof":
+        if expect == "StaleHead":
+            return "(size1, root1) is no reference head and the log does not grow: nothing to check"
+        raise SystemExit(f"{name}: (size1, root1) is no reference head, yet gives {expect}")
+    if expect == "Anchored" and proof2 == "_none()":
+        raise SystemExit(f"{name}: anchors, but (size2, root2) is not a reference head")
+    return PublishedCase(name, size1, size2, root1, root2, proof, expect, proof1, proof2)
 
 
 def load_published(directory: Path) -> tuple[list[PublishedCase], list[tuple[str, str]]]:
@@ -289,13 +480,17 @@ def load_published(directory: Path) -> tuple[list[PublishedCase], list[tuple[str
 
 
 def rfc6962_vectors_sol(directory: Path) -> str:
-    kept, skipped = load_published(directory)
+    kept, skipped = load_published(directory / "consistency")
     by_reason: dict[str, list[str]] = {}
     for name, reason in skipped:
         by_reason.setdefault(reason, []).append(name)
     skipped_lines = "\n".join(
         f"// - {reason}:\n" + "\n".join(f"//     {name}" for name in names)
         for reason, names in by_reason.items()
+    )
+    reference_proofs = "\n".join(
+        _size_proof_function(f"_size{n}", REFERENCE.size_proof(n))
+        for n in range(1, len(RFC6962_LEAVES) + 1)
     )
     cases = []
     for i, c in enumerate(kept):
@@ -305,7 +500,9 @@ def rfc6962_vectors_sol(directory: Path) -> str:
             f"{ind}size1: {c.size1},\n{ind}size2: {c.size2},\n"
             f"{ind}root1: {_b32(c.root1)},\n{ind}root2: {_b32(c.root2)},\n"
             f"{ind}proof: {_proof_call(c.proof, ind)},\n"
-            f"{ind}expect: Expect.{c.expect}\n        }});"
+            f"{ind}expect: Expect.{c.expect},\n"
+            f"{ind}oldHeadAnchorable: {str(c.size1 == 0 or c.size_proof1 != '_none()').lower()},\n"
+            f"{ind}sizeProof1: {c.size_proof1},\n{ind}sizeProof2: {c.size_proof2}\n        }});"
         )
     return f"""// SPDX-License-Identifier: Apache-2.0
 // GENERATED by scripts/gen_forge_vectors.py. DO NOT EDIT.
@@ -316,12 +513,20 @@ def rfc6962_vectors_sol(directory: Path) -> str:
 // 606162636465666768696a6b6c6d6e6f. Each folder holds one valid proof ("happy-path")
 // and named mutations of it that must fail.
 //
-// Each case: anchor (size1, root1) with no proof (unless size1 = 0), then
-// (size2, root2, proof); `expect` is EvidenceLog's outcome (happy paths anchor, every
-// mutation reverts), cross-checked against ledger_service.core.merkle.verify_consistency.
+// Each case: anchor (size1, root1) with no proof and sizeProof1 (unless size1 = 0), then
+// (size2, root2, proof, sizeProof2); `expect` is EvidenceLog's outcome (happy paths
+// anchor, every mutation reverts), cross-checked against
+// ledger_service.core.merkle.verify_consistency. Size proofs are built over the
+// reference tree; where (size2, root2) is not one of its heads, sizeProof2 is empty
+// (EvidenceLog checks consistency first, so those cases revert before reaching it).
+// Where (size1, root1) is not a head of the reference tree (mutated size1, swapped
+// roots), sizeProof1 is empty: EvidenceLog refuses to anchor such a head at all, so the
+// test checks the proof on the RFC 9162 verifier itself, which must reject it.
 // Vectors left out, by reason:
 {skipped_lines}
 pragma solidity 0.8.37;
+
+import {{IEvidenceLog}} from "../../src/EvidenceLog.sol";
 
 library Rfc6962ConsistencyVectors {{
     enum Expect {{
@@ -339,6 +544,9 @@ library Rfc6962ConsistencyVectors {{
         bytes32 root2;
         bytes32[] proof;
         Expect expect;
+        bool oldHeadAnchorable; // false: (size1, root1) is no reference head
+        IEvidenceLog.SizeProof sizeProof1;
+        IEvidenceLog.SizeProof sizeProof2;
     }}
 
     /// @notice All usable published cases, in file-name order.
@@ -346,11 +554,75 @@ library Rfc6962ConsistencyVectors {{
         all = new Case[]({len(kept)});
 {chr(10).join(cases)}
     }}
-{HASHES_HELPER}}}
+
+    function _none() private pure returns (IEvidenceLog.SizeProof memory p) {{}}
+
+{reference_proofs}{HASHES_HELPER}}}
 """
 
 
 RFC6962_SOURCE_WRAPPED = RFC6962_SOURCE.replace(", commit", ",\n// commit")
+REFERENCE = Tree(RFC6962_LEAVES)
+
+
+def rfc6962_inclusion_sol(directory: Path) -> str:
+    """The published inclusion vectors with 32-byte hashes, each with its verdict, which
+    must agree with ledger_service.core.merkle.verify_inclusion."""
+    cases: list[str] = []
+    skipped: list[str] = []
+    for path in sorted((directory / "inclusion").glob("**/*.json")):
+        name = str(path.relative_to(directory / "inclusion").with_suffix(""))
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        hashes = [base64.b64decode(raw[k] or "") for k in ("root", "leafHash")]
+        proof = [base64.b64decode(p) for p in (raw["proof"] or [])]
+        if any(len(h) != 32 for h in (*hashes, *proof)):
+            skipped.append(name)
+            continue
+        index, size = int(raw["leafIdx"]), int(raw["treeSize"])
+        try:
+            verify_inclusion(hashes[1], index, size, proof, hashes[0])
+            valid = True
+        except VerificationFailed:
+            valid = False
+        if valid == bool(raw["wantErr"]):
+            raise SystemExit(f"{name}: wantErr={raw['wantErr']} but verify_inclusion disagrees")
+        ind = "            "
+        cases.append(
+            f"        all[{len(cases)}] = Case({{\n{ind}name: {json.dumps(name)},\n"
+            f"{ind}index: {index},\n{ind}size: {size},\n{ind}root: {_b32(hashes[0])},\n"
+            f"{ind}leafHash: {_b32(hashes[1])},\n{ind}proof: {_proof_call(proof, ind)},\n"
+            f"{ind}valid: {str(valid).lower()}\n        }});"
+        )
+    left_out = "\n".join(f"//     {n}" for n in skipped)
+    return f"""// SPDX-License-Identifier: Apache-2.0
+// GENERATED by scripts/gen_forge_vectors.py. DO NOT EDIT.
+// Regenerate: .venv/bin/python scripts/gen_forge_vectors.py [--rfc6962-dir DIR]
+//
+// Source: {RFC6962_SOURCE_WRAPPED}, testdata/inclusion.
+// `valid` is the vector's verdict (not wantErr), cross-checked against
+// ledger_service.core.merkle.verify_inclusion. Left out, a hash not being 32 bytes
+// (bytes32 cannot carry it):
+{left_out}
+pragma solidity 0.8.37;
+
+library Rfc6962InclusionVectors {{
+    struct Case {{
+        string name;
+        uint256 index;
+        uint256 size;
+        bytes32 root;
+        bytes32 leafHash;
+        bytes32[] proof;
+        bool valid;
+    }}
+
+    /// @notice All usable published cases, in file-name order.
+    function cases() internal pure returns (Case[] memory all) {{
+        all = new Case[]({len(cases)});
+{chr(10).join(cases)}
+    }}
+{HASHES_HELPER}}}
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,9 +630,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rfc6962-dir", type=Path, default=DEFAULT_RFC6962_DIR)
     parser.add_argument("--check", action="store_true", help="exit 1 if a committed file differs")
     args = parser.parse_args(argv)
+    tree = reference_tree(max(_all_sizes()))
     outputs = {
-        OUT_DIR / "ConsistencyVectors.sol": consistency_vectors_sol(),
+        OUT_DIR / "ConsistencyVectors.sol": consistency_vectors_sol(tree),
+        OUT_DIR / "SizeProofVectors.sol": size_proof_vectors_sol(tree),
+        OUT_DIR / "BenchVectors.sol": bench_vectors_sol(),
         OUT_DIR / "Rfc6962ConsistencyVectors.sol": rfc6962_vectors_sol(args.rfc6962_dir),
+        OUT_DIR / "Rfc6962InclusionVectors.sol": rfc6962_inclusion_sol(args.rfc6962_dir),
     }
     if args.check:
         stale = [p for p, text in outputs.items() if not p.is_file() or p.read_text() != text]

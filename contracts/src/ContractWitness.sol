@@ -9,8 +9,9 @@ import {IContractWitness} from "./IContractWitness.sol";
 /// @title ContractWitness
 /// @notice Witness of electronic contracts signed by their parties; see IContractWitness.
 /// @dev Roles: DEFAULT_ADMIN_ROLE manages roles; OPERATOR_ROLE registers contracts and
-/// amendments. The operator cannot sign for a party, alter a registered contract, or
-/// amend a contract that is not fully signed.
+/// amendments. The operator cannot sign for a party, alter a registered contract, amend
+/// a contract that is not fully signed, or mark a contract as amended without every
+/// original party's signature on the amendment.
 contract ContractWitness is IContractWitness, AccessControl, EIP712 {
     /// @notice Role allowed to register contracts and amendments.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
@@ -86,7 +87,7 @@ contract ContractWitness is IContractWitness, AccessControl, EIP712 {
             // forge-lint: disable-next-line(unsafe-typecast)
             slots[p].index = uint8(i + 1);
         }
-        if (previous != 0) _amend(previous, contractId);
+        if (previous != 0) _requireAmendable(previous, parties);
 
         uint64 time = _time();
         record.date = date;
@@ -101,7 +102,6 @@ contract ContractWitness is IContractWitness, AccessControl, EIP712 {
         record.amount = amount;
         record.parties = parties;
         emit ContractRegistered(contractId, documentDigest, parties, amount, date, termsDigest, previous, time);
-        if (previous != 0) emit ContractAmended(previous, contractId);
     }
 
     /// @inheritdoc IContractWitness
@@ -121,6 +121,8 @@ contract ContractWitness is IContractWitness, AccessControl, EIP712 {
         if (count == record.partyCount) {
             record.completedAt = time;
             emit ContractCompleted(contractId, time);
+            bytes32 previous = record.previous;
+            if (previous != 0) _markAmended(previous, contractId);
         }
     }
 
@@ -186,7 +188,7 @@ contract ContractWitness is IContractWitness, AccessControl, EIP712 {
 
     /// @inheritdoc IContractWitness
     function version() external pure returns (string memory) {
-        return "ContractWitness 1";
+        return "ContractWitness 2";
     }
 
     // ------------------------------------------------------------------ internals
@@ -197,16 +199,33 @@ contract ContractWitness is IContractWitness, AccessControl, EIP712 {
         return uint64(block.timestamp);
     }
 
-    /// @dev Links `amendment` after `previous`, which must exist, be complete and not be
-    /// amended yet.
-    function _amend(bytes32 previous, bytes32 amendment) private {
+    /// @dev Reverts unless `previous` exists, is complete, is not amended yet, and each of
+    /// its parties is among `parties` (so the amendment needs all of their signatures).
+    function _requireAmendable(bytes32 previous, address[] calldata parties) private view {
         Record storage prior = _contracts[previous];
         if (prior.partyCount == 0) revert ContractWitnessNoSuchContract(previous);
         if (prior.signatureCount != prior.partyCount) {
             revert ContractWitnessPreviousIncomplete(previous, prior.signatureCount, prior.partyCount);
         }
         if (prior.amendedBy != 0) revert ContractWitnessPreviousAmended(previous, prior.amendedBy);
+        address[] storage original = prior.parties;
+        for (uint256 i = 0; i < original.length; ++i) {
+            address party = original[i];
+            bool named;
+            for (uint256 j = 0; j < parties.length && !named; ++j) {
+                named = parties[j] == party;
+            }
+            if (!named) revert ContractWitnessAmendmentMissesParty(previous, party);
+        }
+    }
+
+    /// @dev Links the now complete `amendment` after `previous`. Still refused if another
+    /// amendment of `previous` completed first: the chain of amendments never forks.
+    function _markAmended(bytes32 previous, bytes32 amendment) private {
+        Record storage prior = _contracts[previous];
+        if (prior.amendedBy != 0) revert ContractWitnessPreviousAmended(previous, prior.amendedBy);
         prior.amendedBy = amendment;
+        emit ContractAmended(previous, amendment);
     }
 
     /// @dev Reverts unless `signature` is `party`'s over the EIP-712 struct `structHash`.

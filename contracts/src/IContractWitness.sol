@@ -7,9 +7,13 @@ pragma solidity 0.8.37;
 /// it under its own EIP-712 signature. Anyone (in practice the service) may relay and pay
 /// gas for a signature, but no relayer can forge one, move it to another contract, or
 /// use it twice. A contract whose parties have all signed is complete. An amendment is a
-/// new contract naming its `previous`: the previous contract must be complete and not
-/// amended yet, so amendments form a single linked chain. Chain time (`_time()`,
-/// block.timestamp) stamps registration, signatures and completion.
+/// new contract naming its `previous`, which must be complete and not amended yet; the
+/// amendment's parties include every party of `previous`, so it needs all of their
+/// signatures. `previous` counts as amended (`amendedBy`) only once the amendment is
+/// complete: the operator's registration alone marks nothing, and several amendments of
+/// one contract may be pending until the first completes; the others can then never
+/// complete, so amendments still form a single linked chain of signed contracts. Chain
+/// time (`_time()`, block.timestamp) stamps registration, signatures and completion.
 ///
 /// EIP-712 domain: name "ChainWitness ContractWitness", version "1", the chain id and this
 /// contract's address (read it with eip712Domain()). Signed type:
@@ -21,7 +25,8 @@ interface IContractWitness {
     /// @param documentDigest Digest of the signed document (e.g. its SHA-256).
     /// @param termsDigest Digest of the contract's key terms.
     /// @param previous The contract this one amends, bytes32(0) if none.
-    /// @param amendedBy The contract that amends this one, bytes32(0) until there is one.
+    /// @param amendedBy The complete amendment of this contract, bytes32(0) until an
+    /// amendment naming it as `previous` has all its parties' signatures.
     /// @param amount Contract amount in fen (0.01 CNY).
     /// @param date Contract date as its caller encodes it (the service: Unix seconds of
     /// 00:00 UTC on the date); not interpreted here.
@@ -65,8 +70,8 @@ interface IContractWitness {
         uint64 registeredAt
     );
 
-    /// @notice Contract `previous` was amended by contract `amendment` (emitted with the
-    /// amendment's ContractRegistered).
+    /// @notice Contract `previous` was amended by contract `amendment`: emitted when the
+    /// amendment completes, right after its ContractCompleted.
     event ContractAmended(bytes32 indexed previous, bytes32 indexed amendment);
 
     /// @notice `party` signed the contract.
@@ -104,8 +109,13 @@ interface IContractWitness {
     /// `partyCount` signatures.
     error ContractWitnessPreviousIncomplete(bytes32 previous, uint256 signatureCount, uint256 partyCount);
 
-    /// @notice The contract `previous` was already amended, by `amendedBy`.
+    /// @notice The contract `previous` was already amended, by the complete amendment
+    /// `amendedBy`.
     error ContractWitnessPreviousAmended(bytes32 previous, bytes32 amendedBy);
+
+    /// @notice The amendment of `previous` does not name `party`, a party of `previous`,
+    /// among its own parties; every original party must sign an amendment.
+    error ContractWitnessAmendmentMissesParty(bytes32 previous, address party);
 
     /// @notice `party` is not a party to the contract.
     error ContractWitnessUnknownParty(bytes32 contractId, address party);
@@ -128,11 +138,14 @@ interface IContractWitness {
     /// - ContractWitnessZeroParty or ContractWitnessDuplicateParty for a bad party;
     /// - ContractWitnessNoSuchContract if `previous` is set and was never registered;
     /// - ContractWitnessPreviousIncomplete if `previous` is not fully signed;
-    /// - ContractWitnessPreviousAmended if `previous` was already amended.
-    /// Emits ContractRegistered, and ContractAmended when `previous` is set.
+    /// - ContractWitnessPreviousAmended if `previous` was already amended (by a complete
+    ///   amendment);
+    /// - ContractWitnessAmendmentMissesParty if a party of `previous` is not in `parties`.
+    /// Registering an amendment does not change `previous`. Emits ContractRegistered.
     /// @param contractId Caller-chosen id, e.g. keccak256 of the contract code.
     /// @param documentDigest Digest of the document.
-    /// @param parties The parties, 2 to 8 distinct non-zero signing addresses.
+    /// @param parties The parties, 2 to 8 distinct non-zero signing addresses; for an
+    /// amendment, every party of `previous` and possibly others.
     /// @param amount Amount in fen.
     /// @param date Contract date (uninterpreted).
     /// @param termsDigest Digest of the key terms.
@@ -149,10 +162,13 @@ interface IContractWitness {
 
     /// @notice Records `party`'s signature of the contract; anyone may relay it.
     /// @dev Reverts with ContractWitnessNoSuchContract, ContractWitnessUnknownParty,
-    /// ContractWitnessAlreadySigned (so a signature counts once: replays are refused), or
+    /// ContractWitnessAlreadySigned (so a signature counts once: replays are refused),
     /// ContractWitnessBadSignature unless `signature` is `party`'s EIP-712 signature of
-    /// the contract's ContractSignature (65 bytes r || s || v, low s). Emits
-    /// ContractSigned, then ContractCompleted if it was the last signature missing.
+    /// the contract's ContractSignature (65 bytes r || s || v, low s), or, for the last
+    /// signature missing on an amendment, ContractWitnessPreviousAmended if another
+    /// amendment of the same `previous` completed first. Emits ContractSigned, then
+    /// ContractCompleted if it was the last signature missing, then ContractAmended if
+    /// the contract is an amendment and thereby sets the previous contract's `amendedBy`.
     /// @param contractId The contract.
     /// @param party The party who signed.
     /// @param signature The party's EIP-712 signature.
@@ -201,6 +217,6 @@ interface IContractWitness {
     /// @notice Returns the EIP-712 domain separator for this chain and contract.
     function DOMAIN_SEPARATOR() external view returns (bytes32);
 
-    /// @notice Returns the contract's name and interface version, "ContractWitness 1".
+    /// @notice Returns the contract's name and interface version, "ContractWitness 2".
     function version() external pure returns (string memory);
 }

@@ -2,8 +2,9 @@
 pragma solidity 0.8.37;
 
 /// @title INotaryRegistry
-/// @notice Digital notarization (数字公证): the admin authorizes notaries by address, once
-/// per address ever, and may later remove one. An authorized notary registers the
+/// @notice Digital notarization (数字公证): the notary authority (the admin, an account
+/// named at deployment, never the service's signer) authorizes notaries by address and
+/// name, each address and each name once ever, and may later remove one. An authorized notary registers the
 /// certificates it issues, each by its digest with the digest of the evidence package it
 /// certifies and the evidence log's tree size and root the package was proven against. A
 /// certificate can be revoked only by the notary that issued it, also after that
@@ -53,6 +54,14 @@ interface INotaryRegistry {
     /// removed since); an address is authorized at most once ever.
     error NotaryRegistryAlreadyKnown(address notary, uint64 authorizedAt);
 
+    /// @notice `name` was already given to `holder` (authorized, possibly removed since);
+    /// a name is given at most once ever, so no second address can pose as that notary.
+    /// Names compare as exact UTF-8 bytes.
+    error NotaryRegistryNameTaken(string name, address holder);
+
+    /// @notice The notary authority passed at deployment is the zero address.
+    error NotaryRegistryZeroAuthority();
+
     /// @notice `notary` is not an authorized notary now: never authorized, or removed.
     error NotaryRegistryNotAuthorized(address notary);
 
@@ -78,8 +87,9 @@ interface INotaryRegistry {
 
     /// @notice Authorizes `notary` under `name` from now on.
     /// @dev Requires DEFAULT_ADMIN_ROLE. Reverts with NotaryRegistryZeroAddress,
-    /// NotaryRegistryEmptyName, or NotaryRegistryAlreadyKnown if `notary` was ever
-    /// authorized before (also if removed since). Emits NotaryAuthorized.
+    /// NotaryRegistryEmptyName, NotaryRegistryAlreadyKnown if `notary` was ever
+    /// authorized before (also if removed since), or NotaryRegistryNameTaken if `name`
+    /// was ever given to an address before (also if removed since). Emits NotaryAuthorized.
     /// @param notary The notary's signing address.
     /// @param name The notary's name (e.g. the notary office), non-empty.
     function authorizeNotary(address notary, string calldata name) external;
@@ -119,6 +129,10 @@ interface INotaryRegistry {
         view
         returns (string memory name, uint64 authorizedAt, uint64 removedAt);
 
+    /// @notice Returns the address that was given `name`, or address(0) if none was.
+    /// @param name The notary's name, compared as exact UTF-8 bytes.
+    function notaryByName(string calldata name) external view returns (address);
+
     /// @notice Returns whether `notary` was authorized at chain time `time`:
     /// authorizedAt != 0 && authorizedAt <= time && (removedAt == 0 || time < removedAt).
     /// @param notary The notary.
@@ -147,6 +161,6 @@ interface INotaryRegistry {
             uint8 reasonCode
         );
 
-    /// @notice Returns the contract's name and interface version, "NotaryRegistry 1".
+    /// @notice Returns the contract's name and interface version, "NotaryRegistry 2".
     function version() external pure returns (string memory);
 }

@@ -6,8 +6,9 @@ import {INotaryRegistry} from "./INotaryRegistry.sol";
 
 /// @title NotaryRegistry
 /// @notice Registry of notaries and the certificates they issue; see INotaryRegistry.
-/// @dev Roles: DEFAULT_ADMIN_ROLE manages roles and authorizes and removes notaries. The
-/// admin cannot register or revoke a certificate in a notary's name, re-authorize a
+/// @dev Roles: DEFAULT_ADMIN_ROLE, held by the notary authority passed at deployment,
+/// manages roles and authorizes and removes notaries; the deployer gets no role. The
+/// admin cannot give a name twice, register or revoke a certificate in a notary's name, re-authorize a
 /// removed notary, or alter a registered certificate.
 contract NotaryRegistry is INotaryRegistry, AccessControl {
     struct Notary {
@@ -30,10 +31,13 @@ contract NotaryRegistry is INotaryRegistry, AccessControl {
 
     mapping(address notary => Notary) private _notaries;
     mapping(bytes32 certDigest => Certificate) private _certificates;
+    mapping(bytes32 nameHash => address notary) private _byName;
 
-    /// @param admin Account granted DEFAULT_ADMIN_ROLE.
-    constructor(address admin) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @param authority The notary authority's own account, granted DEFAULT_ADMIN_ROLE
+    /// (e.g. the justice bureau overseeing notary offices); not the service's signer.
+    constructor(address authority) {
+        if (authority == address(0)) revert NotaryRegistryZeroAuthority();
+        _grantRole(DEFAULT_ADMIN_ROLE, authority);
     }
 
     // ------------------------------------------------------------------ actions
@@ -44,10 +48,14 @@ contract NotaryRegistry is INotaryRegistry, AccessControl {
         if (bytes(name).length == 0) revert NotaryRegistryEmptyName(notary);
         Notary storage n = _notaries[notary];
         if (n.authorizedAt != 0) revert NotaryRegistryAlreadyKnown(notary, n.authorizedAt);
+        bytes32 nameHash = keccak256(bytes(name));
+        address holder = _byName[nameHash];
+        if (holder != address(0)) revert NotaryRegistryNameTaken(name, holder);
 
         uint64 time = _time();
         n.authorizedAt = time;
         n.name = name;
+        _byName[nameHash] = notary;
         emit NotaryAuthorized(notary, name, time);
     }
 
@@ -108,6 +116,11 @@ contract NotaryRegistry is INotaryRegistry, AccessControl {
     }
 
     /// @inheritdoc INotaryRegistry
+    function notaryByName(string calldata name) external view returns (address) {
+        return _byName[keccak256(bytes(name))];
+    }
+
+    /// @inheritdoc INotaryRegistry
     function wasAuthorizedAt(address notary, uint64 time) external view returns (bool) {
         Notary storage n = _notaries[notary];
         return n.authorizedAt != 0 && n.authorizedAt <= time && (n.removedAt == 0 || time < n.removedAt);
@@ -133,7 +146,7 @@ contract NotaryRegistry is INotaryRegistry, AccessControl {
 
     /// @inheritdoc INotaryRegistry
     function version() external pure returns (string memory) {
-        return "NotaryRegistry 1";
+        return "NotaryRegistry 2";
     }
 
     // ------------------------------------------------------------------ internals

@@ -125,7 +125,7 @@ contract ContractWitnessTest is Test {
     // ------------------------------------------------------------------ metadata, roles, EIP-712
 
     function test_Version() public view {
-        assertEq(cw.version(), "ContractWitness 1", "version");
+        assertEq(cw.version(), "ContractWitness 2", "version");
     }
 
     function test_ConstructorGrantsRoles() public view {
@@ -403,10 +403,9 @@ contract ContractWitnessTest is Test {
 
     function test_AmendmentChain() public {
         _complete(K1, 0);
-        vm.expectEmit(true, true, true, true, address(cw));
-        emit IContractWitness.ContractAmended(K1, K2);
         _register(K2, K1);
-        assertEq(cw.getContract(K1).amendedBy, K2, "K1 amended by K2");
+        // registered but unsigned: the original is not amended yet
+        assertEq(cw.getContract(K1).amendedBy, 0, "K1 not amended by a registration");
         assertEq(cw.getContract(K2).previous, K1, "K2 amends K1");
         // the amendment's signature covers `previous`
         address[] memory parties = _pair();
@@ -414,8 +413,17 @@ contract ContractWitnessTest is Test {
             cw.signatureDigest(K2), cw.contractDigest(K2, DOC, parties, AMOUNT, DATE, TERMS, K1), "previous is signed"
         );
         _signAs(K2, a, _sigFor(cw, K2, KEY_A));
-        _signAs(K2, b, _sigFor(cw, K2, KEY_B));
-        _register(K3, K2);
+        assertEq(cw.getContract(K1).amendedBy, 0, "K1 not amended by one of two signatures");
+        bytes memory sigB = _sigFor(cw, K2, KEY_B);
+        vm.expectEmit(true, true, true, true, address(cw));
+        emit IContractWitness.ContractSigned(K2, b, START);
+        vm.expectEmit(true, true, true, true, address(cw));
+        emit IContractWitness.ContractCompleted(K2, START);
+        vm.expectEmit(true, true, true, true, address(cw));
+        emit IContractWitness.ContractAmended(K1, K2);
+        _signAs(K2, b, sigB);
+        assertEq(cw.getContract(K1).amendedBy, K2, "K1 amended by K2 once complete");
+        _complete(K3, K2);
         assertEq(cw.getContract(K2).amendedBy, K3, "K2 amended by K3");
     }
 
@@ -429,13 +437,73 @@ contract ContractWitnessTest is Test {
         _expect(abi.encodeWithSelector(IContractWitness.ContractWitnessPreviousIncomplete.selector, K1, 1, 2));
         _register(K2, K1);
         _signAs(K1, b, _sigFor(cw, K1, KEY_B));
-        // previous already amended: no fork of the chain
-        _register(K2, K1);
+        // previous already amended by a complete amendment: no fork of the chain
+        _complete(K2, K1);
         _expect(abi.encodeWithSelector(IContractWitness.ContractWitnessPreviousAmended.selector, K1, K2));
         _register(K3, K1);
         // a contract cannot amend itself (it does not exist while being registered)
         _expect(abi.encodeWithSelector(IContractWitness.ContractWitnessNoSuchContract.selector, K3));
         _register(K3, K3);
+    }
+
+    /// @notice Every party of the original must be a party of the amendment: the operator
+    /// cannot amend a's and b's contract with a contract that b and a third party sign.
+    function test_RevertWhen_AmendmentLeavesOutAnOriginalParty() public {
+        _complete(K1, 0);
+        address[] memory withoutA = new address[](2);
+        (withoutA[0], withoutA[1]) = (b, c);
+        _expect(abi.encodeWithSelector(IContractWitness.ContractWitnessAmendmentMissesParty.selector, K1, a));
+        vm.prank(OPERATOR);
+        cw.registerContract(K2, DOC, withoutA, AMOUNT, DATE, TERMS, K1);
+        // adding a party is allowed; all three then sign
+        address[] memory three = new address[](3);
+        (three[0], three[1], three[2]) = (c, b, a);
+        vm.prank(OPERATOR);
+        cw.registerContract(K2, DOC, three, AMOUNT, DATE, TERMS, K1);
+        _signAs(K2, a, _sigFor(cw, K2, KEY_A));
+        _signAs(K2, b, _sigFor(cw, K2, KEY_B));
+        assertEq(cw.getContract(K1).amendedBy, 0, "not amended before the new party signs");
+        _signAs(K2, c, _sigFor(cw, K2, KEY_C));
+        assertEq(cw.getContract(K1).amendedBy, K2, "amended with all three signatures");
+    }
+
+    /// @notice Attack (issue 10, Why 5): the operator registers an amendment nobody signs.
+    /// It marks nothing, and the parties' real amendment still goes through.
+    function test_OperatorUnsignedAmendmentNeitherAmendsNorBlocks() public {
+        bytes32 fake = keccak256("operator's amendment");
+        _complete(K1, 0);
+        vm.prank(OPERATOR);
+        cw.registerContract(fake, keccak256("other document"), _pair(), 1, DATE, TERMS, K1);
+        assertEq(cw.getContract(K1).amendedBy, 0, "unsigned registration marks nothing");
+        assertFalse(cw.isComplete(fake), "operator's amendment incomplete");
+        // the operator cannot sign for a party
+        bytes memory forged = _sigFor(cw, fake, KEY_MALLORY);
+        _expectBadSignature(a, vm.addr(KEY_MALLORY));
+        _signAs(fake, a, forged);
+        // the parties' own amendment completes and is the one recorded
+        _complete(K2, K1);
+        assertEq(cw.getContract(K1).amendedBy, K2, "the parties' amendment is recorded");
+        // the operator's pending amendment can no longer complete, even if one party signs
+        _signAs(fake, a, _sigFor(cw, fake, KEY_A));
+        bytes memory sigB = _sigFor(cw, fake, KEY_B);
+        _expect(abi.encodeWithSelector(IContractWitness.ContractWitnessPreviousAmended.selector, K1, K2));
+        _signAs(fake, b, sigB);
+        assertEq(cw.getContract(K1).amendedBy, K2, "amendedBy unchanged");
+    }
+
+    /// @notice Two amendments pending at once: the first to complete is the amendment.
+    function test_FirstCompletedAmendmentWins() public {
+        _complete(K1, 0);
+        _register(K2, K1);
+        _register(K3, K1);
+        _signAs(K3, a, _sigFor(cw, K3, KEY_A));
+        _signAs(K2, a, _sigFor(cw, K2, KEY_A));
+        _signAs(K3, b, _sigFor(cw, K3, KEY_B));
+        assertEq(cw.getContract(K1).amendedBy, K3, "K3 completed first");
+        bytes memory sigB = _sigFor(cw, K2, KEY_B);
+        _expect(abi.encodeWithSelector(IContractWitness.ContractWitnessPreviousAmended.selector, K1, K3));
+        _signAs(K2, b, sigB);
+        assertFalse(cw.isComplete(K2), "K2 stays incomplete");
     }
 
     // ------------------------------------------------------------------ fuzz

@@ -39,6 +39,8 @@ contract NotaryRegistryTest is Test {
     address internal constant STRANGER = address(0xBAD);
     uint64 internal constant START = 1_700_000_000;
     string internal constant NAME = unicode"北京市长安公证处";
+    string internal constant OTHER_NAME = unicode"北京市方圆公证处";
+    address internal constant OPERATOR = address(0x0BE7A7);
     bytes32 internal constant CERT = keccak256("certificate 1");
     bytes32 internal constant CERT2 = keccak256("certificate 2");
     bytes32 internal constant PACKAGE = keccak256("evidence package");
@@ -54,9 +56,10 @@ contract NotaryRegistryTest is Test {
 
     // ------------------------------------------------------------------ fixtures
 
+    /// @dev Authorizes NOTARY as NAME, any other address as OTHER_NAME.
     function _authorize(address notary) internal {
         vm.prank(ADMIN);
-        nr.authorizeNotary(notary, NAME);
+        nr.authorizeNotary(notary, notary == NOTARY ? NAME : OTHER_NAME);
     }
 
     function _remove(address notary) internal {
@@ -96,7 +99,7 @@ contract NotaryRegistryTest is Test {
     // ------------------------------------------------------------------ metadata, roles
 
     function test_Version() public view {
-        assertEq(nr.version(), "NotaryRegistry 1", "version");
+        assertEq(nr.version(), "NotaryRegistry 2", "version");
     }
 
     function test_ConstructorGrantsAdmin() public view {
@@ -111,7 +114,7 @@ contract NotaryRegistryTest is Test {
         for (uint256 i = 0; i < callers.length; ++i) {
             _expect(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], role));
             vm.prank(callers[i]);
-            nr.authorizeNotary(OTHER, NAME);
+            nr.authorizeNotary(OTHER, OTHER_NAME);
             _expect(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], role));
             vm.prank(callers[i]);
             nr.removeNotary(NOTARY);
@@ -157,6 +160,59 @@ contract NotaryRegistryTest is Test {
         vm.stopPrank();
         (string memory name,,) = nr.notaryInfo(NOTARY);
         assertEq(name, NAME, "name unchanged");
+    }
+
+    function test_ConstructorRefusesZeroAuthority() public {
+        _expect(abi.encodeWithSelector(INotaryRegistry.NotaryRegistryZeroAuthority.selector));
+        new NotaryRegistry(address(0));
+    }
+
+    function test_RevertWhen_NameIsTaken() public {
+        _authorize(NOTARY);
+        _expect(abi.encodeWithSelector(INotaryRegistry.NotaryRegistryNameTaken.selector, NAME, NOTARY));
+        vm.prank(ADMIN);
+        nr.authorizeNotary(OTHER, NAME);
+        assertEq(nr.notaryByName(NAME), NOTARY, "name held by the first address");
+        assertEq(nr.notaryByName(OTHER_NAME), address(0), "unknown name");
+        // once per name ever: not even after the holder's removal
+        _remove(NOTARY);
+        _expect(abi.encodeWithSelector(INotaryRegistry.NotaryRegistryNameTaken.selector, NAME, NOTARY));
+        vm.prank(ADMIN);
+        nr.authorizeNotary(OTHER, NAME);
+        // names compare as exact bytes: a different name is a different notary
+        _authorize(OTHER);
+        assertEq(nr.notaryByName(OTHER_NAME), OTHER, "second name");
+        (string memory name,,) = nr.notaryInfo(OTHER);
+        assertEq(name, OTHER_NAME, "OTHER's own name");
+    }
+
+    /// @notice Attack (issue 10, Why 4): the operator deploys the registry (and holds the
+    /// service signer) but the notary authority is another account; the operator cannot
+    /// authorize a sock-puppet notary, neither under a new name nor under a real notary's.
+    function test_OperatorThatIsNotTheAuthorityCannotAuthorizeASockPuppet() public {
+        address puppet = address(0x50C4);
+        vm.prank(OPERATOR);
+        NotaryRegistry deployed = new NotaryRegistry(ADMIN);
+        bytes32 role = deployed.DEFAULT_ADMIN_ROLE();
+        assertFalse(deployed.hasRole(role, OPERATOR), "deployer holds no role");
+        assertTrue(deployed.hasRole(role, ADMIN), "authority is admin");
+        _expect(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, OPERATOR, role));
+        vm.prank(OPERATOR);
+        deployed.authorizeNotary(puppet, unicode"某某公证处");
+        // nor grant itself the role
+        _expect(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, OPERATOR, role));
+        vm.prank(OPERATOR);
+        deployed.grantRole(role, OPERATOR);
+        // even the authority cannot give a real notary's name to a second address
+        vm.prank(ADMIN);
+        deployed.authorizeNotary(NOTARY, NAME);
+        _expect(abi.encodeWithSelector(INotaryRegistry.NotaryRegistryNameTaken.selector, NAME, NOTARY));
+        vm.prank(ADMIN);
+        deployed.authorizeNotary(puppet, NAME);
+        // so the puppet can register nothing
+        _expect(abi.encodeWithSelector(INotaryRegistry.NotaryRegistryNotAuthorized.selector, puppet));
+        vm.prank(puppet);
+        deployed.registerCertificate(CERT, PACKAGE, SIZE, ROOT);
     }
 
     function test_RemoveNotary() public {

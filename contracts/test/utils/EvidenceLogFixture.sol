@@ -2,7 +2,28 @@
 pragma solidity 0.8.37;
 
 import {EvidenceLog, IEvidenceLog} from "../../src/EvidenceLog.sol";
+import {Rfc9162} from "../../src/Rfc9162.sol";
+import {RefMerkle} from "./RefMerkle.sol";
 import {Test} from "./Test.sol";
+
+/// @notice External entry points to the Rfc9162 library (its functions take calldata).
+contract Rfc9162Harness {
+    function verifyInclusion(uint256 index, uint256 size, bytes32 leaf, bytes32[] calldata proof, bytes32 root)
+        external
+        pure
+        returns (bool)
+    {
+        return Rfc9162.verifyInclusion(index, size, leaf, proof, root);
+    }
+
+    function verifyConsistency(uint256 size1, uint256 size2, bytes32 root1, bytes32 root2, bytes32[] calldata proof)
+        external
+        pure
+        returns (bool)
+    {
+        return Rfc9162.verifyConsistency(size1, size2, root1, root2, proof);
+    }
+}
 
 /// @notice EvidenceLog with a settable clock, to test the `_time()` seam.
 contract EvidenceLogWithClock is EvidenceLog {
@@ -40,9 +61,36 @@ abstract contract EvidenceLogFixture is Test {
         return new bytes32[](0);
     }
 
-    function _anchor(uint64 size, bytes32 root, bytes32[] memory proof) internal {
+    /// @dev An empty size proof, for calls that must revert before it is looked at.
+    function _noSizeProof() internal pure returns (IEvidenceLog.SizeProof memory p) {}
+
+    function _anchor(uint64 size, bytes32 root, bytes32[] memory proof, IEvidenceLog.SizeProof memory sizeProof)
+        internal
+    {
         vm.prank(ANCHORER);
-        log.anchor(size, root, proof);
+        log.anchor(size, root, proof, sizeProof);
+    }
+
+    /// @dev Anchors RefMerkle's tree of `size` leaves with its own size proof. Computes
+    /// with the sha256 precompile: never call right after vm.expectRevert/expectEmit.
+    function _anchorRef(uint64 size, bytes32[] memory proof) internal {
+        bytes32 root = RefMerkle.root(size);
+        IEvidenceLog.SizeProof memory sizeProof = RefMerkle.sizeProof(size);
+        _anchor(size, root, proof, sizeProof);
+    }
+
+    function _expectShape(uint64 size, string memory part, uint256 expected, uint256 got) internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(IEvidenceLog.EvidenceLogBadSizeProofShape.selector, size, part, expected, got)
+        );
+    }
+
+    function _expectBadInclusion(uint64 size) internal {
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceLog.EvidenceLogBadInclusionProof.selector, size));
+    }
+
+    function _expectBadWitness(uint64 size, uint256 blockIndex) internal {
+        vm.expectRevert(abi.encodeWithSelector(IEvidenceLog.EvidenceLogBadBlockWitness.selector, size, blockIndex));
     }
 
     /// @dev Expects the next call to revert with EvidenceLogBadConsistencyProof(from, to).

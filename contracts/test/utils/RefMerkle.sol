@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-/// @notice Independent RFC 9162 tree builder for tests: roots (§2.1.1) and consistency
-/// proofs (§2.1.4.1, PROOF/SUBPROOF) over the leaves d_i = sha256(uint64_be(i)), the same
+import {IEvidenceLog} from "../../src/EvidenceLog.sol";
+
+/// @notice Independent RFC 9162 tree builder for tests: roots (§2.1.1), inclusion proofs
+/// (§2.1.3.1, PATH), consistency proofs (§2.1.4.1, PROOF/SUBPROOF) and EvidenceLog size
+/// proofs over the leaves d_i = sha256(uint64_be(i)), the same
 /// leaves scripts/gen_forge_vectors.py uses. Written from the RFC's recursive definitions,
 /// not from EvidenceLog's verifier, so fuzz tests compare two implementations.
 /// Cost is linear in the tree size: keep sizes to a few thousand leaves.
@@ -67,5 +70,59 @@ library RefMerkle {
             out[len++] = mth(start, k);
         }
         return len;
+    }
+
+    /// @notice Leaf i's data as bytes (what a size proof carries): the 32 bytes of d_i.
+    function leafBytes(uint256 i) internal pure returns (bytes memory) {
+        return abi.encodePacked(leafData(i));
+    }
+
+    /// @notice PATH(m, D[n]); requires 0 <= m < n.
+    function inclusionProof(uint256 m, uint256 n) internal pure returns (bytes32[] memory proof) {
+        proof = new bytes32[](64);
+        uint256 len = _path(m, 0, n, proof);
+        assembly ("memory-safe") {
+            mstore(proof, len)
+        }
+    }
+
+    /// @dev PATH(m, D[start:start+n]) written into out[0..]; returns its length. The RFC
+    /// appends the sibling after the sub-path, so the recursion fills from the leaf up.
+    function _path(uint256 m, uint256 start, uint256 n, bytes32[] memory out) private pure returns (uint256 len) {
+        if (n == 1) return 0;
+        uint256 k = split(n);
+        if (m < k) {
+            len = _path(m, start, k, out);
+            out[len++] = mth(start + k, n - k);
+        } else {
+            len = _path(m - k, start + k, n - k, out);
+            out[len++] = mth(start, k);
+        }
+    }
+
+    /// @notice EvidenceLog size proof for the first n leaves (requires n >= 1), built from
+    /// IEvidenceLog.SizeProof's definition: the last leaf with PATH(n-1, D[n]), and for
+    /// each bit b set in n-1 the first leaf s of that subtree with MTH(D[s+2^i : s+2^(i+1)]).
+    function sizeProof(uint256 n) internal pure returns (IEvidenceLog.SizeProof memory proof) {
+        uint256 last = n - 1;
+        proof.lastLeaf = leafBytes(last);
+        proof.inclusionProof = inclusionProof(last, n);
+        uint256 blocks = proof.inclusionProof.length;
+        proof.blockLeaves = new bytes[](blocks);
+        proof.blockPaths = new bytes32[](64 * 64);
+        uint256 j;
+        uint256 next;
+        for (uint256 b = 0; b < 64; ++b) {
+            if ((last >> b) & 1 == 0) continue;
+            uint256 s = last & ~((uint256(1) << (b + 1)) - 1);
+            proof.blockLeaves[j++] = leafBytes(s);
+            for (uint256 i = 0; i < b; ++i) {
+                proof.blockPaths[next++] = mth(s + (uint256(1) << i), uint256(1) << i);
+            }
+        }
+        bytes32[] memory paths = proof.blockPaths;
+        assembly ("memory-safe") {
+            mstore(paths, next)
+        }
     }
 }

@@ -78,6 +78,10 @@ abstract contract Test {
         vm.assertEq(left, right, err);
     }
 
+    function assertEq(bool left, bool right, string memory err) internal pure {
+        vm.assertEq(left, right, err);
+    }
+
     function assertTrue(bool condition, string memory err) internal pure {
         vm.assertTrue(condition, err);
     }

@@ -4,6 +4,7 @@
 //
 // RFC 9162 consistency proofs over the leaves d_i = sha256(uint64_be(i)), i = 0, 1, ...
 // (leaf hash sha256(0x00 || d_i)), as produced by the service's own Python Merkle log.
+// Size proofs for every size here are in SizeProofVectors.sol.
 pragma solidity 0.8.37;
 
 library ConsistencyVectors {

@@ -8,9 +8,15 @@
 // 606162636465666768696a6b6c6d6e6f. Each folder holds one valid proof ("happy-path")
 // and named mutations of it that must fail.
 //
-// Each case: anchor (size1, root1) with no proof (unless size1 = 0), then
-// (size2, root2, proof); `expect` is EvidenceLog's outcome (happy paths anchor, every
-// mutation reverts), cross-checked against ledger_service.core.merkle.verify_consistency.
+// Each case: anchor (size1, root1) with no proof and sizeProof1 (unless size1 = 0), then
+// (size2, root2, proof, sizeProof2); `expect` is EvidenceLog's outcome (happy paths
+// anchor, every mutation reverts), cross-checked against
+// ledger_service.core.merkle.verify_consistency. Size proofs are built over the
+// reference tree; where (size2, root2) is not one of its heads, sizeProof2 is empty
+// (EvidenceLog checks consistency first, so those cases revert before reaching it).
+// Where (size1, root1) is not a head of the reference tree (mutated size1, swapped
+// roots), sizeProof1 is empty: EvidenceLog refuses to anchor such a head at all, so the
+// test checks the proof on the RFC 9162 verifier itself, which must reject it.
 // Vectors left out, by reason:
 // - equal sizes are valid for the vectors; EvidenceLog requires the log to grow:
 //     0/happy-path
@@ -42,7 +48,12 @@
 //     additional/sizes-are-equal-zero-and-proof-is-empty
 //     additional/sizes-are-equal-zero-but-roots-are-not
 //     additional/sizes-do-not-watch-and-proof-is-empty
+// - (size1, root1) is no reference head and the log does not grow: nothing to check:
+//     4/size1-plus-@1
+//     additional/sizes-match-but-proof-is-not-empty-and-sizes-are-one
 pragma solidity 0.8.37;
+
+import {IEvidenceLog} from "../../src/EvidenceLog.sol";
 
 library Rfc6962ConsistencyVectors {
     enum Expect {
@@ -60,11 +71,14 @@ library Rfc6962ConsistencyVectors {
         bytes32 root2;
         bytes32[] proof;
         Expect expect;
+        bool oldHeadAnchorable; // false: (size1, root1) is no reference head
+        IEvidenceLog.SizeProof sizeProof1;
+        IEvidenceLog.SizeProof sizeProof2;
     }
 
     /// @notice All usable published cases, in file-name order.
     function cases() internal pure returns (Case[] memory all) {
-        all = new Case[](70);
+        all = new Case[](68);
         all[0] = Case({
             name: "1/empty-proof",
             size1: 1,
@@ -72,7 +86,10 @@ library Rfc6962ConsistencyVectors {
             root1: 0x6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d,
             root2: 0x5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328,
             proof: _hashes(hex""),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[1] = Case({
             name: "1/happy-path",
@@ -85,7 +102,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.Anchored
+            expect: Expect.Anchored,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[2] = Case({
             name: "1/modified-proof@0-bit-@4",
@@ -98,7 +118,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[3] = Case({
             name: "1/modified-proof@1-bit-@4",
@@ -111,7 +134,10 @@ library Rfc6962ConsistencyVectors {
                 hex"4f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[4] = Case({
             name: "1/modified-proof@2-bit-@4",
@@ -124,7 +150,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"7b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[5] = Case({
             name: "1/preceding-proof-@0",
@@ -138,7 +167,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[6] = Case({
             name: "1/preceding-root1",
@@ -152,7 +184,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[7] = Case({
             name: "1/preceding-root2",
@@ -166,7 +201,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[8] = Case({
             name: "1/size1-XOR-@2",
@@ -179,7 +217,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size8()
         });
         all[9] = Case({
             name: "1/size1-plus-@1",
@@ -192,7 +233,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size8()
         });
         all[10] = Case({
             name: "1/size1-sub-@1",
@@ -205,7 +249,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadProofLength
+            expect: Expect.BadProofLength,
+            oldHeadAnchorable: true,
+            sizeProof1: _none(),
+            sizeProof2: _size8()
         });
         all[11] = Case({
             name: "1/size2-div-@2",
@@ -218,7 +265,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _none()
         });
         all[12] = Case({
             name: "1/size2-mul-@2",
@@ -231,7 +281,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _none()
         });
         all[13] = Case({
             name: "1/swapped-roots",
@@ -244,7 +297,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _none()
         });
         all[14] = Case({
             name: "1/trailing-root1",
@@ -258,7 +314,10 @@ library Rfc6962ConsistencyVectors {
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
                 hex"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[15] = Case({
             name: "1/trailing-root2",
@@ -272,7 +331,10 @@ library Rfc6962ConsistencyVectors {
                 hex"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"
                 hex"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[16] = Case({
             name: "1/truncated-proof",
@@ -284,7 +346,10 @@ library Rfc6962ConsistencyVectors {
                 hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size1(),
+            sizeProof2: _size8()
         });
         all[17] = Case({
             name: "2/empty-proof",
@@ -293,7 +358,10 @@ library Rfc6962ConsistencyVectors {
             root1: 0x76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef,
             root2: 0x5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328,
             proof: _hashes(hex""),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[18] = Case({
             name: "2/happy-path",
@@ -306,7 +374,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.Anchored
+            expect: Expect.Anchored,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[19] = Case({
             name: "2/modified-proof@0-bit-@4",
@@ -319,7 +390,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[20] = Case({
             name: "2/modified-proof@1-bit-@4",
@@ -332,7 +406,10 @@ library Rfc6962ConsistencyVectors {
                 hex"da854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[21] = Case({
             name: "2/modified-proof@2-bit-@4",
@@ -345,7 +422,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"c37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[22] = Case({
             name: "2/preceding-proof-@0",
@@ -359,7 +439,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[23] = Case({
             name: "2/preceding-root1",
@@ -373,7 +456,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[24] = Case({
             name: "2/preceding-root2",
@@ -387,7 +473,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[25] = Case({
             name: "2/size1-XOR-@2",
@@ -400,7 +489,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size8()
         });
         all[26] = Case({
             name: "2/size1-plus-@1",
@@ -413,7 +505,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size8()
         });
         all[27] = Case({
             name: "2/size1-sub-@1",
@@ -426,7 +521,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size8()
         });
         all[28] = Case({
             name: "2/size2-div-@2",
@@ -439,7 +537,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.StaleHead
+            expect: Expect.StaleHead,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _none()
         });
         all[29] = Case({
             name: "2/size2-mul-@2",
@@ -452,7 +553,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _none()
         });
         all[30] = Case({
             name: "2/swapped-roots",
@@ -465,7 +569,10 @@ library Rfc6962ConsistencyVectors {
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _none()
         });
         all[31] = Case({
             name: "2/trailing-root1",
@@ -479,7 +586,10 @@ library Rfc6962ConsistencyVectors {
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
                 hex"76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[32] = Case({
             name: "2/trailing-root2",
@@ -493,7 +603,10 @@ library Rfc6962ConsistencyVectors {
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
                 hex"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[33] = Case({
             name: "2/truncated-proof",
@@ -505,7 +618,10 @@ library Rfc6962ConsistencyVectors {
                 hex"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"
                 hex"ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size8()
         });
         all[34] = Case({
             name: "3/empty-proof",
@@ -514,7 +630,10 @@ library Rfc6962ConsistencyVectors {
             root1: 0xfac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125,
             root2: 0x4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4,
             proof: _hashes(hex""),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[35] = Case({
             name: "3/happy-path",
@@ -526,7 +645,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.Anchored
+            expect: Expect.Anchored,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[36] = Case({
             name: "3/modified-proof@0-bit-@4",
@@ -538,7 +660,10 @@ library Rfc6962ConsistencyVectors {
                 hex"4f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[37] = Case({
             name: "3/modified-proof@1-bit-@4",
@@ -550,7 +675,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"ac1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[38] = Case({
             name: "3/preceding-proof-@0",
@@ -563,7 +691,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[39] = Case({
             name: "3/preceding-root1",
@@ -576,7 +707,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[40] = Case({
             name: "3/preceding-root2",
@@ -589,7 +723,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[41] = Case({
             name: "3/size1-XOR-@2",
@@ -601,7 +738,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadProofLength
+            expect: Expect.BadProofLength,
+            oldHeadAnchorable: true,
+            sizeProof1: _none(),
+            sizeProof2: _size5()
         });
         all[42] = Case({
             name: "3/size1-plus-@1",
@@ -613,7 +753,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size5()
         });
         all[43] = Case({
             name: "3/size1-sub-@1",
@@ -625,7 +768,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size5()
         });
         all[44] = Case({
             name: "3/size2-div-@2",
@@ -637,7 +783,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.StaleHead
+            expect: Expect.StaleHead,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _none()
         });
         all[45] = Case({
             name: "3/size2-mul-@2",
@@ -649,7 +798,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _none()
         });
         all[46] = Case({
             name: "3/swapped-roots",
@@ -661,7 +813,10 @@ library Rfc6962ConsistencyVectors {
                 hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _none()
         });
         all[47] = Case({
             name: "3/trailing-root1",
@@ -674,7 +829,10 @@ library Rfc6962ConsistencyVectors {
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
                 hex"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[48] = Case({
             name: "3/trailing-root2",
@@ -687,7 +845,10 @@ library Rfc6962ConsistencyVectors {
                 hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
                 hex"4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[49] = Case({
             name: "3/truncated-proof",
@@ -696,7 +857,10 @@ library Rfc6962ConsistencyVectors {
             root1: 0xfac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125,
             root2: 0x4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4,
             proof: _hashes(hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size2(),
+            sizeProof2: _size5()
         });
         all[50] = Case({
             name: "4/empty-proof",
@@ -705,7 +869,10 @@ library Rfc6962ConsistencyVectors {
             root1: 0x76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef,
             root2: 0xddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c,
             proof: _hashes(hex""),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[51] = Case({
             name: "4/happy-path",
@@ -718,7 +885,10 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.Anchored
+            expect: Expect.Anchored,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[52] = Case({
             name: "4/modified-proof@0-bit-@4",
@@ -731,7 +901,10 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[53] = Case({
             name: "4/modified-proof@1-bit-@4",
@@ -744,7 +917,10 @@ library Rfc6962ConsistencyVectors {
                 hex"a08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[54] = Case({
             name: "4/modified-proof@2-bit-@4",
@@ -757,7 +933,10 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"c37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[55] = Case({
             name: "4/preceding-proof-@0",
@@ -771,7 +950,10 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[56] = Case({
             name: "4/preceding-root1",
@@ -785,7 +967,10 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[57] = Case({
             name: "4/preceding-root2",
@@ -799,7 +984,10 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
         all[58] = Case({
             name: "4/size1-XOR-@2",
@@ -812,22 +1000,12 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size7()
         });
         all[59] = Case({
-            name: "4/size1-plus-@1",
-            size1: 7,
-            size2: 7,
-            root1: 0x76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef,
-            root2: 0xddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c,
-            proof: _hashes(
-                hex"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"
-                hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
-                hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
-            ),
-            expect: Expect.StaleHead
-        });
-        all[60] = Case({
             name: "4/size1-sub-@1",
             size1: 5,
             size2: 7,
@@ -838,9 +1016,12 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _size7()
         });
-        all[61] = Case({
+        all[60] = Case({
             name: "4/size2-div-@2",
             size1: 6,
             size2: 3,
@@ -851,9 +1032,12 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.StaleHead
+            expect: Expect.StaleHead,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _none()
         });
-        all[62] = Case({
+        all[61] = Case({
             name: "4/size2-mul-@2",
             size1: 6,
             size2: 14,
@@ -864,9 +1048,12 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _none()
         });
-        all[63] = Case({
+        all[62] = Case({
             name: "4/swapped-roots",
             size1: 6,
             size2: 7,
@@ -877,9 +1064,12 @@ library Rfc6962ConsistencyVectors {
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: false,
+            sizeProof1: _none(),
+            sizeProof2: _none()
         });
-        all[64] = Case({
+        all[63] = Case({
             name: "4/trailing-root1",
             size1: 6,
             size2: 7,
@@ -891,9 +1081,12 @@ library Rfc6962ConsistencyVectors {
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
                 hex"76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
-        all[65] = Case({
+        all[64] = Case({
             name: "4/trailing-root2",
             size1: 6,
             size2: 7,
@@ -905,9 +1098,12 @@ library Rfc6962ConsistencyVectors {
                 hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
                 hex"ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
-        all[66] = Case({
+        all[65] = Case({
             name: "4/truncated-proof",
             size1: 6,
             size2: 7,
@@ -917,35 +1113,140 @@ library Rfc6962ConsistencyVectors {
                 hex"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"
                 hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
             ),
-            expect: Expect.BadConsistencyProof
+            expect: Expect.BadConsistencyProof,
+            oldHeadAnchorable: true,
+            sizeProof1: _size6(),
+            sizeProof2: _size7()
         });
-        all[67] = Case({
+        all[66] = Case({
             name: "additional/consistency-check-on-empty-tree-size1-is-zero-is-useless",
             size1: 0,
             size2: 1,
             root1: 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,
             root2: 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,
             proof: _hashes(hex"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-            expect: Expect.BadProofLength
+            expect: Expect.BadProofLength,
+            oldHeadAnchorable: true,
+            sizeProof1: _none(),
+            sizeProof2: _none()
         });
-        all[68] = Case({
-            name: "additional/sizes-match-but-proof-is-not-empty-and-sizes-are-one",
-            size1: 1,
-            size2: 1,
-            root1: 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,
-            root2: 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,
-            proof: _hashes(hex"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-            expect: Expect.StaleHead
-        });
-        all[69] = Case({
+        all[67] = Case({
             name: "additional/sizes-match-but-proof-is-not-empty-and-sizes-are-zero",
             size1: 0,
             size2: 0,
             root1: 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,
             root2: 0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855,
             proof: _hashes(hex"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-            expect: Expect.StaleHead
+            expect: Expect.StaleHead,
+            oldHeadAnchorable: true,
+            sizeProof1: _none(),
+            sizeProof2: _none()
         });
+    }
+
+    function _none() private pure returns (IEvidenceLog.SizeProof memory p) {}
+
+    /// @dev Size proof of the 1-leaf tree (root 0x6e340b9cffb37a98...).
+    function _size1() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"";
+        p.inclusionProof = _hashes(hex"");
+        p.blockLeaves = new bytes[](0);
+        p.blockPaths = _hashes(hex"");
+    }
+
+    /// @dev Size proof of the 2-leaf tree (root 0xfac54203e7cc696c...).
+    function _size2() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"00";
+        p.inclusionProof = _hashes(hex"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+        p.blockLeaves = new bytes[](1);
+        p.blockLeaves[0] = hex"";
+        p.blockPaths = _hashes(hex"");
+    }
+
+    /// @dev Size proof of the 3-leaf tree (root 0xaeb6bcfe274b70a1...).
+    function _size3() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"10";
+        p.inclusionProof = _hashes(hex"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125");
+        p.blockLeaves = new bytes[](1);
+        p.blockLeaves[0] = hex"";
+        p.blockPaths = _hashes(hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7");
+    }
+
+    /// @dev Size proof of the 4-leaf tree (root 0xd37ee418976dd957...).
+    function _size4() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"2021";
+        p.inclusionProof = _hashes(
+            hex"0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7"
+            hex"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"
+        );
+        p.blockLeaves = new bytes[](2);
+        p.blockLeaves[0] = hex"10";
+        p.blockLeaves[1] = hex"";
+        p.blockPaths = _hashes(hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7");
+    }
+
+    /// @dev Size proof of the 5-leaf tree (root 0x4e3bbb1f7b478dcf...).
+    function _size5() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"3031";
+        p.inclusionProof = _hashes(hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7");
+        p.blockLeaves = new bytes[](1);
+        p.blockLeaves[0] = hex"";
+        p.blockPaths = _hashes(
+            hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"
+            hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
+        );
+    }
+
+    /// @dev Size proof of the 6-leaf tree (root 0x76e67dadbcdf1e10...).
+    function _size6() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"40414243";
+        p.inclusionProof = _hashes(
+            hex"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"
+            hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
+        );
+        p.blockLeaves = new bytes[](2);
+        p.blockLeaves[0] = hex"3031";
+        p.blockLeaves[1] = hex"";
+        p.blockPaths = _hashes(
+            hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"
+            hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
+        );
+    }
+
+    /// @dev Size proof of the 7-leaf tree (root 0xddb89be403809e32...).
+    function _size7() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"5051525354555657";
+        p.inclusionProof = _hashes(
+            hex"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"
+            hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
+        );
+        p.blockLeaves = new bytes[](2);
+        p.blockLeaves[0] = hex"3031";
+        p.blockLeaves[1] = hex"";
+        p.blockPaths = _hashes(
+            hex"4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658"
+            hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"
+            hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
+        );
+    }
+
+    /// @dev Size proof of the 8-leaf tree (root 0x5dc9da79a70659a9...).
+    function _size8() private pure returns (IEvidenceLog.SizeProof memory p) {
+        p.lastLeaf = hex"606162636465666768696a6b6c6d6e6f";
+        p.inclusionProof = _hashes(
+            hex"b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"
+            hex"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"
+            hex"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"
+        );
+        p.blockLeaves = new bytes[](3);
+        p.blockLeaves[0] = hex"5051525354555657";
+        p.blockLeaves[1] = hex"3031";
+        p.blockLeaves[2] = hex"";
+        p.blockPaths = _hashes(
+            hex"4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658"
+            hex"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"
+            hex"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"
+        );
     }
 
     /// @dev Splits concatenated 32-byte hashes into an array.
