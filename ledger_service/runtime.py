@@ -99,14 +99,15 @@ def open_store(settings: Settings) -> tuple[LogStore, AnchorStore, BlobStore]:
     return LogStore(engine), AnchorStore(engine), BlobStore(settings.blob_dir)
 
 
-def embedded_signer(data_dir: Path) -> LocalAccount:
-    """The embedded dev chain's signer: a keystore in ``data_dir`` made on first use.
+def embedded_signer(data_dir: Path, name: str = "signer") -> LocalAccount:
+    """A key of the embedded dev chain: a keystore in ``data_dir`` made on first use.
 
     Its password sits beside it (mode 0600): this is a local development chain;
-    production passes its own key or keystore through settings.
+    production passes its own key or keystore through settings. ``name`` is
+    ``signer`` (the service) or ``notary-authority`` (see :func:`dev_notary_authority`).
     """
-    keystore = data_dir / "signer.keystore.json"
-    password_file = data_dir / "signer.password"
+    keystore = data_dir / f"{name}.keystore.json"
+    password_file = data_dir / f"{name}.password"
     if not keystore.exists():
         password = secrets.token_urlsafe(24)
         fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -114,6 +115,17 @@ def embedded_signer(data_dir: Path) -> LocalAccount:
             f.write(password)
         return create_keystore(keystore, password)
     return load_signer(None, keystore, password_file.read_text().strip())
+
+
+def dev_notary_authority(data_dir: Path) -> LocalAccount:
+    """The notary authority's account on the embedded development chain.
+
+    NotaryRegistry's admin is the notary authority (司法行政机关), never the service
+    signer. On a real chain the authority's address is a setting and its key never
+    reaches the service; on the embedded dev chain a separate key is made in the data
+    directory so that demos and tests can play the authority. Development only.
+    """
+    return embedded_signer(data_dir, "notary-authority")
 
 
 def open_services(settings: Settings, *, chain: bool = True) -> Services:
@@ -169,7 +181,13 @@ def _open_chain(services: Services) -> None:
         address = settings.evidence_log_address
         deployed_at = 0
     else:
-        dep = ensure_deployed(client, settings.data_dir, signer.address, signer.address)
+        authority = settings.notary_authority
+        if authority is None and settings.embedded_chain:
+            authority = dev_notary_authority(settings.data_dir).address
+            client.request("anvil_setBalance", [authority, hex(DEV_FUNDING_WEI)])
+        dep = ensure_deployed(
+            client, settings.data_dir, signer.address, signer.address, notary_authority=authority
+        )
         address = dep.contracts["EvidenceLog"]
         deployed_at = dep.deployed_at_block
     services.client = client

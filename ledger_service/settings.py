@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     tender_registry_address: str | None = Field(
         default=None, description="TenderRegistry address; default: deployment.json in data_dir"
     )
+    notary_authority: str | None = Field(
+        default=None,
+        description="address of the notary authority, NotaryRegistry's admin (embedded "
+        "chain: a development key in data_dir)",
+    )
     anchor_interval_s: float = Field(default=1.0, gt=0, description="seconds between anchors")
     anchor_max_leaves: int = Field(
         default=100_000, gt=0, description="anchor early once this many new leaves wait"

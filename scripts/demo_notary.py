@@ -12,8 +12,9 @@ from pathlib import Path
 
 from eth_account import Account
 
+from ledger_service.chain.client import ChainClient
 from ledger_service.evidence.anchoring import Anchorer
-from ledger_service.runtime import Services
+from ledger_service.runtime import Services, dev_notary_authority
 from notary.api import notary_service_for
 from notary.registry import NotaryRegistryContract
 
@@ -34,14 +35,18 @@ def run(services: Services, anchorer: Anchorer, work: Path, say: Callable[[str],
     root = Path(__file__).resolve().parent.parent
     dep = (services.settings.data_dir / "deployment.json").read_text()
     registry_address = json.loads(dep)["contracts"]["NotaryRegistry"]
-    admin = NotaryRegistryContract(services.client, registry_address)
+    # the notary authority (司法行政机关) authorizes notaries with its own account; on the
+    # embedded development chain its key lives in the data directory (dev only)
+    authority = ChainClient(services.chain.rpc_url, dev_notary_authority(services.settings.data_dir),
+                            None, retries=2)  # fmt: skip
+    admin = NotaryRegistryContract(authority, registry_address)
 
     say("19. 数字公证 A notary office reviews the evidence package and issues a certificate")
     notary = Account.from_key(hashlib.sha256(b"demo notary office").digest())
     services.client.request("anvil_setBalance", [notary.address, hex(10**20)])
     admin.authorize_notary(notary.address, "市公证处 municipal notary office")
     anchorer.wait_anchored(services.log_store.head().size, timeout=60)
-    svc = notary_service_for(services, admin)
+    svc = notary_service_for(services, NotaryRegistryContract(services.client, registry_address))
     request_id = svc.request(
         f"tender:{CODE}", "operator:centre", "开标全过程公证 notarize the opening"
     )

@@ -143,13 +143,15 @@ def ensure_deployed(
     anchorer: str,
     *,
     operator: str | None = None,
+    notary_authority: str | None = None,
     redeploy_if_missing: bool = False,
 ) -> Deployment:
     """Return this chain's deployment, deploying on first use what is missing.
 
     EvidenceLog gets ``admin`` and ``anchorer``; TenderRegistry and ContractWitness get
     ``admin`` and ``operator`` (default: the client's signer, i.e. the service);
-    NotaryRegistry gets the client's signer as its admin, who authorizes notaries. A
+    NotaryRegistry gets ``notary_authority`` as its admin, who authorizes notaries (never
+    the service: without an authority no NotaryRegistry is deployed). A
     ``deployment.json`` without TenderRegistry, ContractWitness or NotaryRegistry
     (written before they existed) is migrated: the missing contract is deployed and the
     file rewritten with it added. The file is saved after each
@@ -188,12 +190,12 @@ def ensure_deployed(
         _check_answers(client, name, address)
         known = replace(known, contracts={**known.contracts, name: address})
         known.save(data_dir)
-    # NotaryRegistry's only role is its admin, who authorizes notaries: the service signer
-    if not (
+    # NotaryRegistry's only role is its admin: the notary authority's own account
+    if notary_authority is not None and not (
         NOTARY_REGISTRY in known.contracts
         and _present(client, known, NOTARY_REGISTRY, path, redeploy_if_missing)
     ):
-        address, _tx, _block = client.deploy(NOTARY_REGISTRY, client.address)
+        address, _tx, _block = client.deploy(NOTARY_REGISTRY, notary_authority)
         _check_answers(client, NOTARY_REGISTRY, address)
         known = replace(known, contracts={**known.contracts, NOTARY_REGISTRY: address})
         known.save(data_dir)

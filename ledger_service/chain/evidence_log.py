@@ -15,6 +15,7 @@ from web3.types import BlockIdentifier
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.tx import TxResult
+from ledger_service.core.merkle import SizeProof
 
 EVIDENCE_LOG = "EvidenceLog"
 ANCHORER_ROLE = keccak(text="ANCHORER_ROLE")
@@ -69,15 +70,18 @@ class EvidenceLogContract:
         size: int,
         root: bytes,
         proof: Sequence[bytes],
+        size_proof: SizeProof,
         *,
         on_sent: Callable[[str], None] | None = None,
     ) -> TxResult:
-        """Anchor a new head (size, root), proven consistent with the latest one.
+        """Anchor a new head (size, root), proven consistent with the latest one and proven
+        to hold exactly ``size`` leaves (``size_proof``, docs/anchoring.md).
 
         Raises ContractReverted (e.g. EvidenceLogStaleHead, EvidenceLogBadConsistencyProof,
-        AccessControlUnauthorizedAccount); see :meth:`ChainClient.send` for ``on_sent``.
+        EvidenceLogBadBlockWitness, AccessControlUnauthorizedAccount); see
+        :meth:`ChainClient.send` for ``on_sent``.
         """
-        fn = self.contract.functions.anchor(size, root, list(proof))
+        fn = self.contract.functions.anchor(size, root, list(proof), size_proof.as_abi())
         return self.client.send(fn, on_sent=on_sent)
 
     def latest_head(self, block_identifier: BlockIdentifier = "latest") -> ChainHead:

@@ -168,9 +168,7 @@ class ContractService:
             date=date, previous_code=previous_code, tx_hash=tx.tx_hash, block_time=tx.block_time,
             record_index=index,
         ), named)  # fmt: skip
-        if previous_code is not None:
-            self._record(previous_code, "amended",
-                         {"amended_by": code, "tx_hash": tx.tx_hash, "block_time": tx.block_time})  # fmt: skip
+        # the original is amended only once every party signed the amendment (ContractWitness 2)
         return self.view(code)
 
     def sign(self, code: str, party_address: str, signature: bytes) -> dict[str, Any]:
@@ -208,6 +206,10 @@ class ContractService:
                 "tx_hash": tx.tx_hash, "block_time": tx.block_time,
             })  # fmt: skip
             self._store.set_completed(code, tx.block_time, done)
+            previous = self._row(code).previous_code
+            if previous is not None:  # the chain sets amendedBy on this last signature
+                self._record(previous, "amended",
+                             {"amended_by": code, "tx_hash": tx.tx_hash, "block_time": tx.block_time})  # fmt: skip
         return self.view(code)
 
     # -- reads ---------------------------------------------------------------
@@ -227,6 +229,13 @@ class ContractService:
         """Codes from the original contract to the latest amendment, ``code`` among them."""
         self._row(code)
         return self._store.amendment_chain(code)
+
+    def _completed_amendment(self, chain: list[str], position: int) -> str | None:
+        """The amendment that replaced ``chain[position]``: registered AND signed by all."""
+        if position + 1 >= len(chain):
+            return None
+        following = chain[position + 1]
+        return following if self._row(following).completed_record_index is not None else None
 
     def view(self, code: str) -> dict[str, Any]:
         """The contract, every party's signature with its tx hash and evidence record,
@@ -267,7 +276,7 @@ class ContractService:
             "completed_at": row.completed_at,
             "completed_record_index": row.completed_record_index,
             "previous": row.previous_code,
-            "amended_by": chain[position + 1] if position + 1 < len(chain) else None,
+            "amended_by": self._completed_amendment(chain, position),
             "amendment_chain": chain,
             "records": records,
             "on_chain": {

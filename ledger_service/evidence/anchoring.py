@@ -95,7 +95,7 @@ class Anchorer:
             return StepResult(chain_head.size, head.size, None)
         proof = self._log.consistency_proof(chain_head.size, head.size) if chain_head.size else []
         try:
-            tx = self._contract.anchor(head.size, head.root, proof)
+            tx = self._contract.anchor(head.size, head.root, proof, self._log.size_proof(head.size))
         except ContractReverted as exc:
             # Another anchorer (or our own pre-crash transaction) got there first;
             # the next step re-reads the chain and continues from its head.

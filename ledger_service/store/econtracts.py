@@ -113,6 +113,9 @@ class ContractStore:
     def amendment_chain(self, code: str) -> list[str]:
         """Codes from the original contract to the latest amendment, ``code`` among them.
 
+        Where several amendments of one contract are registered, the chain follows the
+        completed one (the chain accepts one), else the first registered.
+
         Precondition: ``code`` is registered.
         """
         chain = [code]
@@ -121,8 +124,10 @@ class ContractStore:
                 select(_K.c.previous_code).where(_K.c.code == chain[0])
             ).scalar_one()) is not None:  # fmt: skip
                 chain.insert(0, prev)
+            # the completed amendment if there is one, else the first registered
             while (nxt := conn.execute(
                 select(_K.c.code).where(_K.c.previous_code == chain[-1])
+                .order_by(_K.c.completed_record_index.is_(None), _K.c.record_index).limit(1)
             ).scalar_one_or_none()) is not None:  # fmt: skip
                 chain.append(nxt)
         return chain

@@ -201,6 +201,19 @@ class LogStore:
             lambda get: merkle.consistency_proof(size1, size2, get),
         )
 
+    def size_proof(self, size: int) -> merkle.SizeProof:
+        """Evidence that the root at ``size`` holds exactly ``size`` leaves (EvidenceLog 2).
+
+        Requires 1 <= size <= current size (MalformedInput / NotFound otherwise).
+        """
+        if size < 1:
+            raise MalformedInput(f"expected a size of at least 1, found {size}")
+        nodes, leaves = merkle.size_proof_nodes(size)
+        data = {i: self.record(i).canonical for i in leaves}
+        return self._compute(
+            size, nodes, lambda get: merkle.size_proof(size, get, data.__getitem__)
+        )
+
     def leaf_hash(self, index: int) -> bytes:
         with read_only(self._engine.connect()) as conn:
             nodes = self._fetch(conn, [(0, index)])

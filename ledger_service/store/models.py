@@ -184,8 +184,9 @@ class WitnessContractRow(Base):
     terms_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     date: Mapped[str] = mapped_column(String(10), nullable=False)
+    # an amendment names the contract it amends; several may be pending (migration 0005)
     previous_code: Mapped[str | None] = mapped_column(
-        ForeignKey("witness_contracts.code"), nullable=True, unique=True
+        ForeignKey("witness_contracts.code"), nullable=True
     )
     tx_hash: Mapped[str] = mapped_column(String(66), nullable=False)
     block_time: Mapped[int] = mapped_column(BigInteger, nullable=False)

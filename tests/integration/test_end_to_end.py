@@ -124,6 +124,7 @@ def test_anchored_history_cannot_be_rewritten_by_the_anchoring_key(
 ) -> None:
     """The attacker holds the anchoring key and tries to replace an anchored head."""
     from ledger_service.chain.tx import ContractReverted
+    from ledger_service.core.merkle.size import size_proof_from_leaves
 
     services, anchorer, client, auth = running
     rec = {"kind": "document", "subject": "tender:X", "digests": {"sha256": "ab" * 32}}
@@ -133,7 +134,8 @@ def test_anchored_history_cannot_be_rewritten_by_the_anchoring_key(
     assert log is not None
     forged_root = hashlib.sha256(b"rewritten history").digest()
     with pytest.raises(ContractReverted, match="EvidenceLogBadConsistencyProof"):
-        log.anchor(16, forged_root, services.log_store.consistency_proof(8, 8) or [forged_root])
+        log.anchor(16, forged_root, services.log_store.consistency_proof(8, 8) or [forged_root],
+                   size_proof_from_leaves([b"forged"] * 16, 16))  # fmt: skip
     with pytest.raises(ContractReverted, match="EvidenceLogStaleHead"):
-        log.anchor(8, forged_root, [])
+        log.anchor(8, forged_root, [], services.log_store.size_proof(8))
     assert log.root_of(8) == services.log_store.root_at(8)

@@ -13,6 +13,8 @@ import pytest
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.core.errors import ChainStateMismatch
+from ledger_service.core.merkle import leaf_hash, root_from_leaves
+from ledger_service.core.merkle.size import size_proof_from_leaves
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.evidence.proofs import inclusion_proof
@@ -78,7 +80,7 @@ def test_restart_after_crash_between_send_and_record(
     log_store, anchors = stores
     log_store.append(recs(0, 10))
     head = log_store.head()
-    tx = evidence_log.anchor(head.size, head.root, [])  # the pre-crash anchor
+    tx = evidence_log.anchor(head.size, head.root, [], log_store.size_proof(head.size))  # pre-crash
     assert anchors.latest_confirmed() is None
     restarted = anchorer(stores, evidence_log)
     assert restarted.step().anchored is None  # no second anchor of the same head
@@ -138,7 +140,10 @@ def test_diverged_history_stops_anchoring(
 ) -> None:
     log_store, _ = stores
     log_store.append(recs(0, 6))
-    evidence_log.anchor(6, hashlib.sha256(b"another history").digest(), [])
+    other = [b"another history %d" % i for i in range(6)]  # a genuine tree, not this log
+    evidence_log.anchor(
+        6, root_from_leaves([leaf_hash(d) for d in other]), [], size_proof_from_leaves(other, 6)
+    )
     with pytest.raises(ChainStateMismatch, match="diverged"):
         anchorer(stores, evidence_log).step()
 

@@ -20,6 +20,7 @@ from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import ChainUnavailable, ConfigurationError, Conflict
+from ledger_service.core.merkle.size import size_proof_from_leaves
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +28,8 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 #: RFC 9162 leaf hash of the one-entry log ["x"]
 ROOT_1 = hashlib.sha256(b"\x00x").digest()
 ROOT_2 = hashlib.sha256(b"\x01" + ROOT_1 + hashlib.sha256(b"\x00y").digest()).digest()
+#: the size proofs of the one- and two-leaf trees over b"x", b"y" (EvidenceLog 2)
+SIZE_1, SIZE_2 = (size_proof_from_leaves([b"x", b"y"], n) for n in (1, 2))
 
 
 def _free_port() -> int:
@@ -47,7 +50,7 @@ def test_empty_log_reads_as_size_zero(evidence_log: EvidenceLogContract) -> None
 def test_first_anchor_needs_no_proof(evidence_log: EvidenceLogContract) -> None:
     client = evidence_log.client
     sent: list[str] = []
-    result = evidence_log.anchor(1, ROOT_1, [], on_sent=sent.append)
+    result = evidence_log.anchor(1, ROOT_1, [], SIZE_1, on_sent=sent.append)
 
     assert result.status == 1
     assert sent == [result.tx_hash]
@@ -70,18 +73,18 @@ def test_first_anchor_needs_no_proof(evidence_log: EvidenceLogContract) -> None:
 
 
 def test_second_anchor_with_consistency_proof(evidence_log: EvidenceLogContract) -> None:
-    evidence_log.anchor(1, ROOT_1, [])
+    evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     # RFC 9162 consistency proof from size 1 (a power of two) to 2: the new leaf's hash
-    evidence_log.anchor(2, ROOT_2, [hashlib.sha256(b"\x00y").digest()])
+    evidence_log.anchor(2, ROOT_2, [hashlib.sha256(b"\x00y").digest()], SIZE_2)
     assert evidence_log.latest_head().size == 2
     assert evidence_log.root_of(2) == ROOT_2
 
 
 def test_stale_head_is_decoded(evidence_log: EvidenceLogContract) -> None:
-    evidence_log.anchor(1, ROOT_1, [])
+    evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     pattern = r"^EvidenceLog refused the anchor: EvidenceLogStaleHead\(have=1, got=1\)$"
     with pytest.raises(ContractReverted, match=pattern) as caught:
-        evidence_log.anchor(1, ROOT_1, [])
+        evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     assert (caught.value.error_name, caught.value.args) == ("EvidenceLogStaleHead", (1, 1))
     assert caught.value.result is None
     assert isinstance(caught.value, Conflict)
@@ -93,12 +96,12 @@ def test_stale_head_is_decoded(evidence_log: EvidenceLogContract) -> None:
 
 def test_bad_proof_errors_are_decoded(evidence_log: EvidenceLogContract) -> None:
     with pytest.raises(ContractReverted, match=r"EvidenceLogBadProofLength\(expected=0, got=1\)"):
-        evidence_log.anchor(1, ROOT_1, [ROOT_1])
-    evidence_log.anchor(1, ROOT_1, [])
+        evidence_log.anchor(1, ROOT_1, [ROOT_1], SIZE_1)
+    evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     with pytest.raises(
         ContractReverted, match=r"EvidenceLogBadConsistencyProof\(fromSize=1, toSize=2\)"
     ) as caught:
-        evidence_log.anchor(2, ROOT_2, [ROOT_1])
+        evidence_log.anchor(2, ROOT_2, [ROOT_1], SIZE_2)
     assert caught.value.args == (1, 2)
 
 
@@ -117,12 +120,12 @@ def test_access_control_error_is_decoded_and_grant_fixes_it(
     with pytest.raises(
         ContractReverted, match=r"refused the anchor: AccessControlUnauthorizedAccount\(account=0x"
     ) as caught:
-        as_other.anchor(1, ROOT_1, [])
+        as_other.anchor(1, ROOT_1, [], SIZE_1)
     assert caught.value.error_name == "AccessControlUnauthorizedAccount"
     assert caught.value.args == (other.address, ANCHORER_ROLE)
 
     evidence_log.grant_anchorer(other.address)
-    as_other.anchor(1, ROOT_1, [])
+    as_other.anchor(1, ROOT_1, [], SIZE_1)
     assert evidence_log.anchored_events(0)[-1].anchorer == other.address
 
 
@@ -130,20 +133,20 @@ def test_revert_mined_with_status_0_is_explained(
     evidence_log: EvidenceLogContract, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = evidence_log.client
-    evidence_log.anchor(1, ROOT_1, [])
+    evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     # skip estimation, as if another anchor had landed between estimate and inclusion
     monkeypatch.setattr(client, "_estimate", lambda *_args: 200_000)
     with pytest.raises(
         ContractReverted, match=r"EvidenceLogStaleHead\(have=1, got=1\).*mined"
     ) as c:
-        evidence_log.anchor(1, ROOT_1, [])
+        evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     assert c.value.result is not None and c.value.result.status == 0
     assert client.receipt(c.value.result.tx_hash) == c.value.result
 
 
 def test_anchored_events_return_what_was_anchored(evidence_log: EvidenceLogContract) -> None:
-    first = evidence_log.anchor(1, ROOT_1, [])
-    second = evidence_log.anchor(2, ROOT_2, [hashlib.sha256(b"\x00y").digest()])
+    first = evidence_log.anchor(1, ROOT_1, [], SIZE_1)
+    second = evidence_log.anchor(2, ROOT_2, [hashlib.sha256(b"\x00y").digest()], SIZE_2)
     events = evidence_log.anchored_events(first.block_number, second.block_number)
     assert [(e.index, e.size, e.root) for e in events] == [(0, 1, ROOT_1), (1, 2, ROOT_2)]
     assert [(e.tx_hash, e.block_number, e.block_hash) for e in events] == [
@@ -159,7 +162,7 @@ def test_receipt_disappears_when_a_revert_removes_the_block(
 ) -> None:
     client = evidence_log.client
     snapshot = client.request("evm_snapshot", [])
-    result = evidence_log.anchor(1, ROOT_1, [])
+    result = evidence_log.anchor(1, ROOT_1, [], SIZE_1)
     assert client.receipt(result.tx_hash) == result
     assert client.is_canonical(result.block_number, result.block_hash)
 
@@ -168,7 +171,7 @@ def test_receipt_disappears_when_a_revert_removes_the_block(
     assert not client.is_canonical(result.block_number, result.block_hash)
     assert evidence_log.latest_head().size == 0
     # the nonce went back too: the next anchor still goes through
-    assert evidence_log.anchor(1, ROOT_1, []).status == 1
+    assert evidence_log.anchor(1, ROOT_1, [], SIZE_1).status == 1
 
 
 def test_block_returns_hex_header_fields(chain_client: ChainClient) -> None:

@@ -19,22 +19,29 @@ from notary.registry import NotaryRegistryContract
 pytestmark = pytest.mark.integration
 
 
+#: the notary authority's own account (not the service signer)
+AUTHORITY = Account.create().address
+
+
 def test_first_run_deploys_and_later_runs_reuse(chain_client: ChainClient, tmp_path: Path) -> None:
     me = chain_client.address
-    first = ensure_deployed(chain_client, tmp_path, me, me)
+    first = ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY)
     assert first.chain_id == chain_client.chain_id
     assert first.deployer == me
     assert EvidenceLogContract(chain_client, first.address_of()).version()
     registry = TenderRegistryContract(chain_client, first.address_of("TenderRegistry"))
     assert registry.version() == "TenderRegistry 1"
     notaries = NotaryRegistryContract(chain_client, first.address_of("NotaryRegistry"))
-    assert notaries.version() == "NotaryRegistry 1"
-    has_admin = notaries.contract.functions.hasRole(bytes(32), me)  # DEFAULT_ADMIN_ROLE
+    assert notaries.version() == "NotaryRegistry 2"
+    # the notary authority administers NotaryRegistry, never the service that deployed it
+    has_admin = notaries.contract.functions.hasRole(bytes(32), AUTHORITY)  # DEFAULT_ADMIN_ROLE
     assert chain_client.call(has_admin) is True
+    service_admin = notaries.contract.functions.hasRole(bytes(32), me)
+    assert chain_client.call(service_admin) is False
     assert Deployment.from_json((tmp_path / "deployment.json").read_text()) == first
 
     height = chain_client.block_number()
-    assert ensure_deployed(chain_client, tmp_path, me, me) == first
+    assert ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY) == first
     assert chain_client.block_number() == height  # nothing sent
 
 
@@ -43,15 +50,24 @@ def test_reset_chain_is_refused_unless_redeploy_is_asked(tmp_path: Path) -> None
     with ManagedAnvil(tmp_path / "old-chain") as old:
         client = ChainClient(old.rpc_url, Account.create(), old.chain_id)
         client.fund_from_dev_account(10**19)
-        first = ensure_deployed(client, data, client.address, client.address)
+        first = ensure_deployed(
+            client, data, client.address, client.address, notary_authority=AUTHORITY
+        )
 
     with ManagedAnvil(tmp_path / "fresh-chain") as fresh:  # no state: a reset chain
         client = ChainClient(fresh.rpc_url, client.signer, fresh.chain_id)
         client.fund_from_dev_account(10**19)
         with pytest.raises(ConfigurationError, match=r"found no code: the chain was reset"):
-            ensure_deployed(client, data, client.address, client.address)
+            ensure_deployed(
+                client, data, client.address, client.address, notary_authority=AUTHORITY
+            )
         second = ensure_deployed(
-            client, data, client.address, client.address, redeploy_if_missing=True
+            client,
+            data,
+            client.address,
+            client.address,
+            redeploy_if_missing=True,
+            notary_authority=AUTHORITY,
         )
         assert EvidenceLogContract(client, second.address_of()).head_count() == 0
     # same deployer, same nonce: CREATE lands on the same address on the new chain
@@ -67,7 +83,7 @@ def test_file_without_tender_registry_is_migrated(
     old = Deployment(chain_client.chain_id, {"EvidenceLog": address}, block, me)
     old.save(tmp_path)
 
-    migrated = ensure_deployed(chain_client, tmp_path, me, me)
+    migrated = ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY)
     assert migrated.address_of() == address  # the anchored log is kept
     assert (migrated.deployed_at_block, migrated.deployer) == (block, me)
     assert sorted(migrated.contracts) == [
@@ -82,7 +98,7 @@ def test_file_without_tender_registry_is_migrated(
     assert Deployment.load(tmp_path) == migrated
 
     height = chain_client.block_number()
-    assert ensure_deployed(chain_client, tmp_path, me, me) == migrated
+    assert ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY) == migrated
     assert chain_client.block_number() == height  # migrated once
 
 
@@ -90,11 +106,11 @@ def test_wrong_contract_at_a_recorded_address_is_refused(
     chain_client: ChainClient, tmp_path: Path
 ) -> None:
     me = chain_client.address
-    first = ensure_deployed(chain_client, tmp_path, me, me)
+    first = ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY)
     swapped = {"EvidenceLog": first.address_of(), "TenderRegistry": first.address_of()}
     Deployment(first.chain_id, swapped, first.deployed_at_block, me).save(tmp_path)
-    with pytest.raises(ConfigurationError, match=r"expected TenderRegistry at .*'EvidenceLog 1'"):
-        ensure_deployed(chain_client, tmp_path, me, me)
+    with pytest.raises(ConfigurationError, match=r"expected TenderRegistry at .*'EvidenceLog 2'"):
+        ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY)
 
 
 def test_deployment_for_another_chain_is_refused(chain_client: ChainClient, tmp_path: Path) -> None:
@@ -102,7 +118,13 @@ def test_deployment_for_another_chain_is_refused(chain_client: ChainClient, tmp_
     with pytest.raises(
         ConfigurationError, match=r"expected chain id 1 as recorded in .*found 31337"
     ):
-        ensure_deployed(chain_client, tmp_path, chain_client.address, chain_client.address)
+        ensure_deployed(
+            chain_client,
+            tmp_path,
+            chain_client.address,
+            chain_client.address,
+            notary_authority=AUTHORITY,
+        )
 
 
 def test_deployment_json_round_trip_and_rejects() -> None:
@@ -117,3 +139,15 @@ def test_deployment_json_round_trip_and_rejects() -> None:
         Deployment.from_json(json.dumps({**raw, "contracts": {"EvidenceLog": "0x12"}}))
     with pytest.raises(MalformedInput, match="expected deployment JSON"):
         Deployment.from_json(d.to_json() + "}")
+
+
+def test_no_notary_registry_without_a_notary_authority(
+    chain_client: ChainClient, tmp_path: Path
+) -> None:
+    """The service never makes itself the notary authority: without one, no registry."""
+    me = chain_client.address
+    deployed = ensure_deployed(chain_client, tmp_path, me, me)
+    assert "NotaryRegistry" not in deployed.contracts
+    again = ensure_deployed(chain_client, tmp_path, me, me, notary_authority=AUTHORITY)
+    notaries = NotaryRegistryContract(chain_client, again.address_of("NotaryRegistry"))
+    assert chain_client.call(notaries.contract.functions.hasRole(bytes(32), AUTHORITY)) is True

@@ -199,7 +199,8 @@ def test_amendment_chain(services: Services, contracts: ContractService) -> None
 
     view = contracts.view(first)
     assert view["amendment_chain"] == [original, first, second]
-    assert (view["previous"], view["amended_by"]) == (original, second)
+    # the second amendment is registered but unsigned: it amends nothing yet
+    assert (view["previous"], view["amended_by"]) == (original, None)
     assert contracts.view(original)["amended_by"] == first
     assert contracts.view(second)["complete"] is False
     assert _kinds(services, original) == [
@@ -270,8 +271,23 @@ def test_older_deployment_gets_contract_witness(chain_client: ChainClient, tmp_p
     added = {CONTRACT_WITNESS, "NotaryRegistry"}
     assert {k: v for k, v in migrated.contracts.items() if k not in added} == contracts
     witness = ContractWitnessContract(chain_client, migrated.address_of(CONTRACT_WITNESS))
-    assert witness.version() == "ContractWitness 1"
+    assert witness.version() == "ContractWitness 2"
     assert Deployment.load(tmp_path) == migrated
     height = chain_client.block_number()
     assert ensure_deployed(chain_client, tmp_path, me, me) == migrated
     assert chain_client.block_number() == height  # migrated once
+
+
+def test_an_unsigned_registration_by_the_operator_amends_nothing(
+    services: Services, contracts: ContractService
+) -> None:
+    """The operator registers an 'amendment' nobody signs: the signed original stays as
+    it was, and the parties' real amendment still goes through (ContractWitness 2)."""
+    original, squat, real = "HT-2025-0009", "HT-2025-0009-X", "HT-2025-0009-A1"
+    _complete(contracts, original)
+    _register(contracts, squat, previous=original)  # the operator's, never signed
+    assert contracts.view(original)["amended_by"] is None
+    assert "contract.amended" not in _kinds(services, original)
+    _complete(contracts, real, previous=original)  # the parties' own amendment
+    assert contracts.view(original)["amended_by"] == real
+    assert _kinds(services, original)[-1] == "contract.amended"

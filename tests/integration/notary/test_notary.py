@@ -41,14 +41,20 @@ SUBJECT = "tender:GC-2026-NOTARY"
 FUNDING_WEI = 10**19
 
 
+#: the notary authority (司法行政机关): NotaryRegistry's admin, never the service
+AUTHORITY: LocalAccount = Account.create()
+
+
 @pytest.fixture(scope="module")
 def running(
     tmp_path_factory: pytest.TempPathFactory, anvil: ManagedAnvil, chain_client: ChainClient
 ) -> Iterator[tuple[Services, NotaryService]]:
     data_dir = tmp_path_factory.mktemp("notary-svc")
+    ChainClient(anvil.rpc_url, AUTHORITY, None, retries=2).fund_from_dev_account(FUNDING_WEI)
     settings = Settings(
         data_dir=data_dir, rpc_url=anvil.rpc_url,
         signer_key="0x" + bytes(chain_client.signer.key).hex(),
+        notary_authority=AUTHORITY.address,
     )  # fmt: skip
     services = open_services(settings)
     assert services.client and services.evidence_log
@@ -73,9 +79,12 @@ def running(
 def new_notary(notary: NotaryService, *, authorize: bool = True) -> LocalAccount:
     """A fresh funded account, authorized on the registry by its admin unless told not to."""
     account: LocalAccount = Account.create()
-    if authorize:
-        notary.registry.authorize_notary(account.address, "张公证 Notary Zhang")
     rpc_url = notary.registry.client.rpc_url
+    if authorize:  # by the notary authority's own account, not the service
+        as_authority = ChainClient(rpc_url, AUTHORITY, None, retries=2)
+        NotaryRegistryContract(as_authority, notary.registry_address).authorize_notary(
+            account.address, f"张公证 Notary Zhang {account.address[:8]}"
+        )
     ChainClient(rpc_url, account, None, retries=2).fund_from_dev_account(FUNDING_WEI)
     return account
 
@@ -223,7 +232,8 @@ def test_notary_removed_after_issuance(running: tuple[Services, NotaryService]) 
     client = notary.registry.client
     client.request("evm_increaseTime", [5])  # removal strictly after issuance
     client.request("evm_mine", [])
-    notary.registry.remove_notary(account.address)
+    as_authority = ChainClient(client.rpc_url, AUTHORITY, None, retries=2)
+    NotaryRegistryContract(as_authority, notary.registry_address).remove_notary(account.address)
     assert check(notary, before.jws)[-1] == "tree head"  # still valid
     request_id = notary.request(SUBJECT, "bidder:dave", "")
     with pytest.raises(ContractReverted, match="NotaryRegistryNotAuthorized"):

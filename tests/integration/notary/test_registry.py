@@ -64,7 +64,7 @@ def _advance(client: ChainClient, seconds: int) -> None:
 def test_authorize_register_revoke(
     registry: NotaryRegistryContract, notary_clients: list[ChainClient]
 ) -> None:
-    assert registry.version() == "NotaryRegistry 1"
+    assert registry.version() == "NotaryRegistry 2"
     notary = notary_clients[0]
     assert registry.notary_info(notary.address) == NotaryInfo("", None, None)
 

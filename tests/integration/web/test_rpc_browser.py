@@ -8,7 +8,6 @@ ChainUnavailable, not a hang or a wrong answer.
 
 from __future__ import annotations
 
-import hashlib
 import socket
 
 import pytest
@@ -16,6 +15,8 @@ from playwright.sync_api import Page
 
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.node import ManagedAnvil
+from ledger_service.core.merkle import leaf_hash, root_from_leaves
+from ledger_service.core.merkle.size import size_proof_from_leaves
 from tests.integration.web.harness import call
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
@@ -24,8 +25,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.node]
 def test_page_reads_the_anchored_root_and_its_block(
     page: Page, anvil: ManagedAnvil, evidence_log: EvidenceLogContract
 ) -> None:
-    root = hashlib.sha256(b"web test head").digest()
-    tx = evidence_log.anchor(5, root, [])
+    data = [b"web test record %d" % i for i in range(5)]
+    root = root_from_leaves([leaf_hash(d) for d in data])
+    tx = evidence_log.anchor(5, root, [], size_proof_from_leaves(data, 5))
     got = call(page, "readChain", {"url": anvil.rpc_url, "contract": evidence_log.address,
                                    "size": 5, "other_size": 6, "block": tx.block_number})  # fmt: skip
     assert got["chain_id"] == 31337

@@ -1,91 +1,26 @@
-"""RFC 9162 (section 2.1) Merkle tree hashing over SHA-256, for a store and a verifier.
+"""Building an RFC 9162 tree from perfect subtrees: roots, proofs, appends (for a store).
 
-The log is the RFC's Merkle Tree Hash (MTH) over leaf entries ``D[0:n]``. A store
-keeps *perfect subtrees*: ``(level, index)`` is the hash of leaves
-``[index * 2**level, (index + 1) * 2**level)``; level 0 is the leaf hash itself.
-Perfect subtrees never change once all their leaves exist, so a store writes each
-one once (:func:`append_leaves`) and answers any root or proof from them
-(:func:`range_hash`): every MTH the RFC needs is a right fold over the perfect
-subtrees that tile its leaf range.
-
-Two kinds of failure, on purpose:
-
-* builders (ranges, proofs, append) raise :class:`ValueError` when a caller breaks a
-  stated precondition; that is a bug in the caller, never a property of user input
-  (callers check sizes first and answer ``NotFound`` themselves);
-* verifiers (:func:`verify_inclusion`, :func:`verify_consistency`) take untrusted
-  input and raise :class:`VerificationFailed` for *anything* that does not verify,
-  malformed values included, and nothing else.
-
-The consistency rule for the empty tree: a consistency proof from size 0 is never
-valid (it proves nothing, and the published RFC 6962 vectors reject it); anchoring
-the first head is a chain rule, not a proof. See ``docs/proof-format.md``.
+Builders raise :class:`ValueError` when a caller breaks a stated precondition; that
+is a bug in the caller, never a property of user input.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from ledger_service.core.errors import VerificationFailed
-
-__all__ = [
-    "EMPTY_ROOT",
-    "HASH_SIZE",
-    "append_leaves",
-    "consistency_proof",
-    "consistency_proof_from_leaves",
-    "consistency_ranges",
-    "inclusion_proof",
-    "inclusion_proof_from_leaves",
-    "inclusion_ranges",
-    "leaf_hash",
-    "needed_nodes",
-    "node_hash",
-    "perfect_subtree_hash",
-    "perfect_subtrees",
-    "range_hash",
-    "root",
-    "root_from_frontier",
-    "root_from_leaves",
-    "verify_consistency",
-    "verify_inclusion",
-]
-
-HASH_SIZE = 32
-#: MTH({}) = SHA-256() (RFC 9162 section 2.1.1)
-EMPTY_ROOT = hashlib.sha256(b"").digest()
-
-_LEAF_PREFIX = b"\x00"
-_NODE_PREFIX = b"\x01"
-_sha256 = hashlib.sha256
-
-#: ``get(level, index)`` returns the hash of one perfect subtree
-NodeGetter = Callable[[int, int], bytes]
-
-
-def leaf_hash(data: bytes) -> bytes:
-    """Return the RFC 9162 leaf hash ``SHA-256(0x00 || data)``."""
-    return _sha256(_LEAF_PREFIX + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """Return the RFC 9162 interior node hash ``SHA-256(0x01 || left || right)``."""
-    return _sha256(_NODE_PREFIX + left + right).digest()
-
-
-def _is_size(value: object) -> bool:
-    # bool is an int subclass; True must not pass for a size of 1
-    return type(value) is int
-
-
-def _describe(value: object) -> str:
-    """How a would-be hash looks, for error messages (never echoes secrets or megabytes)."""
-    return f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
+from ledger_service.core.merkle.hashing import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    NODE_PREFIX,
+    NodeGetter,
+    describe,
+    is_size,
+    sha256,
+)
 
 
 def _check_range(start: int, end: int) -> None:
-    if not (_is_size(start) and _is_size(end)) or not 0 <= start <= end:
+    if not (is_size(start) and is_size(end)) or not 0 <= start <= end:
         raise ValueError(f"expected a leaf range 0 <= start <= end, found [{start!r}, {end!r})")
 
 
@@ -143,10 +78,9 @@ def range_hash(start: int, end: int, get: NodeGetter) -> bytes:
         h = get(level, index)
         if type(h) is not bytes or len(h) != HASH_SIZE:
             raise ValueError(
-                f"expected a {HASH_SIZE}-byte hash for node ({level}, {index}), "
-                f"found {_describe(h)}"
+                f"expected a {HASH_SIZE}-byte hash for node ({level}, {index}), found {describe(h)}"
             )
-        acc = h if acc is None else _sha256(_NODE_PREFIX + h + acc).digest()
+        acc = h if acc is None else sha256(NODE_PREFIX + h + acc).digest()
     assert acc is not None
     return acc
 
@@ -164,7 +98,7 @@ def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
 
     Precondition: ``0 <= index < size``. Raises ValueError otherwise.
     """
-    if not (_is_size(index) and _is_size(size)) or not 0 <= index < size:
+    if not (is_size(index) and is_size(size)) or not 0 <= index < size:
         raise ValueError(f"expected 0 <= index < size, found index={index!r}, size={size!r}")
     out: list[tuple[int, int]] = []
     lo, hi = 0, size
@@ -188,7 +122,7 @@ def consistency_ranges(size1: int, size2: int) -> list[tuple[int, int]]:
 
     Precondition: ``0 < size1 <= size2``. Raises ValueError otherwise.
     """
-    if not (_is_size(size1) and _is_size(size2)) or not 0 < size1 <= size2:
+    if not (is_size(size1) and is_size(size2)) or not 0 < size1 <= size2:
         raise ValueError(f"expected 0 < size1 <= size2, found size1={size1!r}, size2={size2!r}")
     out: list[tuple[int, int]] = []
     lo, hi = 0, size2
@@ -266,11 +200,11 @@ def perfect_subtree_hash(hashes: Sequence[bytes]) -> bytes:
         raise ValueError(f"expected a power-of-two number of hashes, found {count}")
     for h in hashes:
         if type(h) is not bytes or len(h) != HASH_SIZE:
-            raise ValueError(f"expected {HASH_SIZE}-byte hashes, found {_describe(h)}")
+            raise ValueError(f"expected {HASH_SIZE}-byte hashes, found {describe(h)}")
     level = list(hashes)
     while len(level) > 1:
         it = iter(level)
-        level = [_sha256(_NODE_PREFIX + a + b).digest() for a, b in zip(it, it, strict=True)]
+        level = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(it, it, strict=True)]
     return level[0]
 
 
@@ -283,7 +217,7 @@ def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
     """
     acc = EMPTY_ROOT
     for i, h in enumerate(reversed(frontier)):
-        acc = h if i == 0 else _sha256(_NODE_PREFIX + h + acc).digest()
+        acc = h if i == 0 else sha256(NODE_PREFIX + h + acc).digest()
     return acc
 
 
@@ -307,7 +241,7 @@ def append_leaves(
         ValueError: ``size`` is negative, the frontier does not have one 32-byte
             hash per set bit of ``size``, or a leaf hash is not 32 bytes.
     """
-    if not _is_size(size) or size < 0:
+    if not is_size(size) or size < 0:
         raise ValueError(f"expected a tree size >= 0, found {size!r}")
     want = size.bit_count()
     if len(frontier) != want:
@@ -316,21 +250,21 @@ def append_leaves(
         )
     for h in frontier:
         if type(h) is not bytes or len(h) != HASH_SIZE:
-            raise ValueError(f"expected {HASH_SIZE}-byte frontier hashes, found {_describe(h)}")
+            raise ValueError(f"expected {HASH_SIZE}-byte frontier hashes, found {describe(h)}")
     # Checked before any hashing so a bad batch yields nothing half-appended.
     if leaf_hashes and (
         set(map(type, leaf_hashes)) != {bytes} or set(map(len, leaf_hashes)) != {HASH_SIZE}
     ):
         bad = next(h for h in leaf_hashes if type(h) is not bytes or len(h) != HASH_SIZE)
-        raise ValueError(f"expected {HASH_SIZE}-byte leaf hashes, found {_describe(bad)}")
+        raise ValueError(f"expected {HASH_SIZE}-byte leaf hashes, found {describe(bad)}")
 
     # Level by level: at each level the completed new nodes form one run, preceded
     # by the frontier's pending left sibling when the old tree had an odd count
     # there; pairing the sequence gives the next level's run, and an odd one out
     # is the new frontier's node at this level. Each hash is computed once.
     pending = {lv: h for lv, h in zip(_set_bits_high_first(size), frontier, strict=True)}
-    sha = _sha256
-    prefix = _NODE_PREFIX
+    sha = sha256
+    prefix = NODE_PREFIX
     nodes: list[tuple[int, int, bytes]] = [(0, size + i, h) for i, h in enumerate(leaf_hashes)]
     new_frontier: list[bytes] = []
     run = list(leaf_hashes)
@@ -362,7 +296,7 @@ def _in_memory_nodes(leaf_hashes: Sequence[bytes]) -> dict[tuple[int, int], byte
 
 
 def _getter(leaf_hashes: Sequence[bytes], size: int) -> NodeGetter:
-    if not _is_size(size) or not 0 <= size <= len(leaf_hashes):
+    if not is_size(size) or not 0 <= size <= len(leaf_hashes):
         raise ValueError(
             f"expected 0 <= size <= {len(leaf_hashes)} leaves given, found size={size!r}"
         )
@@ -396,176 +330,3 @@ def consistency_proof_from_leaves(
     Precondition: ``0 < size1 <= size2 <= len(leaf_hashes)``. Raises ValueError otherwise.
     """
     return consistency_proof(size1, size2, _getter(leaf_hashes, size2))
-
-
-# --- verifiers: untrusted input, VerificationFailed for everything that fails ---
-
-
-def _need_hash(name: str, value: object) -> bytes:
-    if type(value) is not bytes or len(value) != HASH_SIZE:
-        raise VerificationFailed(
-            f"expected {name} to be a {HASH_SIZE}-byte hash, found {_describe(value)}"
-        )
-    return value
-
-
-def _need_size(name: str, value: object) -> int:
-    if type(value) is not int or value < 0:
-        raise VerificationFailed(f"expected {name} to be an integer >= 0, found {value!r}")
-    return value
-
-
-def _need_path(name: str, proof: object) -> list[bytes]:
-    if isinstance(proof, bytes | str) or not isinstance(proof, Sequence):
-        raise VerificationFailed(
-            f"expected {name} to be a sequence of hashes, found {type(proof).__name__}"
-        )
-    return [_need_hash(f"{name}[{i}]", p) for i, p in enumerate(proof)]
-
-
-def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> None:
-    """Check that ``leaf_hash`` is leaf ``index`` of the tree of ``size`` leaves with ``root``.
-
-    RFC 9162 section 2.1.3.2, step by step. The proof binds the leaf to the
-    (size, root) pair only as a pair: callers must take both from the same trusted
-    tree head (an anchor checked on chain), never the size from the proof's author.
-
-    Preconditions (checked): every hash is exactly 32 bytes; ``0 <= index < size``.
-
-    Raises:
-        VerificationFailed: any precondition fails or the proof does not verify.
-    """
-    leaf = _need_hash("leaf hash", leaf_hash)
-    want_root = _need_hash("root", root)
-    index = _need_size("leaf index", index)
-    size = _need_size("tree size", size)
-    path = _need_path("inclusion proof", proof)
-    if index >= size:
-        raise VerificationFailed(
-            f"expected leaf index < tree size, found index {index} >= size {size}"
-        )
-    fn, sn = index, size - 1
-    r = leaf
-    for p in path:
-        if sn == 0:
-            raise VerificationFailed(
-                f"expected an inclusion proof of at most the length the tree allows for "
-                f"index {index} in size {size}, found {len(path)} elements (too long)"
-            )
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationFailed(
-            f"expected a longer inclusion proof for index {index} in size {size}, "
-            f"found {len(path)} elements (too short)"
-        )
-    if r != want_root:
-        raise VerificationFailed(
-            f"expected the proof to reproduce root {want_root.hex()}, found {r.hex()}"
-        )
-
-
-def _hex(value: object) -> str:
-    return value.hex() if isinstance(value, bytes) else repr(value)
-
-
-def verify_consistency(
-    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
-) -> None:
-    """Check that the tree (size2, root2) extends the tree (size1, root1).
-
-    RFC 9162 section 2.1.4.2, step by step, plus the RFC's equal-size case: when
-    ``size1 == size2`` the proof must be empty and the roots equal.
-
-    Size-0 rule: ``size1 == 0`` never verifies, whatever the proof (as in the
-    published RFC 6962 vectors): the empty tree commits to nothing, so there is
-    nothing to be consistent with. Anchoring a first head is a chain rule.
-
-    Preconditions (checked): ``0 < size1 <= size2``; every hash, roots included, is
-    exactly 32 bytes, except that equal sizes with an empty proof compare the roots
-    as given (the published vectors' rule).
-
-    Raises:
-        VerificationFailed: any precondition fails or the proof does not verify.
-    """
-    size1 = _need_size("size1", size1)
-    size2 = _need_size("size2", size2)
-    path = _need_path("consistency proof", proof)
-    if size1 == 0:
-        raise VerificationFailed(
-            f"expected size1 > 0 (no consistency proof from the empty tree), "
-            f"found size1=0, size2={size2}"
-        )
-    if size1 > size2:
-        raise VerificationFailed(f"expected size1 <= size2, found {size1} > {size2}")
-    if size1 == size2:
-        # RFC 9162: equal sizes need an empty proof and the same root. The roots are
-        # compared as given, whatever their length (as the published vectors do):
-        # the claim "a tree equals itself" commits to nothing new.
-        if path:
-            raise VerificationFailed(
-                f"expected an empty proof for equal sizes {size1}, found {len(path)} elements"
-            )
-        if not isinstance(root1, bytes) or root1 != root2:
-            raise VerificationFailed(
-                f"expected equal roots for equal sizes {size1}, "
-                f"found {_hex(root1)} and {_hex(root2)}"
-            )
-        return
-    first = _need_hash("root1", root1)
-    second = _need_hash("root2", root2)
-    # step 1
-    if not path:
-        raise VerificationFailed(
-            f"expected a non-empty consistency proof from {size1} to {size2}, found none"
-        )
-    # step 2: the old root is itself a node of the new tree, the verifier supplies it
-    if size1 & (size1 - 1) == 0:
-        path = [first, *path]
-    # steps 3-4
-    fn, sn = size1 - 1, size2 - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    # step 5
-    fr = sr = path[0]
-    # step 6
-    for c in path[1:]:
-        if sn == 0:
-            raise VerificationFailed(
-                f"expected a consistency proof of at most the length sizes {size1} -> "
-                f"{size2} allow, found {len(proof)} elements (too long)"
-            )
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    # step 7
-    if sn != 0:
-        raise VerificationFailed(
-            f"expected a longer consistency proof for sizes {size1} -> {size2}, "
-            f"found {len(proof)} elements (too short)"
-        )
-    if fr != first:
-        raise VerificationFailed(
-            f"expected the proof to reproduce root1 {first.hex()}, found {fr.hex()}"
-        )
-    if sr != second:
-        raise VerificationFailed(
-            f"expected the proof to reproduce root2 {second.hex()}, found {sr.hex()}"
-        )
