@@ -7,7 +7,6 @@ original documents.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -15,10 +14,8 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import ServicesDep, require
-from ledger_service.core.canonical import canonicalize
-from ledger_service.core.records import EvidenceRecord
+from ledger_service.evidence.custody import record_custody
 from ledger_service.evidence.packaging import build_package
-from ledger_service.store.log import LogStore
 from ledger_service.store.tokens import TokenInfo
 
 router = APIRouter(prefix="/v1", tags=["court"])
@@ -26,20 +23,6 @@ router = APIRouter(prefix="/v1", tags=["court"])
 Oversight = Annotated[TokenInfo, Depends(require("court", "regulator"))]
 _HEX64 = r"^[0-9a-f]{64}$"
 _TIME = r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?$"
-
-
-def record_custody(log_store: LogStore, who: TokenInfo, action: str, what: dict[str, Any]) -> int:
-    """Record one retrieval in the log (the chain of custody); returns its record index.
-
-    Kind ``custody.<action>``, subject ``custody:<role>:<name>``; the digest is
-    ``what["sha256"]`` when given, else the SHA-256 of ``what`` canonicalized.
-    """
-    digest = what.get("sha256") or hashlib.sha256(canonicalize(what)).hexdigest()
-    record = EvidenceRecord.create(
-        kind=f"custody.{action}", subject=f"custody:{who.role}:{who.name}",
-        actor=f"{who.role}:{who.name}", digests={"sha256": digest}, metadata=what,
-    )  # fmt: skip
-    return log_store.append([record]).first_index
 
 
 @router.get("/court/records", summary="Search records by tender, party, digest and time range")
@@ -61,7 +44,7 @@ def search(
     query = {k: v for k, v in {"tender": tender, "subject": subject, "party": party,
              "sha256": sha256, "since": since, "until": until}.items() if v}  # fmt: skip
     custody = record_custody(
-        services.log_store, who, "search", {"query": query, "results": len(found)}
+        services.log_store, who.role, who.name, "search", {"query": query, "results": len(found)}
     )
     return {
         "records": [{"index": r.index, "leaf_hash": r.leaf_hash.hex(), "record": r.record.to_json()}
@@ -81,7 +64,7 @@ def request_package(body: PackageRequest, services: ServicesDep, who: Oversight)
         services.package_sources(), body.subject, include_files=who.role == "court"
     )
     blob = services.blobs.put_bytes(data)
-    custody = record_custody(services.log_store, who, "package",
+    custody = record_custody(services.log_store, who.role, who.name, "package",
                              {"subject": body.subject, "sha256": blob.sha256, "size": blob.size})  # fmt: skip
     return {"sha256": blob.sha256, "size": blob.size, "download": f"/v1/court/packages/{blob.sha256}",
             "custody_record": custody}  # fmt: skip
@@ -90,5 +73,5 @@ def request_package(body: PackageRequest, services: ServicesDep, who: Oversight)
 @router.get("/court/packages/{sha256}", summary="Download an evidence package")
 def download_package(sha256: str, services: ServicesDep, who: Oversight) -> FileResponse:
     path = services.blobs.open(sha256)
-    record_custody(services.log_store, who, "download", {"sha256": sha256})
+    record_custody(services.log_store, who.role, who.name, "download", {"sha256": sha256})
     return FileResponse(path, media_type="application/zip", filename=f"evidence-{sha256[:16]}.zip")

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from ledger_service.api.court import record_custody
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.errors import ConfigurationError
+from ledger_service.evidence.custody import record_custody
 from ledger_service.evidence.proofs import inclusion_proof
 from ledger_service.reports.build import ReportSources
 from ledger_service.reports.issue import ReportService, report_record
@@ -72,6 +72,8 @@ def report(number: str, services: ServicesDep) -> dict[str, Any]:
 def report_pdf(number: str, services: ServicesDep, who: AnyRole) -> FileResponse:
     _, rec = report_record(services.log_store, number)
     sha = rec.digests["sha256"]
-    record_custody(services.log_store, who, "report", {"number": number, "sha256": sha})
+    record_custody(
+        services.log_store, who.role, who.name, "report", {"number": number, "sha256": sha}
+    )
     return FileResponse(services.blobs.open(sha), media_type="application/pdf",
                         filename=f"{number}.pdf")  # fmt: skip
