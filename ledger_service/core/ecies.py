@@ -24,9 +24,7 @@ a blob or proof that does not check raises ``VerificationFailed``.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Callable, Iterable
 
 from coincurve import PublicKey
 from cryptography.exceptions import InvalidTag
@@ -34,6 +32,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ledger_service.core._secp256k1 import (
+    CURVE_ORDER,
+    POINT_SIZE,
+    SCALAR_SIZE,
+    Point,
+    Rng,
+)
+from ledger_service.core._secp256k1 import add as _add
+from ledger_service.core._secp256k1 import base as _base
+from ledger_service.core._secp256k1 import hash_to_scalar as _hash_int
+from ledger_service.core._secp256k1 import mul as _mul
+from ledger_service.core._secp256k1 import parse_point as _point
+from ledger_service.core._secp256k1 import random_scalar as _random_scalar
+from ledger_service.core._secp256k1 import seen as _seen
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 
 __all__ = [
@@ -57,11 +69,6 @@ __all__ = [
     "verify_sender",
 ]
 
-Rng = Callable[[int], bytes]
-#: order of the secp256k1 group (SEC 2, section 2.4.1)
-CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-POINT_SIZE = 33
-SCALAR_SIZE = 32
 NONCE_SIZE = 12
 TAG_SIZE = 16
 #: bytes a blob adds to its plaintext
@@ -73,52 +80,6 @@ DISCLOSURE_SIZE = POINT_SIZE + PROOF_SIZE
 SENDER_PROOF_TAG = b"chainwitness/ecies/sender-proof/v1"
 DISCLOSURE_TAG = b"chainwitness/ecies/disclosure/v1"
 _NONCE_TAG = b"chainwitness/ecies/proof-nonce/v1"
-
-Point = PublicKey | None  # None is the point at infinity
-
-
-# ---------------------------------------------------------------- group arithmetic
-# Shared with ledger_service.core.threshold.
-
-
-def _point(name: str, value: object, error: type[Exception] = MalformedInput) -> PublicKey:
-    """Parse a 33-byte compressed point; coincurve would also take 65-byte forms."""
-    if type(value) is not bytes or len(value) != POINT_SIZE or value[0] not in (2, 3):
-        raise error(f"{name}: expected a 33-byte compressed secp256k1 point, found {_seen(value)}")
-    try:
-        return PublicKey(value)
-    except ValueError:
-        raise error(f"{name}: expected a point on secp256k1, found {value.hex()}") from None
-
-
-def _mul(point: Point, scalar: int) -> Point:
-    scalar %= CURVE_ORDER
-    if point is None or scalar == 0:
-        return None
-    return point.multiply(scalar.to_bytes(SCALAR_SIZE, "big"))
-
-
-def _base(scalar: int) -> Point:
-    scalar %= CURVE_ORDER
-    return None if scalar == 0 else PublicKey.from_valid_secret(scalar.to_bytes(SCALAR_SIZE, "big"))
-
-
-def _add(points: Iterable[Point]) -> Point:
-    finite = [p for p in points if p is not None]
-    if len(finite) <= 1:
-        return finite[0] if finite else None
-    try:
-        return PublicKey.combine_keys(finite)
-    except ValueError:  # the sum is the point at infinity
-        return None
-
-
-def _same(a: Point, b: Point) -> bool:
-    return (a is None) == (b is None) and (a is None or b is None or a.format() == b.format())
-
-
-def _seen(value: object) -> str:
-    return f"{len(value)} bytes" if isinstance(value, bytes) else type(value).__name__
 
 
 def _bytes(name: str, value: object) -> bytes:
@@ -134,24 +95,6 @@ def _secret(value: object) -> int:
     if not 0 < x < CURVE_ORDER:
         raise MalformedInput("secret: expected a scalar in 1..order-1, found one out of range")
     return x
-
-
-def _random_scalar(rng: Rng) -> int:
-    """Rejection sampling, so a seeded rng gives the same scalar on every platform."""
-    while True:
-        data = rng(SCALAR_SIZE)
-        if type(data) is not bytes or len(data) != SCALAR_SIZE:
-            raise MalformedInput(f"rng: expected {SCALAR_SIZE} bytes, found {_seen(data)}")
-        k = int.from_bytes(data, "big")
-        if 0 < k < CURVE_ORDER:
-            return k
-
-
-def _hash_int(tag: bytes, *parts: bytes) -> int:
-    h = hashlib.sha256()
-    for part in (tag, *parts):
-        h.update(len(part).to_bytes(4, "big") + part)
-    return int.from_bytes(h.digest(), "big") % CURVE_ORDER
 
 
 def _proof_nonce(secret: int, rng: Rng, *parts: bytes) -> int:

@@ -15,9 +15,9 @@ from coincurve import PrivateKey, PublicKey
 from eth_account.messages import encode_typed_data
 from eth_hash.auto import keccak
 
-from ledger_service.core import dkg_auth, ecies, threshold
-from ledger_service.core.dkg_auth import ComplaintsBody, DealingBody, DkgSetup, Posted
+from ledger_service.core import _secp256k1, ecies, threshold
 from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.threshold import ComplaintsBody, DealingBody, DkgSetup, Posted
 
 REGISTRY = bytes.fromhex("5fbdb2315678afecb367f032d93f642f64180aa3")
 TENDER = keccak(b"CW-2025-0001")
@@ -30,7 +30,7 @@ class Party:
     def __init__(self, seed: int) -> None:
         rng = random.Random(seed).randbytes
         self.account = rng(32)
-        self.address = dkg_auth.address_of(PrivateKey(self.account).public_key)
+        self.address = threshold.address_of(PrivateKey(self.account).public_key)
         self.secret, self.public = threshold.custodian_keypair(rng)
 
 
@@ -44,14 +44,14 @@ def make_setup(t: int = 2, n: int = 3, round_: int = 1) -> tuple[DkgSetup, list[
 
 
 def post_dealing(setup: DkgSetup, signer: Party, index: int, body: bytes) -> Posted:
-    sig = dkg_auth.sign_digest(signer.account, dkg_auth.dealing_digest(setup, index, keccak(body)))
+    sig = threshold.sign_digest(signer.account, threshold.dealing_digest(setup, index, keccak(body)))
     return Posted(body, sig)
 
 
 def honest_dealings(setup: DkgSetup, parties: list[Party], seed: int = 7) -> dict[int, Posted]:
     rng = random.Random(seed).randbytes
     return {
-        i: post_dealing(setup, parties[i - 1], i, dkg_auth.deal(setup, i, rng).body())
+        i: post_dealing(setup, parties[i - 1], i, threshold.deal_body(setup, i, rng).body())
         for i in range(1, setup.n + 1)
     }
 
@@ -66,7 +66,7 @@ def dealings_of(posted: dict[int, Posted]) -> list[threshold.Dealing]:
 def test_honest_transcript_gives_a_key_whose_shares_check() -> None:
     setup, parties = make_setup(3, 5)
     posted = honest_dealings(setup, parties)
-    out = dkg_auth.qualify_transcript(setup, posted, {})
+    out = threshold.qualify_transcript(setup, posted, {})
     assert out.qualified == (1, 2, 3, 4, 5) and out.group is not None and not out.rerun
     assert out.rejected == () and out.disqualified == {}
     for j, p in enumerate(parties, 1):  # threshold.receive accepts our AAD: same rule
@@ -99,7 +99,7 @@ def rogue_dealing(
     """The last dealer's C_0 = T·G - sum of the others' C_i0, garbage shares with
     valid sender proofs: the group key would be T·G, whose secret the dealer knows."""
     rng = random.Random(99).randbytes
-    others = ecies._add(ecies._point("c", d.commitments[0]) for d in honest)  # noqa: SLF001
+    others = _secp256k1.add(_secp256k1.parse_point("c", d.commitments[0]) for d in honest)
     assert others is not None
     neg = others.multiply((Q - 1).to_bytes(32, "big"))
     c0 = PublicKey.combine_keys([PublicKey.from_valid_secret(target.to_bytes(32, "big")), neg])
@@ -107,7 +107,7 @@ def rogue_dealing(
     sealed = [
         ecies.encrypt_proven(
             setup.keys[j - 1], rng(32),
-            dkg_auth._share_aad(setup.context, setup.n, setup.t, setup.n, commitments, j),  # noqa: SLF001
+            threshold.share_aad(setup.context, setup.n, setup.t, setup.n, commitments, j),
             threshold.SHARE_INFO, rng,
         )
         for j in range(1, setup.n + 1)
@@ -127,10 +127,10 @@ def test_attack_rogue_key_dealing_is_refused_without_any_complaint() -> None:
     combined = threshold.combine([*honest, rogue], (1, 2, 3))
     assert combined.public_key == threshold.public_from_secret(424242)  # the old attack works
     # the dealer cannot prove knowledge of the secret of its C_0: it offers some proof
-    forged = dkg_auth.prove_constant_term(424242, setup.context, 3)
+    forged = threshold.prove_constant_term(424242, setup.context, 3)
     body = DealingBody(TENDER, 1, 3, rogue, forged).body()
     posted[3] = post_dealing(setup, parties[2], 3, body)
-    out = dkg_auth.qualify_transcript(setup, posted, {})  # no complaint collected
+    out = threshold.qualify_transcript(setup, posted, {})  # no complaint collected
     assert out.qualified == (1, 2)
     assert "proof of knowledge" in out.disqualified[3]
     assert out.group is not None
@@ -141,17 +141,17 @@ def test_proof_of_knowledge_is_bound_to_context_and_dealer() -> None:
     setup, _ = make_setup()
     a0 = 123456789
     c0 = threshold.public_from_secret(a0)
-    proof = dkg_auth.prove_constant_term(a0, setup.context, 2, random.Random(1).randbytes)
-    dkg_auth.verify_constant_term(c0, proof, setup.context, 2)
+    proof = threshold.prove_constant_term(a0, setup.context, 2, random.Random(1).randbytes)
+    threshold.verify_constant_term(c0, proof, setup.context, 2)
     with pytest.raises(VerificationFailed, match=r"dealer 3: expected a proof of knowledge"):
-        dkg_auth.verify_constant_term(c0, proof, setup.context, 3)
+        threshold.verify_constant_term(c0, proof, setup.context, 3)
     with pytest.raises(VerificationFailed, match=r"dealer 2: expected a proof of knowledge"):
-        dkg_auth.verify_constant_term(c0, proof, replace(setup, round=2).context, 2)
+        threshold.verify_constant_term(c0, proof, replace(setup, round=2).context, 2)
     out_of_range = Q.to_bytes(32, "big") + proof[32:]
     with pytest.raises(VerificationFailed, match=r"expected 0 < c, z < q"):
-        dkg_auth.verify_constant_term(c0, out_of_range, setup.context, 2)
+        threshold.verify_constant_term(c0, out_of_range, setup.context, 2)
     with pytest.raises(MalformedInput, match=r"expected 64 bytes, found 65 bytes"):
-        dkg_auth.verify_constant_term(c0, proof + b"\0", setup.context, 2)
+        threshold.verify_constant_term(c0, proof + b"\0", setup.context, 2)
 
 
 # ---------------------------------------------------------------- attack 2: impersonation
@@ -160,9 +160,9 @@ def test_proof_of_knowledge_is_bound_to_context_and_dealer() -> None:
 def test_attack_dealing_posted_for_another_index_is_rejected_and_reported() -> None:
     setup, parties = make_setup()
     posted = honest_dealings(setup, parties)
-    mine = dkg_auth.deal(setup, 2, random.Random(5).randbytes).body()
+    mine = threshold.deal_body(setup, 2, random.Random(5).randbytes).body()
     posted[2] = post_dealing(setup, parties[0], 2, mine)  # custodian 1 deals for index 2
-    out = dkg_auth.qualify_transcript(setup, posted, {})
+    out = threshold.qualify_transcript(setup, posted, {})
     assert out.rejected == ("dealing under index 2: not signed by custodian 2",)
     assert out.qualified == (1, 3) and 2 not in out.disqualified
 
@@ -172,7 +172,7 @@ def test_attack_operator_signature_is_not_a_custodian_signature() -> None:
     operator = Party(666)
     posted = honest_dealings(setup, parties)
     posted[1] = post_dealing(setup, operator, 1, posted[1].body)
-    out = dkg_auth.qualify_transcript(setup, posted, {})
+    out = threshold.qualify_transcript(setup, posted, {})
     assert out.rejected == ("dealing under index 1: not signed by custodian 1",)
 
 
@@ -183,14 +183,14 @@ def test_malformed_dealings_disqualify_instead_of_raising() -> None:
     setup, parties = make_setup(2, 3)
     posted = honest_dealings(setup, parties)
     other_shape, _ = make_setup(3, 5)
-    wrong_tn = dkg_auth.deal(
+    wrong_tn = threshold.deal_body(
         replace(other_shape, keys=other_shape.keys), 1, random.Random(3).randbytes
     )
-    old_round = dkg_auth.deal(replace(setup, round=2), 2, random.Random(4).randbytes)
+    old_round = threshold.deal_body(replace(setup, round=2), 2, random.Random(4).randbytes)
     posted[1] = post_dealing(setup, parties[0], 1, wrong_tn.body())
     posted[2] = post_dealing(setup, parties[1], 2, old_round.body())
     posted[3] = post_dealing(setup, parties[2], 3, b'{"not":"a dealing"}')
-    out = dkg_auth.qualify_transcript(setup, posted, {})
+    out = threshold.qualify_transcript(setup, posted, {})
     assert out.qualified == () and out.rerun and out.group is None
     assert "found t=3, n=5" in out.disqualified[1]
     assert "round 2" in out.disqualified[2]
@@ -200,10 +200,10 @@ def test_malformed_dealings_disqualify_instead_of_raising() -> None:
 def test_fewer_than_t_qualified_means_a_new_round() -> None:
     setup, parties = make_setup(2, 3)
     posted = honest_dealings(setup, parties)
-    out = dkg_auth.qualify_transcript(setup, {1: posted[1]}, {})
+    out = threshold.qualify_transcript(setup, {1: posted[1]}, {})
     assert out.qualified == (1,) and out.rerun
     again = replace(setup, round=2)
-    out2 = dkg_auth.qualify_transcript(again, honest_dealings(again, parties), {})
+    out2 = threshold.qualify_transcript(again, honest_dealings(again, parties), {})
     assert out2.qualified == (1, 2, 3) and out2.transcript_hash != out.transcript_hash
 
 
@@ -216,7 +216,7 @@ def test_justified_complaint_disqualifies_only_the_cheater() -> None:
     body = DealingBody.from_body(posted[2].body)
     d = body.dealing
     rng = random.Random(8).randbytes
-    aad = dkg_auth._share_aad(setup.context, 2, 2, 3, d.commitments, 3)  # noqa: SLF001
+    aad = threshold.share_aad(setup.context, 2, 2, 3, d.commitments, 3)
     bad_ct, bad_proof = ecies.encrypt_proven(setup.keys[2], threshold.share_to_bytes(5), aad,
                                              threshold.SHARE_INFO, rng)  # fmt: skip
     cheat = replace(
@@ -224,12 +224,12 @@ def test_justified_complaint_disqualifies_only_the_cheater() -> None:
     )
     posted[2] = post_dealing(setup, parties[1], 2, replace(body, dealing=cheat).body())
     complaint = threshold.make_complaint(cheat, 3, parties[2].secret, setup.context, rng)
-    seen = dkg_auth.dealings_hash(setup, {i: p.body_hash for i, p in posted.items()})
+    seen = threshold.dealings_hash(setup, {i: p.body_hash for i, p in posted.items()})
     bundle = ComplaintsBody(TENDER, 1, 3, seen, (complaint,)).body()
-    sig = dkg_auth.sign_digest(
-        parties[2].account, dkg_auth.complaints_digest(setup, 3, seen, keccak(bundle))
+    sig = threshold.sign_digest(
+        parties[2].account, threshold.complaints_digest(setup, 3, seen, keccak(bundle))
     )
-    out = dkg_auth.qualify_transcript(setup, posted, {3: Posted(bundle, sig)})
+    out = threshold.qualify_transcript(setup, posted, {3: Posted(bundle, sig)})
     assert out.qualified == (1, 3)
     assert out.disqualified == {2: "justified complaint by custodian 3"}
     assert out.group is not None
@@ -240,10 +240,10 @@ def test_complaints_signed_over_other_dealings_are_rejected() -> None:
     posted = honest_dealings(setup, parties)
     shown = keccak(b"what the operator showed custodian 3")
     bundle = ComplaintsBody(TENDER, 1, 3, shown, ()).body()
-    sig = dkg_auth.sign_digest(
-        parties[2].account, dkg_auth.complaints_digest(setup, 3, shown, keccak(bundle))
+    sig = threshold.sign_digest(
+        parties[2].account, threshold.complaints_digest(setup, 3, shown, keccak(bundle))
     )
-    out = dkg_auth.qualify_transcript(setup, posted, {3: Posted(bundle, sig)})
+    out = threshold.qualify_transcript(setup, posted, {3: Posted(bundle, sig)})
     assert out.rejected == (
         "complaints under index 3: not signed by custodian 3 over these dealings",
     )
@@ -255,7 +255,7 @@ def test_complaints_signed_over_other_dealings_are_rejected() -> None:
 
 def test_dealing_body_round_trip_and_trailing_garbage() -> None:
     setup, _ = make_setup()
-    body = dkg_auth.deal(setup, 1, random.Random(2).randbytes)
+    body = threshold.deal_body(setup, 1, random.Random(2).randbytes)
     raw = body.body()
     assert DealingBody.from_body(raw) == body
     assert raw.startswith(b'{"dealer":1,"dealing":{')  # canonical: keys sorted, no spaces
@@ -306,11 +306,11 @@ def test_eip712_digests_match_an_independent_encoder() -> None:
     setup, _ = make_setup()
     h1, h2, h3 = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
     base = [("tenderId", "bytes32"), ("round", "uint32")]
-    assert dkg_auth.dealing_digest(setup, 2, h1) == eip712_oracle(
+    assert threshold.dealing_digest(setup, 2, h1) == eip712_oracle(
         setup, "Dealing", [*base, ("dealer", "uint8"), ("bodyHash", "bytes32")],
         {"tenderId": TENDER, "round": 1, "dealer": 2, "bodyHash": h1},
     )  # fmt: skip
-    assert dkg_auth.complaints_digest(setup, 3, h1, h2) == eip712_oracle(
+    assert threshold.complaints_digest(setup, 3, h1, h2) == eip712_oracle(
         setup, "Complaints",
         [*base, ("accuser", "uint8"), ("dealingsHash", "bytes32"), ("bodyHash", "bytes32")],
         {"tenderId": TENDER, "round": 1, "accuser": 3, "dealingsHash": h1, "bodyHash": h2},
@@ -318,7 +318,7 @@ def test_eip712_digests_match_an_independent_encoder() -> None:
     group = threshold.GroupKey(
         2, 3, (threshold.public_from_secret(7), threshold.public_from_secret(8)), (1, 2)
     )
-    assert dkg_auth.key_approval_digest(setup, group, h3) == eip712_oracle(
+    assert threshold.key_approval_digest(setup, group, h3) == eip712_oracle(
         setup, "KeyApproval",
         [*base, ("openingKeyHash", "bytes32"), ("commitmentsHash", "bytes32"), ("transcriptHash", "bytes32")],
         {"tenderId": TENDER, "round": 1, "openingKeyHash": keccak(group.public_key),
@@ -328,14 +328,14 @@ def test_eip712_digests_match_an_independent_encoder() -> None:
 
 def test_signatures_follow_openzeppelin_rules() -> None:
     setup, parties = make_setup()
-    digest = dkg_auth.dealing_digest(setup, 1, b"\x05" * 32)
-    sig = dkg_auth.sign_digest(parties[0].account, digest)
-    assert dkg_auth.recover_signer(digest, sig) == parties[0].address
+    digest = threshold.dealing_digest(setup, 1, b"\x05" * 32)
+    sig = threshold.sign_digest(parties[0].account, digest)
+    assert threshold.recover_signer(digest, sig) == parties[0].address
     s = int.from_bytes(sig[32:64], "big")
     high_s = sig[:32] + (Q - s).to_bytes(32, "big") + bytes((55 - sig[64],))
     with pytest.raises(VerificationFailed, match=r"expected low s"):
-        dkg_auth.recover_signer(digest, high_s)
+        threshold.recover_signer(digest, high_s)
     with pytest.raises(VerificationFailed, match=r"v in \{27, 28\}"):
-        dkg_auth.recover_signer(digest, sig[:64] + b"\x01")
+        threshold.recover_signer(digest, sig[:64] + b"\x01")
     with pytest.raises(VerificationFailed, match=r"expected 65 bytes"):
-        dkg_auth.recover_signer(digest, sig[:64])
+        threshold.recover_signer(digest, sig[:64])
