@@ -96,9 +96,7 @@ class ContractService:
         digests: Mapping[str, str] | None = None,
     ) -> int:  # fmt: skip
         """Append the evidence record of one contract step; returns its leaf index."""
-        return record_step(
-            self._log, CONTRACT, code, event, payload, actor=actor, digests=digests
-        )
+        return record_step(self._log, CONTRACT, code, event, payload, actor=actor, digests=digests)
 
     # -- actions -------------------------------------------------------------
 
