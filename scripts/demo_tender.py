@@ -1,6 +1,7 @@
 """The tender half of `make demo`: 5 custodians (t = 3), 20 bidders, sealed bids that
 open themselves at opening time, a late bid refused by the chain, a custodian offline,
-a tampered ciphertext flagged, the opening repeated from the chain, the OCDS record."""
+a tampered ciphertext flagged, the opening repeated from the chain, the OCDS record.
+Each custodian agent reads only its configured chain and prints what it checked itself."""
 
 from __future__ import annotations
 
@@ -15,17 +16,40 @@ import httpx
 from eth_account import Account
 
 from ledger_service.chain.client import ChainClient
+from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import EvidenceError
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import create_token
-from ledger_service.tenders.bidder import BidderClient, bidder_public_key
-from ledger_service.tenders.custodian import CustodianAgent, HttpDuties
+from ledger_service.tenders.bidder import BidderClient, ChainTrust, bidder_public_key
+from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
+from ledger_service.tenders.watcher import TenderWatcher
 
 CODE = "GC-2026-0417"
 CUSTODIANS = ["交易中心 trading centre", "行业监督 regulator", "公证处 notary office",
               "审计局 audit office", "银行 bank"]  # fmt: skip
 N_BIDDERS = 20
+
+
+class DemoClock:
+    """The custodians' own clock in the demo (simulated: the demo warps chain time)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RegistryView:
+    """What anyone reads from the chain (a throwaway account, no service)."""
+
+    def __init__(self, dev: ChainClient, registry: str) -> None:
+        client = ChainClient(dev.rpc_url, Account.create(), dev.chain_id)
+        self._registry = TenderRegistryContract(client, registry)
+
+    def bidders(self, code: str) -> list[str]:
+        return [str(a) for a in self._registry.bidders(tender_id_bytes(code))]
 
 
 def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -> int:
@@ -37,27 +61,43 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     http = httpx.Client(base_url=base, timeout=120)
     dev = services.client
 
-    say("8. 密钥托管 Five custodians generate the tender's opening key together (3-of-5)")
+    registry = services.tenders.registry_address
+    watcher = TenderWatcher(services.tenders)
+
+    say("8. 密钥托管 Five custodians register their own keys and generate the opening key (3-of-5)")
     agents = [CustodianAgent.create(name) for name in CUSTODIANS]
-    duties = HttpDuties(base, create_token(engine, "custodians", "custodian")[1])
-    chains = []
+    relay = HttpRelay(base, create_token(engine, "custodians", "custodian")[1])
+    # Each agent reads only the chain it is configured with. Its own clock is simulated
+    # here, because this demo warps the dev chain's time forward by hours.
+    own_clock = DemoClock(float(services.tenders.chain_time()))
+    runs = []
     for a in agents:
         dev.request("anvil_setBalance", [a.address, hex(10**20)])
-        client = ChainClient(dev.rpc_url, a.account, None)
-        chains.append((client, TenderRegistryContract(client, duties.registry_address())))
+        run_ = AgentRun.connect(a, dev.rpc_url, registry, dev.chain_id, relay, own_clock)
+        a.register_key(run_.registry)
+        runs.append(run_)
     now = services.tenders.chain_time()
-    deadline, opening_time = now + 3600, now + 7200
+    dealing, complaints, deadline, opening_time = now + 300, now + 600, now + 3600, now + 7200
     http.post("/v1/tenders", headers=op, json={
-        "code": CODE, "title": "市政道路改造工程 municipal road works", "bid_deadline": deadline,
+        "code": CODE, "title": "市政道路改造工程 municipal road works",
+        "dealing_deadline": dealing, "complaint_deadline": complaints, "bid_deadline": deadline,
         "opening_time": opening_time, "threshold": 3,
-        "custodians": [{"name": a.name, "address": a.address, "public_key": a.public_key.hex()}
-                       for a in agents]}).raise_for_status()  # fmt: skip
-    for a, (client, registry) in zip(agents, chains, strict=True):
-        a.step(duties, client, registry)
-    tender = http.post(f"/v1/tenders/{CODE}/key", headers=op).json()
-    print(f"   opening public key {tender['opening_public_key']}: no one holds its secret")
+        "custodians": [{"name": a.name, "address": a.address} for a in agents]}).raise_for_status()  # fmt: skip
 
-    say("9. 招标文件 Tender documents issued; 20 bidders registered")
+    def warp(to: int) -> None:
+        dev.request("evm_increaseTime", [max(0, to - services.tenders.chain_time())])
+        dev.request("evm_mine", [])
+        own_clock.now = max(own_clock.now, float(services.tenders.chain_time()))
+
+    for run_ in runs:
+        run_.step()  # signed dealings with proofs of knowledge, relayed by the service
+    warp(complaints)
+    for run_ in runs:
+        run_.step()  # each approves the key it computed itself; the 3rd approval finalizes it
+    tender = http.get(f"/v1/tenders/{CODE}").json()
+    print(f"   opening public key {tender['opening_public_key']}: approved on chain by custodians")
+
+    say("9. 招标文件 Tender documents issued; 20 bidders registered under pseudonyms")
     doc = work / "招标文件-GC-2026-0417.pdf"
     doc.write_bytes("招标文件 tender documents\n".encode() * 5000)
     http.post(f"/v1/tenders/{CODE}/documents", headers=op,
@@ -66,28 +106,32 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     bidders = [
         Account.from_key(hashlib.sha256(b"demo bidder %d" % i).digest()) for i in range(N_BIDDERS)
     ]
+    trust = ChainTrust(dev.rpc_url, dev.chain_id, registry, tuple(a.address for a in agents))
+    clients = []
     for i, b in enumerate(bidders):
+        # each bidder holds a token issued in its own address and pins the chain
+        client = BidderClient(base, create_token(engine, b.address, "bidder")[1], b, trust)
         http.post(f"/v1/tenders/{CODE}/bidders", headers=op, json={
             "name": f"投标人 bidder {i + 1:02d}", "address": b.address,
-            "public_key": bidder_public_key(b).hex()}).raise_for_status()  # fmt: skip
+            "public_key": bidder_public_key(b).hex(),
+            "pseudonym": client.pseudonym(CODE).address}).raise_for_status()  # fmt: skip
+        clients.append(client)
 
-    say("10. 投标 Bidders seal on their own machines and sign their own commitments")
+    say("10. 投标 Bidders check the key on their own chain, seal, and sign their own commitments")
     bids_dir = work / "bids"
     bids_dir.mkdir()
     receipts = {}
-    for i, b in enumerate(bidders[:-1]):
+    for i, (b, client) in enumerate(zip(bidders[:-1], clients[:-1], strict=True)):
         plain = bids_dir / f"bid-{i + 1:02d}.pdf"
         plain.write_bytes(f"投标报价 bid price {1_000_000 + 7919 * i} CNY\n".encode() * 3000)
-        # each bidder holds a token issued in its own address
-        client = BidderClient(base, create_token(engine, b.address, "bidder")[1], b)
         client.seal(CODE, plain, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
         receipts[b.address] = client.submit(CODE, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
-    print(f"   {len(receipts)} sealed bids accepted on chain before the deadline")
+    print(f"   {len(receipts)} sealed bids accepted on chain; the chain names no bidder: "
+          f"bidders() = {RegistryView(dev, registry).bidders(CODE)}")  # fmt: skip
 
     say("11. 截止 The deadline passes by chain time: a late bid is refused by the chain")
-    dev.request("evm_increaseTime", [deadline - services.tenders.chain_time()])
-    dev.request("evm_mine", [])
-    late = BidderClient(base, create_token(engine, bidders[-1].address, "bidder")[1], bidders[-1])
+    warp(deadline)
+    late = clients[-1]
     plain = bids_dir / "bid-20-late.pdf"
     plain.write_bytes(b"late bid\n" * 1000)
     late.seal(CODE, plain, bids_dir / "bid-20-late.pdf.cwseal")
@@ -97,6 +141,8 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
         return 1
     except EvidenceError as exc:
         print(f"   refused: {str(exc)[:150]}")
+    watcher.step()  # closes bidding and reveals the sealed bids on chain
+    print(f"   {services.tenders.revealed_count(CODE)} bids revealed on chain after the deadline")
 
     say("12. 篡改 Someone alters one stored ciphertext (bidder 07)")
     victim = receipts[bidders[6].address]["ciphertext_sha256"]
@@ -106,13 +152,18 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     path.write_bytes(bytes(data))
 
     say("13. 开标 Opening time: 4 custodians release their shares (one is offline); bids open")
-    dev.request("evm_increaseTime", [opening_time - services.tenders.chain_time()])
-    dev.request("evm_mine", [])
-    for a, (client, registry) in list(zip(agents, chains, strict=True))[:4]:
-        a.step(duties, client, registry)
-    r = http.post(f"/v1/tenders/{CODE}/open", headers=op)
-    r.raise_for_status()
-    record = r.json()
+    warp(opening_time)
+    for run_ in runs[:4]:
+        run_.step()
+        print(f"   {run_.agent.name} checked on its own before releasing:")
+        for line in next(iter(run_.checks.values())):
+            print(f"     - {line}")
+    if watcher.step() != [CODE]:
+        print("   the tender did not open itself")
+        return 1
+    record = json.loads(
+        json.dumps(http.get(f"/v1/tenders/{CODE}", headers=op).json()["opening_record"])
+    )
     opened = [b for b in record["bids"] if b["result"] == "opened"]
     flagged = [b for b in record["bids"] if b["result"] != "opened"]
     print(f"   {len(opened)} bids opened and matched their commitments, without any bidder present")

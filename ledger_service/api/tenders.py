@@ -1,9 +1,8 @@
 """Tender endpoints (招投标全流程见证): operators run the lifecycle, bidders submit
-sealed bids, custodians deal and read their duties, anyone reads the public state."""
+sealed bids, custodians' signed messages are relayed, anyone reads the public state."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,12 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
+from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.core import threshold
-from ledger_service.core.errors import ConfigurationError, Forbidden, MalformedInput
+from ledger_service.core.errors import ConfigurationError, Forbidden
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders.lifecycle import Event
-from ledger_service.tenders.model import Party
+from ledger_service.tenders.model import Party, Schedule, SignedBid
 from ledger_service.tenders.service import TenderService
 from ledger_service.tenders.views import TenderViews
 
@@ -29,6 +29,16 @@ Custodian = Annotated[TokenInfo, Depends(require("custodian"))]
 _HEX64 = r"^[0-9a-f]{64}$"
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _PUB33 = r"^0[23][0-9a-f]{64}$"
+
+
+def _tender_id(ref: str) -> bytes:
+    """A tender named by its code or by its on-chain id (0x + 64 hex, as agents name it)."""
+    if len(ref) == 66 and ref.startswith("0x"):
+        try:
+            return bytes.fromhex(ref[2:])
+        except ValueError:
+            pass
+    return tender_id_bytes(ref)
 
 
 def tenders(services: ServicesDep) -> TenderService:
@@ -49,6 +59,26 @@ def views(services: ServicesDep) -> TenderViews:
 ViewsDep = Annotated[TenderViews, Depends(views)]
 
 
+class CustodianIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    address: str = Field(pattern=_ADDRESS, description="its key comes from the chain registry")
+
+
+class SignedMessageIn(BaseModel):
+    """A custodian's signed dealing or complaint bundle, relayed as is."""
+
+    index: int = Field(ge=1, le=MAX_CUSTODIANS)
+    body: str = Field(pattern=r"^[0-9a-f]+$", max_length=2 * threshold.MAX_BODY_BYTES)
+    signature: str = Field(pattern=r"^[0-9a-f]{130}$")
+
+
+class ApprovalIn(BaseModel):
+    index: int = Field(ge=1, le=MAX_CUSTODIANS)
+    public_key: str = Field(pattern=_PUB33)
+    commitments: str = Field(pattern=r"^([0-9a-f]{66})+$")
+    signature: str = Field(pattern=r"^[0-9a-f]{130}$")
+
+
 class PartyIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     address: str = Field(pattern=_ADDRESS)
@@ -58,13 +88,19 @@ class PartyIn(BaseModel):
         return Party(self.name, self.address, bytes.fromhex(self.public_key))
 
 
+class BidderIn(PartyIn):
+    pseudonym: str = Field(pattern=_ADDRESS, description="the per-tender address the bidder made")
+
+
 class TenderIn(BaseModel):
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["GC-2026-0417"])
     title: str = Field(min_length=1, max_length=256)
-    bid_deadline: int = Field(gt=0, description="unix seconds, judged by chain time")
-    opening_time: int = Field(gt=0, description="unix seconds, judged by chain time")
-    threshold: int = Field(ge=1, le=MAX_CUSTODIANS)
-    custodians: list[PartyIn] = Field(min_length=1, max_length=MAX_CUSTODIANS)
+    dealing_deadline: int = Field(gt=0, description="unix seconds, judged by chain time")
+    complaint_deadline: int = Field(gt=0)
+    bid_deadline: int = Field(gt=0)
+    opening_time: int = Field(gt=0)
+    threshold: int = Field(ge=2, le=MAX_CUSTODIANS)
+    custodians: list[CustodianIn] = Field(min_length=1, max_length=MAX_CUSTODIANS)
 
 
 class DocumentIn(BaseModel):
@@ -75,6 +111,7 @@ class DocumentIn(BaseModel):
 
 class WithdrawalIn(BaseModel):
     bidder: str = Field(pattern=_ADDRESS)
+    pseudonym: str = Field(pattern=_ADDRESS)
     nonce: int = Field(ge=1)
     signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
 
@@ -87,8 +124,10 @@ class TransitionIn(BaseModel):
 
 @router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
 def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
-    svc.announce(body.code, body.title, body.bid_deadline, body.opening_time, body.threshold,
-                 [c.party() for c in body.custodians])  # fmt: skip
+    schedule = Schedule(body.dealing_deadline, body.complaint_deadline, body.bid_deadline,
+                        body.opening_time)  # fmt: skip
+    svc.announce(body.code, body.title, schedule, body.threshold,
+                 [(c.name, c.address) for c in body.custodians])  # fmt: skip
     return views.public_view(body.code)
 
 
@@ -112,32 +151,32 @@ def bids_of(code: str, bidder: str, views: ViewsDep, token: Bidder) -> list[dict
     return views.bids_of(code, bidder)
 
 
-@router.post("/tenders/{code}/dealings", status_code=201, summary="A custodian's key dealing")
-async def post_dealing(
-    code: str, request: Request, svc: TendersDep, _t: Custodian
+@router.post("/tenders/{code}/dealings", status_code=201, summary="Relay a signed dealing")
+def post_dealing(
+    code: str, body: SignedMessageIn, svc: TendersDep, _t: Custodian
 ) -> dict[str, Any]:
-    try:
-        dealing = threshold.Dealing.from_json(json.loads(await request.body()))
-    except ValueError as exc:
-        raise MalformedInput(f"expected a dealing JSON object, found: {exc}") from exc
-    svc.post_dealing(code, dealing)
-    return {"tender": code, "dealer": dealing.dealer}
+    svc.post_dealing(_tender_id(code), body.index, bytes.fromhex(body.body),
+                     bytes.fromhex(body.signature))  # fmt: skip
+    return {"tender": code, "dealer": body.index}
 
 
-@router.get("/custodians/{address}/duties", summary="Tenders a custodian guards")
-def duties(address: str, svc: TendersDep, _t: Custodian) -> list[dict[str, Any]]:
-    return [
-        {"code": d.code, "index": d.index, "threshold": d.t,
-         "opening_time": d.opening_time, "recipients": [r.hex() for r in d.recipients],
-         "dealings": [x.to_json() for x in d.dealings], "qualified": list(d.qualified),
-         "context": ctx.hex()}
-        for d, ctx in svc.duties(address)
-    ]  # fmt: skip
+@router.post("/tenders/{code}/complaints", status_code=201, summary="Relay signed complaints")
+def post_complaints(
+    code: str, body: SignedMessageIn, svc: TendersDep, _t: Custodian
+) -> dict[str, Any]:
+    svc.post_complaints(_tender_id(code), body.index, bytes.fromhex(body.body),
+                        bytes.fromhex(body.signature))  # fmt: skip
+    return {"tender": code, "accuser": body.index}
 
 
-@router.post(
-    "/tenders/{code}/key", summary="Combine the dealings into the tender key, register on chain"
-)
+@router.post("/tenders/{code}/approvals", status_code=201, summary="Relay a KeyApproval")
+def post_approval(code: str, body: ApprovalIn, svc: TendersDep, _t: Custodian) -> dict[str, Any]:
+    svc.post_approval(_tender_id(code), body.index, bytes.fromhex(body.public_key),
+                      bytes.fromhex(body.commitments), bytes.fromhex(body.signature))  # fmt: skip
+    return {"tender": code, "approver": body.index}
+
+
+@router.post("/tenders/{code}/key", summary="Relay t custodian approvals of the key (finalizeKey)")
 def finalize_key(code: str, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
     svc.finalize_key(code)
     return views.public_view(code)
@@ -160,8 +199,8 @@ def amend(
 
 
 @router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder")
-def register_bidder(code: str, body: PartyIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
-    svc.register_bidder(code, body.party())
+def register_bidder(code: str, body: BidderIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
+    svc.register_bidder(code, body.party(), body.pseudonym)
     return {"tender": code, "bidder": body.address}
 
 
@@ -178,21 +217,23 @@ async def submit_bid(
     svc: TendersDep,
     _t: Bidder,
     bidder: str = Query(pattern=_ADDRESS),
+    pseudonym: str = Query(pattern=_ADDRESS),
     nonce: int = Query(ge=1),
+    salt: str = Query(pattern=_HEX64),
     plaintext_commitment: str = Query(pattern=_HEX64),
     envelope_digest: str = Query(pattern=_HEX64),
-    signature: str = Query(pattern=r"^(0x)?[0-9a-fA-F]{130}$"),
+    sealed_signature: str = Query(pattern=r"^[0-9a-f]{130}$"),
+    bid_signature: str = Query(pattern=r"^[0-9a-f]{130}$"),
 ) -> JSONResponse:
-    receipt = await svc.submit_bid(
-        code, bidder, nonce, plaintext_commitment, envelope_digest,
-        bytes.fromhex(signature.removeprefix("0x")), request.stream(),
-    )  # fmt: skip
+    bid = SignedBid(bidder, pseudonym, nonce, salt, plaintext_commitment, envelope_digest,
+                    bytes.fromhex(sealed_signature), bytes.fromhex(bid_signature))  # fmt: skip
+    receipt = await svc.submit_bid(code, bid, request.stream())
     return JSONResponse(receipt.to_json(), status_code=201)
 
 
 @router.post("/tenders/{code}/withdrawals", summary="Withdraw a bid with the bidder's signature")
 def withdraw(code: str, body: WithdrawalIn, svc: TendersDep, _t: Bidder) -> dict[str, Any]:
-    index = svc.withdraw_bid(code, body.bidder, body.nonce,
+    index = svc.withdraw_bid(code, body.bidder, body.pseudonym, body.nonce,
                              bytes.fromhex(body.signature.removeprefix("0x")))  # fmt: skip
     return {"tender": code, "bidder": body.bidder, "record_index": index}
 

@@ -263,9 +263,17 @@ class ChainClient:
         return to_checksum_address(address), result.tx_hash, result.block_number
 
     def send(
-        self, contract_fn: ContractFunction, *, on_sent: Callable[[str], None] | None = None
+        self,
+        contract_fn: ContractFunction,
+        *,
+        on_sent: Callable[[str], None] | None = None,
+        gas: int | None = None,
     ) -> TxResult:
         """Sign ``contract_fn`` locally, send it and wait for its receipt.
+
+        With ``gas`` given no ``eth_estimateGas`` is made: the call's arguments leave
+        this process only inside the signed transaction (a custodian's share must not
+        travel in an estimate before its owner decided to release it).
 
         ``on_sent(tx_hash)`` runs once the node accepted the transaction and before
         waiting for the receipt, so a caller can record it (and find it again with
@@ -276,7 +284,7 @@ class ChainClient:
             ChainUnavailable: the node failed, or no receipt within ``receipt_timeout``.
         """
         name = self._names.get(contract_fn.address, "contract")
-        return self._transact(contract_fn, name, contract_fn.fn_name, on_sent)[0]
+        return self._transact(contract_fn, name, contract_fn.fn_name, on_sent, gas)[0]
 
     def _transact(
         self,
@@ -284,8 +292,9 @@ class ChainClient:
         name: str,
         action: str,
         on_sent: Callable[[str], None] | None = None,
+        gas: int | None = None,
     ) -> tuple[TxResult, TxReceipt]:
-        gas = self._estimate(fn, name, action)
+        limit = int(self._estimate(fn, name, action) * GAS_MARGIN) if gas is None else gas
         with self._nonce_lock:
             nonce = self._rpc(
                 "eth_getTransactionCount",
@@ -294,7 +303,7 @@ class ChainClient:
             params: Any = {
                 "from": self.address,
                 "nonce": nonce,
-                "gas": int(gas * GAS_MARGIN),
+                "gas": limit,
                 "chainId": self.chain_id,
             }
             tx = self._rpc("fee data", lambda: fn.build_transaction(params))

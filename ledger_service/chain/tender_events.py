@@ -26,29 +26,73 @@ class LoggedEvent:
 
 
 @dataclass(frozen=True)
+class CustodianKeyRegisteredEvent(LoggedEvent):
+    custodian: str
+    key: bytes
+
+
+@dataclass(frozen=True)
 class TenderCreatedEvent(LoggedEvent):
     tender_id: bytes
+    dealing_deadline: int
+    complaint_deadline: int
     bid_deadline: int
     opening_time: int
     threshold: int
     custodians: tuple[str, ...]
+    custodian_keys: bytes
+
+
+@dataclass(frozen=True)
+class KeyGenerationRestartedEvent(LoggedEvent):
+    tender_id: bytes
+    round: int
+    dealing_deadline: int
+    complaint_deadline: int
+
+
+@dataclass(frozen=True)
+class DealingPostedEvent(LoggedEvent):
+    tender_id: bytes
+    round: int
+    dealer: int
+    body_hash: bytes
+    body: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class ComplaintsPostedEvent(LoggedEvent):
+    tender_id: bytes
+    round: int
+    accuser: int
+    dealings_hash: bytes
+    body_hash: bytes
+    body: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class KeyFinalizedEvent(LoggedEvent):
+    tender_id: bytes
+    round: int
     opening_public_key: bytes
     share_commitments: bytes
+    transcript_hash: bytes
+    approvers: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class BidderRegisteredEvent(LoggedEvent):
     tender_id: bytes
-    bidder: str
+    pseudonym: str
 
 
 @dataclass(frozen=True)
-class BidSubmittedEvent(LoggedEvent):
+class BidSealedEvent(LoggedEvent):
     tender_id: bytes
-    bidder: str
-    ciphertext_digest: bytes
-    plaintext_commitment: bytes
-    envelope_digest: bytes
+    pseudonym: str
+    commitment: bytes
     nonce: int
     submitted_at: int
 
@@ -56,9 +100,20 @@ class BidSubmittedEvent(LoggedEvent):
 @dataclass(frozen=True)
 class BidWithdrawnEvent(LoggedEvent):
     tender_id: bytes
-    bidder: str
+    pseudonym: str
     nonce: int
     withdrawn_at: int
+
+
+@dataclass(frozen=True)
+class BidRevealedEvent(LoggedEvent):
+    tender_id: bytes
+    bidder: str
+    pseudonym: str
+    ciphertext_digest: bytes
+    plaintext_commitment: bytes
+    envelope_digest: bytes
+    bidder_signature: bytes
 
 
 @dataclass(frozen=True)
@@ -73,14 +128,14 @@ class ShareReleasedEvent(LoggedEvent):
 class TenderOpenedEvent(LoggedEvent):
     tender_id: bytes
     opening_record_digest: bytes
-    active_bids: int
+    revealed_bids: int
     shares_released: int
 
 
 @dataclass(frozen=True)
 class TenderFailedEvent(LoggedEvent):
     tender_id: bytes
-    active_bids: int
+    revealed_bids: int
 
 
 @dataclass(frozen=True)
@@ -90,10 +145,16 @@ class TenderCancelledEvent(LoggedEvent):
 
 
 TenderEvent = (
-    TenderCreatedEvent
+    CustodianKeyRegisteredEvent
+    | TenderCreatedEvent
+    | KeyGenerationRestartedEvent
+    | DealingPostedEvent
+    | ComplaintsPostedEvent
+    | KeyFinalizedEvent
     | BidderRegisteredEvent
-    | BidSubmittedEvent
+    | BidSealedEvent
     | BidWithdrawnEvent
+    | BidRevealedEvent
     | ShareReleasedEvent
     | TenderOpenedEvent
     | TenderFailedEvent
@@ -101,10 +162,16 @@ TenderEvent = (
 )
 #: event name in the ABI -> its dataclass; fields follow the ABI's input order
 EVENT_TYPES: dict[str, type[LoggedEvent]] = {
+    "CustodianKeyRegistered": CustodianKeyRegisteredEvent,
     "TenderCreated": TenderCreatedEvent,
+    "KeyGenerationRestarted": KeyGenerationRestartedEvent,
+    "DealingPosted": DealingPostedEvent,
+    "ComplaintsPosted": ComplaintsPostedEvent,
+    "KeyFinalized": KeyFinalizedEvent,
     "BidderRegistered": BidderRegisteredEvent,
-    "BidSubmitted": BidSubmittedEvent,
+    "BidSealed": BidSealedEvent,
     "BidWithdrawn": BidWithdrawnEvent,
+    "BidRevealed": BidRevealedEvent,
     "ShareReleased": ShareReleasedEvent,
     "TenderOpened": TenderOpenedEvent,
     "TenderFailed": TenderFailedEvent,
@@ -117,6 +184,8 @@ def _plain(abi_type: str, value: Any) -> Any:
         return to_checksum_address(value)
     if abi_type == "address[]":
         return tuple(to_checksum_address(v) for v in value)
+    if abi_type.endswith("[]"):
+        return tuple(value)
     return value
 
 

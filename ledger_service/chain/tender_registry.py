@@ -1,15 +1,12 @@
-"""TenderRegistry: the EIP-712 messages a bidder signs, and typed access to the contract.
+"""Typed access to one deployed TenderRegistry 2 (docs/threshold-keys.md section 10).
 
-Two halves. The pure helpers (:func:`tender_id_bytes`, :func:`bid_typed_data`,
-:func:`withdrawal_typed_data`, :func:`sign_typed`, :func:`typed_data_digest`,
-:func:`recover_typed_signer`) need no node: a bidder runs them on their own
-machine, signs with their own key and hands the signature to the service, which
-relays it and pays the gas but cannot forge, alter or replay it.
-:class:`TenderRegistryContract` is the service's adapter to one deployed registry,
-in the style of :class:`~ledger_service.chain.evidence_log.EvidenceLogContract`.
-
-Typed data dicts are in the JSON shape of ``eth_signTypedData_v4`` (byte values as
-0x-hex strings), so a wallet can sign the same dict.
+Writes are signed by the client's signer: the operator for tender management and
+for relaying (dealings, complaints, key approvals, sealed bids, reveals: each carries
+its author's own EIP-712 signature, checked on chain), a custodian's own client for
+:meth:`TenderRegistryContract.register_custodian_key` and
+:meth:`TenderRegistryContract.release_share`. Each write raises
+:class:`~ledger_service.chain.tx.ContractReverted` with the decoded
+``TenderRegistry...`` error. Reads take ``block_identifier`` (default ``"latest"``).
 """
 
 from __future__ import annotations
@@ -35,15 +32,12 @@ from ledger_service.chain.wrapper import Eip712Wrapper
 
 TENDER_REGISTRY = "TenderRegistry"
 OPERATOR_ROLE = keccak(text="OPERATOR_ROLE")
-#: fewest active bids with which a tender may be opened (the contract's MIN_BIDS)
+#: fewest revealed bids with which shares are accepted and a tender opened (MIN_BIDS)
 MIN_BIDS = 3
+#: gas limit of releaseShare, sent without an estimate (it never needs 150,000)
+RELEASE_SHARE_GAS = 300_000
 _ZERO32 = bytes(32)
-
-
-# -- pure helpers: what a bidder signs ----------------------------------------
-
-
-# -- on-chain state and events ------------------------------------------------
+OnSent = Callable[[str], None] | None
 
 
 class TenderStatus(IntEnum):
@@ -54,46 +48,74 @@ class TenderStatus(IntEnum):
     OPENED = 2
     FAILED = 3
     CANCELLED = 4
+    KEY_GENERATION = 5
 
 
 @dataclass(frozen=True)
 class TenderView:
+    """ITenderRegistry.TenderView; hashes are 32 bytes (zero until set)."""
+
+    dealing_deadline: int
+    complaint_deadline: int
     bid_deadline: int
     opening_time: int
+    round: int
     threshold: int
     custodian_count: int
-    active_bids: int
+    revealed_bids: int
     shares_released: int
     status: TenderStatus
+    custodian_keys_hash: bytes
     opening_key_hash: bytes
     commitments_hash: bytes
+    transcript_hash: bytes
     opening_record_digest: bytes | None
 
 
 @dataclass(frozen=True)
-class BidView:
-    """A bidder's current bid; after a withdrawal the digests are zero and ``active`` false."""
+class SealedBidView:
+    """A pseudonym's current sealed bid (after a withdrawal: zero commitment, inactive)."""
 
-    ciphertext_digest: bytes
-    plaintext_commitment: bytes
-    envelope_digest: bytes
+    commitment: bytes
     nonce: int
     submitted_at: int
     active: bool
+    revealed: bool
 
 
-# -- the contract ---------------------------------------------------------------
+@dataclass(frozen=True)
+class BidView:
+    """A revealed bid (all zero before its reveal)."""
+
+    pseudonym: ChecksumAddress
+    ciphertext_digest: bytes
+    plaintext_commitment: bytes
+    envelope_digest: bytes
+    submitted_at: int
+    revealed_at: int
+
+
+@dataclass(frozen=True)
+class BidReveal:
+    """ITenderRegistry.BidReveal: what a sealed commitment opens to."""
+
+    bidder: str
+    salt: bytes
+    ciphertext_digest: bytes
+    plaintext_commitment: bytes
+    envelope_digest: bytes
+
+    def abi(self) -> tuple[Any, ...]:
+        return (
+            _address("bidder", self.bidder), _bytes32("salt", self.salt),
+            _bytes32("ciphertext_digest", self.ciphertext_digest),
+            _bytes32("plaintext_commitment", self.plaintext_commitment),
+            _bytes32("envelope_digest", self.envelope_digest),
+        )  # fmt: skip
 
 
 class TenderRegistryContract(Eip712Wrapper):
-    """Typed access to one deployed ``TenderRegistry``.
-
-    Writes are signed by the client's signer: the operator for tender management,
-    any funded account for relaying signed bids and withdrawals, a custodian's own
-    client for :meth:`release_share`. Each raises :class:`ContractReverted` with the
-    decoded ``TenderRegistry...`` error (e.g. ``TenderRegistryDeadlinePassed``). Reads
-    take ``block_identifier`` (default ``"latest"``).
-    """
+    """Typed access to one deployed ``TenderRegistry`` (version "TenderRegistry 2")."""
 
     ARTIFACT = TENDER_REGISTRY
 
@@ -101,233 +123,294 @@ class TenderRegistryContract(Eip712Wrapper):
         super().__init__(client, address)
         self._decoder = EventDecoder(load_artifact(TENDER_REGISTRY)["abi"])
 
-    # -- writes ----------------------------------------------------------------
+    def _f(self) -> Any:
+        return self.contract.functions
+
+    # -- custodian identity ------------------------------------------------------
+
+    def register_custodian_key(self, key: bytes, *, on_sent: OnSent = None) -> TxResult:
+        """Register the signer's own 33-byte encryption key (sent by the custodian itself)."""
+        return self._send(self._f().registerCustodianKey(key), on_sent)
+
+    # -- key generation ----------------------------------------------------------
 
     def create_tender(
+        self, tender_id: bytes, dealing_deadline: int, complaint_deadline: int,
+        bid_deadline: int, opening_time: int, custodians: Sequence[str], threshold: int,
+        *, on_sent: OnSent = None,
+    ) -> TxResult:  # fmt: skip
+        """Create a tender in KeyGeneration (OPERATOR_ROLE); keys come from the registry."""
+        fn = self._f().createTender(
+            _bytes32("tender_id", tender_id), dealing_deadline, complaint_deadline,
+            bid_deadline, opening_time, [_address("custodian", c) for c in custodians], threshold,
+        )  # fmt: skip
+        return self._send(fn, on_sent)
+
+    def post_dealing(
         self,
         tender_id: bytes,
-        bid_deadline: int,
-        opening_time: int,
-        custodians: Sequence[str],
-        threshold: int,
-        opening_public_key: bytes,
-        share_commitments: bytes,
+        dealer: int,
+        body: bytes,
+        signature: bytes,
         *,
-        on_sent: Callable[[str], None] | None = None,
+        on_sent: OnSent = None,
     ) -> TxResult:
-        """Create a tender (OPERATOR_ROLE). Times are chain time, Unix seconds."""
-        fn = self.contract.functions.createTender(
-            _bytes32("tender_id", tender_id),
-            bid_deadline,
-            opening_time,
-            [_address("custodian", c) for c in custodians],
-            threshold,
-            opening_public_key,
-            share_commitments,
+        """Relay custodian ``dealer``'s signed dealing body."""
+        fn = self._f().postDealing(_bytes32("tender_id", tender_id), dealer, body, signature)
+        return self._send(fn, on_sent)
+
+    def post_complaints(
+        self,
+        tender_id: bytes,
+        accuser: int,
+        body: bytes,
+        signature: bytes,
+        *,
+        on_sent: OnSent = None,
+    ) -> TxResult:
+        """Relay custodian ``accuser``'s signed complaint bundle."""
+        fn = self._f().postComplaints(_bytes32("tender_id", tender_id), accuser, body, signature)
+        return self._send(fn, on_sent)
+
+    def finalize_key(
+        self, tender_id: bytes, opening_public_key: bytes, share_commitments: bytes,
+        approvers: Sequence[int], signatures: Sequence[bytes], *, on_sent: OnSent = None,
+    ) -> TxResult:  # fmt: skip
+        """Relay the opening key with its custodians' KeyApproval signatures."""
+        fn = self._f().finalizeKey(
+            _bytes32("tender_id", tender_id), opening_public_key, share_commitments,
+            list(approvers), list(signatures),
+        )  # fmt: skip
+        return self._send(fn, on_sent)
+
+    def restart_key_generation(
+        self, tender_id: bytes, dealing_deadline: int, complaint_deadline: int,
+        *, on_sent: OnSent = None,
+    ) -> TxResult:  # fmt: skip
+        """Start a new round when fewer than t dealers qualified (OPERATOR_ROLE)."""
+        fn = self._f().restartKeyGeneration(
+            _bytes32("tender_id", tender_id), dealing_deadline, complaint_deadline
         )
         return self._send(fn, on_sent)
 
+    # -- bids ----------------------------------------------------------------------
+
     def register_bidder(
-        self, tender_id: bytes, bidder: str, *, on_sent: Callable[[str], None] | None = None
+        self, tender_id: bytes, pseudonym: str, *, on_sent: OnSent = None
     ) -> TxResult:
-        """Admit ``bidder`` to the tender (OPERATOR_ROLE, before the deadline)."""
-        fn = self.contract.functions.registerBidder(
-            _bytes32("tender_id", tender_id), _address("bidder", bidder)
+        """Admit a bidder's per-tender pseudonym (OPERATOR_ROLE, before the deadline)."""
+        fn = self._f().registerBidder(
+            _bytes32("tender_id", tender_id), _address("pseudonym", pseudonym)
         )
         return self._send(fn, on_sent)
 
     def submit_bid(
-        self,
-        tender_id: bytes,
-        bidder: str,
-        ciphertext_digest: bytes,
-        plaintext_commitment: bytes,
-        envelope_digest: bytes,
-        nonce: int,
-        signature: bytes,
-        *,
-        on_sent: Callable[[str], None] | None = None,
-    ) -> TxResult:
-        """Relay ``bidder``'s bid, signed over :func:`bid_typed_data` with the same values."""
-        fn = self.contract.functions.submitBid(
-            _bytes32("tender_id", tender_id),
-            _address("bidder", bidder),
-            _bytes32("ciphertext_digest", ciphertext_digest),
-            _bytes32("plaintext_commitment", plaintext_commitment),
-            _bytes32("envelope_digest", envelope_digest),
-            nonce_value(nonce),
-            signature,
-        )
+        self, tender_id: bytes, pseudonym: str, commitment: bytes, nonce: int, signature: bytes,
+        *, on_sent: OnSent = None,
+    ) -> TxResult:  # fmt: skip
+        """Relay the pseudonym's signed SealedBid."""
+        fn = self._f().submitBid(
+            _bytes32("tender_id", tender_id), _address("pseudonym", pseudonym),
+            _bytes32("commitment", commitment), nonce_value(nonce), signature,
+        )  # fmt: skip
         return self._send(fn, on_sent)
 
     def withdraw_bid(
         self,
         tender_id: bytes,
-        bidder: str,
+        pseudonym: str,
         nonce: int,
         signature: bytes,
         *,
-        on_sent: Callable[[str], None] | None = None,
+        on_sent: OnSent = None,
     ) -> TxResult:
-        """Relay ``bidder``'s withdrawal, signed over :func:`withdrawal_typed_data`."""
-        fn = self.contract.functions.withdrawBid(
-            _bytes32("tender_id", tender_id),
-            _address("bidder", bidder),
-            nonce_value(nonce),
-            signature,
-        )
+        """Relay the pseudonym's signed Withdrawal."""
+        fn = self._f().withdrawBid(
+            _bytes32("tender_id", tender_id), _address("pseudonym", pseudonym),
+            nonce_value(nonce), signature,
+        )  # fmt: skip
         return self._send(fn, on_sent)
+
+    def reveal_bid(
+        self, tender_id: bytes, pseudonym: str, reveal: BidReveal, bidder_signature: bytes,
+        *, on_sent: OnSent = None,
+    ) -> TxResult:  # fmt: skip
+        """Open a sealed bid to its bidder's signed Bid (bid deadline .. opening time)."""
+        fn = self._f().revealBid(
+            _bytes32("tender_id", tender_id), _address("pseudonym", pseudonym), reveal.abi(),
+            bidder_signature,
+        )  # fmt: skip
+        return self._send(fn, on_sent)
+
+    # -- opening -------------------------------------------------------------------
 
     def release_share(
-        self,
-        tender_id: bytes,
-        index: int,
-        share: bytes,
-        *,
-        on_sent: Callable[[str], None] | None = None,
+        self, tender_id: bytes, index: int, share: bytes, *, on_sent: OnSent = None
     ) -> TxResult:
-        """Publish the signer's key share ``index`` (1-based); the signer must be that custodian."""
-        fn = self.contract.functions.releaseShare(
+        """Publish the signer's share ``index`` (1-based). Sent with a fixed gas limit and
+        no estimate: the share leaves the process only in the signed transaction."""
+        fn = self._f().releaseShare(
             _bytes32("tender_id", tender_id), index, _bytes32("share", share)
         )
-        return self._send(fn, on_sent)
+        return self._send(fn, on_sent, gas=RELEASE_SHARE_GAS)
 
     def record_opening(
-        self,
-        tender_id: bytes,
-        opening_record_digest: bytes,
-        *,
-        on_sent: Callable[[str], None] | None = None,
+        self, tender_id: bytes, opening_record_digest: bytes, *, on_sent: OnSent = None
     ) -> TxResult:
-        """Record the opening (OPERATOR_ROLE; needs ``threshold`` shares and MIN_BIDS bids)."""
-        fn = self.contract.functions.recordOpening(
+        """Record the opening (OPERATOR_ROLE; needs t shares and MIN_BIDS revealed bids)."""
+        fn = self._f().recordOpening(
             _bytes32("tender_id", tender_id),
             _bytes32("opening_record_digest", opening_record_digest),
         )
         return self._send(fn, on_sent)
 
-    def declare_failed(
-        self, tender_id: bytes, *, on_sent: Callable[[str], None] | None = None
-    ) -> TxResult:
-        """End a tender that closed with fewer than MIN_BIDS bids (OPERATOR_ROLE)."""
-        fn = self.contract.functions.declareFailed(_bytes32("tender_id", tender_id))
-        return self._send(fn, on_sent)
+    def declare_failed(self, tender_id: bytes, *, on_sent: OnSent = None) -> TxResult:
+        """End a tender with too few revealed bids or no key at its opening time."""
+        return self._send(self._f().declareFailed(_bytes32("tender_id", tender_id)), on_sent)
 
     def cancel_tender(
-        self,
-        tender_id: bytes,
-        reason_digest: bytes,
-        *,
-        on_sent: Callable[[str], None] | None = None,
+        self, tender_id: bytes, reason_digest: bytes, *, on_sent: OnSent = None
     ) -> TxResult:
-        """Cancel a tender that is still open (OPERATOR_ROLE)."""
-        fn = self.contract.functions.cancelTender(
+        """Cancel a tender before its bid deadline (OPERATOR_ROLE)."""
+        fn = self._f().cancelTender(
             _bytes32("tender_id", tender_id), _bytes32("reason_digest", reason_digest)
         )
         return self._send(fn, on_sent)
 
     def grant_operator(self, address: str) -> TxResult:
         """Give ``address`` OPERATOR_ROLE (the signer must hold the admin role)."""
-        fn = self.contract.functions.grantRole(OPERATOR_ROLE, _address("operator", address))
+        fn = self._f().grantRole(OPERATOR_ROLE, _address("operator", address))
         return self.client.send(fn)
 
-    # -- reads -----------------------------------------------------------------
+    # -- reads -----------------------------------------------------------------------
+
+    def custodian_key(self, custodian: str, block_identifier: BlockIdentifier = "latest") -> bytes:
+        """``custodian``'s registered encryption key (empty if none)."""
+        return bytes(
+            self._read(self._f().custodianKey(_address("custodian", custodian)), block_identifier)
+        )
 
     def get_tender(
         self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
     ) -> TenderView:
         """The tender; status NONE (and zeros) for an id never created."""
-        t = self._read(
-            self.contract.functions.getTender(_bytes32("tender_id", tender_id)), block_identifier
-        )
-        record = bytes(t[9])
+        t = self._read(self._f().getTender(_bytes32("tender_id", tender_id)), block_identifier)
+        record = bytes(t[14])
         return TenderView(
-            bid_deadline=t[0],
-            opening_time=t[1],
-            threshold=t[2],
-            custodian_count=t[3],
-            active_bids=t[4],
-            shares_released=t[5],
-            status=TenderStatus(t[6]),
-            opening_key_hash=bytes(t[7]),
-            commitments_hash=bytes(t[8]),
+            dealing_deadline=t[0], complaint_deadline=t[1], bid_deadline=t[2],
+            opening_time=t[3], round=t[4], threshold=t[5], custodian_count=t[6],
+            revealed_bids=t[7], shares_released=t[8], status=TenderStatus(t[9]),
+            custodian_keys_hash=bytes(t[10]), opening_key_hash=bytes(t[11]),
+            commitments_hash=bytes(t[12]), transcript_hash=bytes(t[13]),
             opening_record_digest=None if record == _ZERO32 else record,
-        )
+        )  # fmt: skip
 
     def custodians(
         self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
     ) -> list[ChecksumAddress]:
-        """The custodians in share-index order (custodian i holds share i, 1-based)."""
-        fn = self.contract.functions.custodians(_bytes32("tender_id", tender_id))
+        """The custodians in index order (custodian i deals as i and holds share i)."""
+        fn = self._f().custodians(_bytes32("tender_id", tender_id))
         return [to_checksum_address(a) for a in self._read(fn, block_identifier)]
 
-    def bidders(
+    def custodian_keys(
         self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
-    ) -> list[ChecksumAddress]:
-        """The registered bidders in order of registration."""
-        fn = self.contract.functions.bidders(_bytes32("tender_id", tender_id))
-        return [to_checksum_address(a) for a in self._read(fn, block_identifier)]
+    ) -> list[bytes]:
+        """The custodians' keys as copied at creation, in index order (33 bytes each)."""
+        blob = bytes(
+            self._read(self._f().custodianKeys(_bytes32("tender_id", tender_id)), block_identifier)
+        )
+        return [blob[i : i + 33] for i in range(0, len(blob), 33)]
 
-    def is_bidder(
-        self, tender_id: bytes, bidder: str, block_identifier: BlockIdentifier = "latest"
+    def dealing_hash(
+        self,
+        tender_id: bytes,
+        round_: int,
+        index: int,
+        block_identifier: BlockIdentifier = "latest",
+    ) -> bytes | None:
+        """keccak of custodian ``index``'s dealing body in ``round_``, None if none."""
+        h = bytes(
+            self._read(
+                self._f().dealingHash(_bytes32("tender_id", tender_id), round_, index),
+                block_identifier,
+            )
+        )
+        return None if h == _ZERO32 else h
+
+    def complaints_hash(
+        self,
+        tender_id: bytes,
+        round_: int,
+        index: int,
+        block_identifier: BlockIdentifier = "latest",
+    ) -> bytes | None:
+        h = bytes(
+            self._read(
+                self._f().complaintsHash(_bytes32("tender_id", tender_id), round_, index),
+                block_identifier,
+            )
+        )
+        return None if h == _ZERO32 else h
+
+    def dealings_hash(
+        self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
+    ) -> bytes:
+        return bytes(
+            self._read(self._f().dealingsHash(_bytes32("tender_id", tender_id)), block_identifier)
+        )
+
+    def transcript_hash(
+        self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
+    ) -> bytes:
+        """The current round's transcript hash, computed by the contract."""
+        return bytes(
+            self._read(self._f().transcriptHash(_bytes32("tender_id", tender_id)), block_identifier)
+        )
+
+    def is_registered(
+        self, tender_id: bytes, pseudonym: str, block_identifier: BlockIdentifier = "latest"
     ) -> bool:
-        fn = self.contract.functions.isBidder(
-            _bytes32("tender_id", tender_id), _address("bidder", bidder)
+        fn = self._f().isRegistered(
+            _bytes32("tender_id", tender_id), _address("pseudonym", pseudonym)
         )
         return bool(self._read(fn, block_identifier))
+
+    def get_sealed_bid(
+        self, tender_id: bytes, pseudonym: str, block_identifier: BlockIdentifier = "latest"
+    ) -> SealedBidView:
+        fn = self._f().getSealedBid(
+            _bytes32("tender_id", tender_id), _address("pseudonym", pseudonym)
+        )
+        b = self._read(fn, block_identifier)
+        return SealedBidView(bytes(b[0]), b[1], b[2], bool(b[3]), bool(b[4]))
 
     def get_bid(
         self, tender_id: bytes, bidder: str, block_identifier: BlockIdentifier = "latest"
     ) -> BidView:
-        """``bidder``'s current bid (all zero if none); ``nonce`` + 1 is the next usable nonce."""
-        fn = self.contract.functions.getBid(
-            _bytes32("tender_id", tender_id), _address("bidder", bidder)
-        )
+        """``bidder``'s revealed bid (all zero before its reveal)."""
+        fn = self._f().getBid(_bytes32("tender_id", tender_id), _address("bidder", bidder))
         b = self._read(fn, block_identifier)
-        return BidView(bytes(b[0]), bytes(b[1]), bytes(b[2]), b[3], b[4], bool(b[5]))
+        return BidView(to_checksum_address(b[0]), bytes(b[1]), bytes(b[2]), bytes(b[3]), b[4], b[5])
+
+    def bidders(
+        self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
+    ) -> list[ChecksumAddress]:
+        """The revealed bidders in order of reveal (empty before the bid deadline)."""
+        fn = self._f().bidders(_bytes32("tender_id", tender_id))
+        return [to_checksum_address(a) for a in self._read(fn, block_identifier)]
 
     def released_share(
         self, tender_id: bytes, index: int, block_identifier: BlockIdentifier = "latest"
     ) -> bytes | None:
         """Share ``index`` (1-based) as released, or None if not released."""
-        fn = self.contract.functions.releasedShare(_bytes32("tender_id", tender_id), index)
-        share = bytes(self._read(fn, block_identifier))
+        share = bytes(
+            self._read(
+                self._f().releasedShare(_bytes32("tender_id", tender_id), index), block_identifier
+            )
+        )
         return None if share == _ZERO32 else share
 
-    def bid_digest(
-        self,
-        tender_id: bytes,
-        bidder: str,
-        ciphertext_digest: bytes,
-        plaintext_commitment: bytes,
-        envelope_digest: bytes,
-        nonce: int,
-        block_identifier: BlockIdentifier = "latest",
-    ) -> bytes:
-        """The contract's EIP-712 digest of a Bid; equals ``typed_data_digest(bid_typed_data(...))``."""
-        fn = self.contract.functions.bidDigest(
-            _bytes32("tender_id", tender_id),
-            _address("bidder", bidder),
-            _bytes32("ciphertext_digest", ciphertext_digest),
-            _bytes32("plaintext_commitment", plaintext_commitment),
-            _bytes32("envelope_digest", envelope_digest),
-            nonce_value(nonce),
-        )
-        return bytes(self._read(fn, block_identifier))
-
-    def withdrawal_digest(
-        self,
-        tender_id: bytes,
-        bidder: str,
-        nonce: int,
-        block_identifier: BlockIdentifier = "latest",
-    ) -> bytes:
-        fn = self.contract.functions.withdrawalDigest(
-            _bytes32("tender_id", tender_id), _address("bidder", bidder), nonce_value(nonce)
-        )
-        return bytes(self._read(fn, block_identifier))
-
-    # -- events ----------------------------------------------------------------
+    # -- events ----------------------------------------------------------------------
 
     def events(
         self,

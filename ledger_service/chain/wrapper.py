@@ -28,8 +28,13 @@ class ContractWrapper:
         self.contract = client.contract(self.ARTIFACT, address)
         self.address: ChecksumAddress = self.contract.address
 
-    def _send(self, fn: ContractFunction, on_sent: Callable[[str], None] | None) -> TxResult:
-        return self.client.send(fn, on_sent=on_sent)
+    def _send(
+        self,
+        fn: ContractFunction,
+        on_sent: Callable[[str], None] | None,
+        gas: int | None = None,
+    ) -> TxResult:
+        return self.client.send(fn, on_sent=on_sent, gas=gas)
 
     def _read(self, fn: ContractFunction, block_identifier: BlockIdentifier) -> Any:
         return self.client.call(fn, block_identifier)

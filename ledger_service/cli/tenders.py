@@ -23,18 +23,32 @@ from ledger_service.cli.console import (
 )
 from ledger_service.core.errors import MalformedInput
 
+Rpc = Annotated[
+    str, typer.Option(help="JSON-RPC of the chain you trust", envvar="CHAINWITNESS_RPC_URL")
+]
+ChainId = Annotated[int, typer.Option(help="chain id from the tender notice (pinned)")]
+Registry = Annotated[
+    str, typer.Option(help="TenderRegistry address from the tender notice (pinned)")
+]
+
+
+def _bidder(server: str, token: str | None, keystore: Path, rpc: str, chain_id: int, registry: str):  # type: ignore[no-untyped-def]
+    from ledger_service.tenders.bidder import BidderClient, ChainTrust
+
+    return BidderClient(server, token, account(keystore), ChainTrust(rpc, chain_id, registry))
+
 
 def bid_seal(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the bid document")],
-    tender: TenderCode, server: Server, keystore: Keystore,
+    tender: TenderCode, server: Server, keystore: Keystore, rpc: Rpc, chain_id: ChainId,
+    registry: Registry,
     output: Annotated[Path | None, typer.Option("-o", help="default: FILE.cwseal")] = None,
 ) -> None:  # fmt: skip
-    """Seal a bid on this machine for the tender's opening key (and your own key)."""
-    from ledger_service.tenders.bidder import BidderClient
+    """Check the tender's opening key on your chain, then seal a bid on this machine."""
 
     def body() -> None:
         dst = output or file.with_name(file.name + ".cwseal")
-        client = BidderClient(server, None, account(keystore))
+        client = _bidder(server, None, keystore, rpc, chain_id, registry)
         with progress_bar() as p:
             task = p.add_task(f"sealing {file.name}", total=file.stat().st_size)
             res = client.seal(tender, file, dst, progress=lambda n: p.advance(task, n))
@@ -47,14 +61,14 @@ def bid_seal(
 
 def bid_submit(
     sealed: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .cwseal file")],
-    tender: TenderCode, server: Server, token: Token, keystore: Keystore,
+    tender: TenderCode, server: Server, token: Token, keystore: Keystore, rpc: Rpc,
+    chain_id: ChainId, registry: Registry,
     nonce: Annotated[int | None, typer.Option(help="default: one above your last")] = None,
 ) -> None:  # fmt: skip
-    """Sign the sealed bid's commitment with your key and submit it (before the deadline)."""
-    from ledger_service.tenders.bidder import BidderClient
+    """Sign the sealed bid's commitment with your keys and submit it (before the deadline)."""
 
     def body() -> None:
-        client = BidderClient(server, token, account(keystore))
+        client = _bidder(server, token, keystore, rpc, chain_id, registry)
         with progress_bar() as p:
             task = p.add_task(f"uploading {sealed.name}", total=sealed.stat().st_size)
             receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n))
@@ -68,23 +82,27 @@ def bid_submit(
     run(body)
 
 
-def bid_withdraw(tender: TenderCode, server: Server, token: Token, keystore: Keystore) -> None:
-    """Withdraw your bid (signed with your key; before the deadline)."""
-    from ledger_service.tenders.bidder import BidderClient
+def bid_withdraw(
+    tender: TenderCode, server: Server, token: Token, keystore: Keystore, rpc: Rpc,
+    chain_id: ChainId, registry: Registry,
+) -> None:  # fmt: skip
+    """Withdraw your bid (signed with your pseudonym's key; before the deadline)."""
 
     def body() -> None:
-        res = BidderClient(server, token, account(keystore)).withdraw(tender)
+        res = _bidder(server, token, keystore, rpc, chain_id, registry).withdraw(tender)
         out.print(f"withdrawn; evidence record {res['record_index']}")
 
     run(body)
 
 
-def bid_status(tender: TenderCode, server: Server, token: Token, keystore: Keystore) -> None:
-    """Your bids on a tender as the service and the chain know them."""
-    from ledger_service.tenders.bidder import BidderClient
+def bid_status(
+    tender: TenderCode, server: Server, token: Token, keystore: Keystore, rpc: Rpc,
+    chain_id: ChainId, registry: Registry,
+) -> None:  # fmt: skip
+    """Your bids on a tender as the service knows them."""
 
     def body() -> None:
-        for b in BidderClient(server, token, account(keystore)).status(tender):
+        for b in _bidder(server, token, keystore, rpc, chain_id, registry).status(tender):
             out.print(f"nonce {b['nonce']}  {b['status']:<9} sha256 {b['ciphertext_sha256']}  "
                       f"tx {b['tx_hash']}  record {b['record_index']}")  # fmt: skip
 
@@ -124,21 +142,42 @@ def custodian_init(
     run(body)
 
 
-def custodian_run(
+def custodian_register_key(
     keys: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="from custodian init")],
-    server: Server, token: Token,
-    rpc: Annotated[str, typer.Option(help="JSON-RPC of the chain", envvar="CHAINWITNESS_RPC_URL")],
-    poll: Annotated[float, typer.Option(help="seconds between checks")] = 1.0,
+    rpc: Rpc, chain_id: ChainId, registry: Registry,
 ) -> None:  # fmt: skip
-    """Deal when a tender's key is being generated; release the share at opening time."""
-    from ledger_service.tenders.custodian import CustodianAgent, HttpDuties
+    """Register your encryption key on chain from your own account (once)."""
+    from ledger_service.chain.client import ChainClient
+    from ledger_service.chain.tender_registry import TenderRegistryContract
+    from ledger_service.tenders.custodian import CustodianAgent
 
     def body() -> None:
         agent = CustodianAgent.load(keys, password("CHAINWITNESS_KEY_PASSWORD", str(keys)))
-        duties = HttpDuties(server, token)
-        err.print(f"custodian {agent.name} ({agent.address}) watching {server}")
+        client = ChainClient(rpc, agent.account, chain_id)
+        agent.register_key(TenderRegistryContract(client, registry))
+        out.print(
+            f"custodian {agent.name}: key {agent.public_key.hex()} registered by {agent.address}"
+        )
+
+    run(body)
+
+
+def custodian_run(
+    keys: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="from custodian init")],
+    server: Server, token: Token, rpc: Rpc, chain_id: ChainId, registry: Registry,
+    state: Annotated[Path | None, typer.Option(help="file of the dealings you signed")] = None,
+    poll: Annotated[float, typer.Option(help="seconds between checks")] = 1.0,
+) -> None:  # fmt: skip
+    """Guard your tenders from your own chain: deal, complain, approve, release on time."""
+    from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
+
+    def body() -> None:
+        agent = CustodianAgent.load(keys, password("CHAINWITNESS_KEY_PASSWORD", str(keys)))
+        agent_run = AgentRun.connect(agent, rpc, registry, chain_id,
+                                     HttpRelay(server, token), state_file=state)  # fmt: skip
+        err.print(f"custodian {agent.name} ({agent.address}) watching {registry} at {rpc}")
         try:
-            agent.run_with(duties, rpc, threading.Event(), poll)
+            agent_run.run(threading.Event(), poll)
         except KeyboardInterrupt:
             err.print("stopped")
 
@@ -162,6 +201,10 @@ def tender_verify_opening(
         for b in check.record["bids"]:
             out.print(f"{b['result']:<20} {b['bidder']}  nonce {b['nonce']}  {b['detail']}")
         if not check.matches:
+            if check.rejected:
+                raise VerificationFailed(
+                    f"expected every revealed bid signed by its bidder, found {len(check.rejected)} not"
+                )
             raise VerificationFailed(
                 f"expected the opening record digest on chain {check.on_chain_digest.hex()}, "
                 f"found {check.digest.hex()} when repeating the opening"
@@ -188,6 +231,7 @@ def register(app: typer.Typer) -> None:
         help="Key custodians: create keys, run the agent.", no_args_is_help=True
     )
     custodians.command("init")(custodian_init)
+    custodians.command("register-key")(custodian_register_key)
     custodians.command("run")(custodian_run)
     app.add_typer(custodians, name="custodian")
     tenders = typer.Typer(help="Tenders: verify an opening from the chain.", no_args_is_help=True)

@@ -24,7 +24,6 @@ a blob or proof that does not check raises ``VerificationFailed``.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from coincurve import PublicKey
@@ -33,7 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ledger_service.core._secp256k1 import (  # the group arithmetic threshold shares
+from ledger_service.core._secp256k1 import (
     CURVE_ORDER,
     POINT_SIZE,
     SCALAR_SIZE,
@@ -42,8 +41,9 @@ from ledger_service.core._secp256k1 import (  # the group arithmetic threshold s
 )
 from ledger_service.core._secp256k1 import add as _add
 from ledger_service.core._secp256k1 import base as _base
+from ledger_service.core._secp256k1 import hash_to_scalar as _hash_int
 from ledger_service.core._secp256k1 import mul as _mul
-from ledger_service.core._secp256k1 import point as _point
+from ledger_service.core._secp256k1 import parse_point as _point
 from ledger_service.core._secp256k1 import random_scalar as _random_scalar
 from ledger_service.core._secp256k1 import seen as _seen
 from ledger_service.core.errors import MalformedInput, VerificationFailed
@@ -95,13 +95,6 @@ def _secret(value: object) -> int:
     if not 0 < x < CURVE_ORDER:
         raise MalformedInput("secret: expected a scalar in 1..order-1, found one out of range")
     return x
-
-
-def _hash_int(tag: bytes, *parts: bytes) -> int:
-    h = hashlib.sha256()
-    for part in (tag, *parts):
-        h.update(len(part).to_bytes(4, "big") + part)
-    return int.from_bytes(h.digest(), "big") % CURVE_ORDER
 
 
 def _proof_nonce(secret: int, rng: Rng, *parts: bytes) -> int:

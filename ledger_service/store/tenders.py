@@ -1,4 +1,4 @@
-"""Tender state in the database: tenders, custodians, dealings, bidders, bids, steps.
+"""Tender state in the database: tenders, custodians, key approvals, bidders, bids, steps.
 
 All SQL of the tender domain lives here; :mod:`ledger_service.tenders.service` says
 what happens and this module stores it. Rows come back as frozen dataclasses.
@@ -111,6 +111,16 @@ class TenderStore:
             raise NotFound(f"expected a tender with code {code!r}, found none")
         return _tender(row)
 
+    def by_chain_id(self, chain_id_hex: str) -> StoredTender:
+        """The tender whose on-chain id is ``chain_id_hex`` (0x + 64 hex). Raises NotFound."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(_T).where(func.lower(_T.c.chain_id_hex) == chain_id_hex.lower())
+            ).first()
+        if row is None:
+            raise NotFound(f"expected a tender with on-chain id {chain_id_hex}, found none")
+        return _tender(row)
+
     def in_states(self, states: Sequence[str]) -> list[StoredTender]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(_T).where(_T.c.state.in_(list(states)))).all()
@@ -166,22 +176,24 @@ class TenderStore:
             ).all()
         return [(str(code), int(idx)) for code, idx in rows]
 
-    def add_dealing(self, code: str, dealer: int, text: str) -> None:
-        """Raises Conflict for a second dealing from the same dealer."""
-        with self.engine.begin() as conn:
-            if conn.execute(
-                select(_D.c.dealer).where(_D.c.tender_code == code, _D.c.dealer == dealer)
-            ).first():
-                raise Conflict(f"expected one dealing per custodian, found a second from {dealer}")
-            conn.execute(insert(_D).values(tender_code=code, dealer=dealer, dealing=text))
+    def add_key_approval(self, code: str, index: int, text: str) -> None:
+        """Keep custodian ``index``'s KeyApproval (JSON) until finalizeKey, replacing an
+        earlier one of the same custodian (a new round needs a new approval).
 
-    def dealings(self, code: str) -> list[str]:
-        """The dealings' JSON texts, by dealer index."""
+        Dealings themselves live on chain since TenderRegistry 2; the table that held
+        them (``tender_dealings``) now holds the approvals awaiting relay.
+        """
+        with self.engine.begin() as conn:
+            conn.execute(_D.delete().where(_D.c.tender_code == code, _D.c.dealer == index))
+            conn.execute(insert(_D).values(tender_code=code, dealer=index, dealing=text))
+
+    def key_approvals(self, code: str) -> dict[int, str]:
+        """The approvals awaiting relay, by custodian index."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(_D.c.dealing).where(_D.c.tender_code == code).order_by(_D.c.dealer)
+                select(_D.c.dealer, _D.c.dealing).where(_D.c.tender_code == code)
             ).all()
-        return [str(r.dealing) for r in rows]
+        return {int(r.dealer): str(r.dealing) for r in rows}
 
     # -- bidders and bids -----------------------------------------------------------
 
@@ -199,7 +211,14 @@ class TenderStore:
         return [StoredMember(0, r.name, r.address, bytes.fromhex(r.public_key)) for r in rows]
 
     def put_bid(self, code: str, fields: Mapping[str, Any], record_index: int) -> None:
-        """Store a bid as the bidder's active one; an earlier active bid becomes replaced."""
+        """Store a bid as the bidder's active one; an earlier active bid becomes replaced.
+
+        ``fields`` may carry more than the table holds (e.g. a whole step payload); only
+        the bid columns are stored.
+        """
+        columns = {"bidder", "nonce", "ciphertext_sha256", "plaintext_commitment",
+                   "envelope_digest", "size", "tx_hash", "block_time"}  # fmt: skip
+        fields = {k: v for k, v in fields.items() if k in columns}
         with self.engine.begin() as conn:
             conn.execute(
                 update(_BIDS).where(_BIDS.c.tender_code == code, _BIDS.c.bidder == fields["bidder"],

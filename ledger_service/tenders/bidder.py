@@ -1,8 +1,13 @@
-"""The bidder's side (投标人): seal on your own machine, sign your own commitment.
+"""The bidder's side (投标人): check the key on your own chain, seal, sign, upload.
 
-Nothing here needs the service's database: the client reads the tender's public
-state (opening key, contract, chain id) from the API, seals locally, signs the
-EIP-712 commitment with the bidder's own key, and uploads only ciphertext.
+The client is configured with a :class:`ChainTrust` (RPC endpoint, chain id and
+TenderRegistry address, e.g. from the tender notice) and takes nothing that matters
+on the service's word: before sealing it reads the tender from that chain and checks
+that the opening key is the one the custodians approved, by the public rule applied
+to their signed transcript (:func:`check_tender`); otherwise it refuses, naming what
+differs. It makes a fresh per-tender pseudonym and a random salt, signs the sealed
+commitment with the pseudonym and the Bid with the bidder's own key, and uploads
+only ciphertext.
 """
 
 from __future__ import annotations
@@ -10,22 +15,36 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from coincurve import PrivateKey
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
+from ledger_service.chain.client import ChainClient
 from ledger_service.chain.eip712 import sign_typed
 from ledger_service.chain.tender_messages import (
     bid_typed_data,
+    sealed_bid_commitment,
+    sealed_bid_typed_data,
     tender_id_bytes,
     withdrawal_typed_data,
 )
+from ledger_service.chain.tender_registry import TenderRegistryContract, TenderStatus
 from ledger_service.core import sealing
-from ledger_service.core.errors import ChainUnavailable, EvidenceError, MalformedInput, NotFound
+from ledger_service.core.errors import (
+    ChainUnavailable,
+    EvidenceError,
+    MalformedInput,
+    NotFound,
+    VerificationFailed,
+)
 from ledger_service.tenders import envelope_files
+from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
 
 Progress = Callable[[int], None]
 _CHUNK = 1 << 20
@@ -46,11 +65,82 @@ def _fail(resp: httpx.Response) -> EvidenceError:
     return cls(f"the service answered {resp.status_code}: {detail}")
 
 
+@dataclass(frozen=True)
+class ChainTrust:
+    """What a bidder pins out of band: the chain, the registry and, optionally, the
+    custodians' addresses the tender notice names (in index order)."""
+
+    rpc_url: str
+    chain_id: int
+    registry: str
+    custodians: tuple[str, ...] | None = None
+
+
+def check_tender(
+    tender: TenderOnChain, claimed_key: bytes | None, custodians: tuple[str, ...] | None
+) -> bytes:
+    """The opening key to seal to, after checking it against the chain; raises
+    VerificationFailed naming what differs.
+
+    Checks: the tender is Open with an accepted key; ``t >= 2`` and ``2t - 1 <= n``
+    (DkgSetup refuses otherwise); the custodians are the pinned ones; the public rule
+    applied to the custodian-signed transcript gives the accepted key, under the
+    transcript hash the custodians approved; the service's claimed key (if any) is it.
+    """
+    if tender.view.status != TenderStatus.OPEN or tender.finalized is None:
+        raise VerificationFailed(
+            f"expected an Open tender with an accepted key, found status {tender.view.status.name}"
+        )
+    if custodians is not None and tuple(c.lower() for c in custodians) != tuple(
+        c.lower() for c in tender.custodians
+    ):
+        raise VerificationFailed(
+            f"expected the custodians {list(custodians)}, found {list(tender.custodians)} on chain"
+        )
+    key = tender.finalized.opening_public_key
+    if tender.finalized.transcript_hash != tender.transcript_hash:
+        raise VerificationFailed(
+            "expected the approved transcript to be the chain's, found another"
+        )
+    result = outcome(tender)
+    if result.group is None or result.group.public_key != key:
+        raise VerificationFailed(
+            f"expected the on-chain key {key.hex()} to follow from the custodians' signed "
+            f"transcript, found {None if result.group is None else result.group.public_key.hex()}"
+        )
+    if result.transcript_hash != tender.finalized.transcript_hash:
+        raise VerificationFailed(
+            "expected the transcript hash of the signed messages, found another"
+        )
+    if claimed_key is not None and claimed_key != key:
+        raise VerificationFailed(
+            f"expected the service's opening key to be the on-chain key {key.hex()}, "
+            f"found {claimed_key.hex()}"
+        )
+    return key
+
+
+def pseudonym_of(account: LocalAccount, tender_id: bytes) -> LocalAccount:
+    """The bidder's per-tender pseudonym: an account derived from the bidder's own key and
+    the tender id, so only the bidder holds it and a restarted client finds it again."""
+    pseudonym: LocalAccount = Account.from_key(
+        keccak(b"chainwitness/pseudonym/v1" + bytes(account.key) + tender_id)
+    )
+    return pseudonym
+
+
 class BidderClient:
-    def __init__(self, server: str, token: str | None, account: LocalAccount) -> None:
+    def __init__(
+        self, server: str, token: str | None, account: LocalAccount, trust: ChainTrust,
+        rng: Callable[[int], bytes] = os.urandom,
+    ) -> None:  # fmt: skip
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=600)
         self.account = account
+        self.trust = trust
+        self._rng = rng
+        client = ChainClient(trust.rpc_url, Account.create(), trust.chain_id, retries=2)
+        self._registry = TenderRegistryContract(client, trust.registry)
 
     def close(self) -> None:
         self._http.close()
@@ -67,38 +157,69 @@ class BidderClient:
     def tender(self, code: str) -> dict[str, Any]:
         return dict(self._get(f"/v1/tenders/{code}"))
 
+    def opening_key(self, code: str) -> bytes:
+        """The checked opening key of ``code`` (:func:`check_tender`)."""
+        claimed = self.tender(code).get("opening_public_key")
+        on_chain = read_tender(self._registry, tender_id_bytes(code))
+        return check_tender(
+            on_chain, None if not claimed else bytes.fromhex(claimed), self.trust.custodians
+        )
+
+    def pseudonym(self, code: str) -> LocalAccount:
+        return pseudonym_of(self.account, tender_id_bytes(code))
+
+    def register(self, code: str, name: str) -> dict[str, Any]:
+        """Ask the operator to admit us under our pseudonym for ``code``."""
+        resp = self._http.post(f"/v1/tenders/{code}/bidders", json={
+            "name": name, "address": self.account.address,
+            "public_key": bidder_public_key(self.account).hex(),
+            "pseudonym": self.pseudonym(code).address})  # fmt: skip
+        if resp.status_code >= 400:
+            raise _fail(resp)
+        return dict(resp.json())
+
     def seal(
         self, code: str, src: Path, dst: Path, progress: Progress | None = None
     ) -> sealing.SealResult:
-        """Seal ``src`` for tender ``code`` into ``dst`` (on this machine)."""
-        t = self.tender(code)
-        if not t.get("opening_public_key"):
-            raise MalformedInput(f"expected tender {code} to have its opening key, found none yet")
+        """Seal ``src`` for tender ``code`` into ``dst`` (on this machine), to the key
+        checked on our own chain."""
+        key = self.opening_key(code)
         with src.open("rb") as fin, dst.open("wb") as fout:
             return envelope_files.seal_stream(
                 fin, fout, tender_id=code, bidder=self.account.address,
-                tender_public_key=bytes.fromhex(t["opening_public_key"]),
-                bidder_public_key=bidder_public_key(self.account), progress=progress,
+                tender_public_key=key, bidder_public_key=bidder_public_key(self.account),
+                progress=progress,
             )  # fmt: skip
 
     def _next_nonce(self, code: str) -> int:
-        return max((int(b["nonce"]) for b in self.status(code)), default=0) + 1
+        sealed = self._registry.get_sealed_bid(tender_id_bytes(code), self.pseudonym(code).address)
+        return sealed.nonce + 1
 
     def submit(
         self, code: str, sealed: Path, nonce: int | None = None, progress: Progress | None = None
     ) -> dict[str, Any]:
-        """Sign the commitment of ``sealed`` with the bidder's key and upload the envelope."""
-        t = self.tender(code)
+        """Sign the sealed commitment (pseudonym) and the Bid (our key); upload the envelope."""
+        key = self.opening_key(code)
+        with sealed.open("rb") as f:
+            if sealing.read_header(f).recipient("tender").public_key != key:
+                raise VerificationFailed(
+                    f"expected {sealed} sealed to the on-chain key {key.hex()}"
+                )
         ciphertext_sha256, envelope_digest, plaintext_commitment = _envelope_facts(
             sealed, self.account
         )
+        tid = tender_id_bytes(code)
+        pseudonym = self.pseudonym(code)
         nonce = nonce or self._next_nonce(code)
-        chain = t["chain"]
-        typed = bid_typed_data(
-            chain["chain_id"], chain["tender_registry"], tender_id_bytes(code), self.account.address,
-            ciphertext_sha256, plaintext_commitment, envelope_digest, nonce,
-        )  # fmt: skip
-        signature = sign_typed(self.account, typed)
+        salt = self._rng(32)
+        chain_id, registry = self.trust.chain_id, self.trust.registry
+        commitment = sealed_bid_commitment(tid, self.account.address, salt, ciphertext_sha256,
+                                           plaintext_commitment, envelope_digest)  # fmt: skip
+        sealed_sig = sign_typed(pseudonym, sealed_bid_typed_data(
+            chain_id, registry, tid, pseudonym.address, commitment, nonce))  # fmt: skip
+        bid_sig = sign_typed(self.account, bid_typed_data(
+            chain_id, registry, tid, self.account.address, pseudonym.address, ciphertext_sha256,
+            plaintext_commitment, envelope_digest))  # fmt: skip
 
         def body() -> Iterator[bytes]:
             with sealed.open("rb") as f:
@@ -109,9 +230,11 @@ class BidderClient:
 
         resp = self._http.post(
             f"/v1/tenders/{code}/bids",
-            params={"bidder": self.account.address, "nonce": nonce,
+            params={"bidder": self.account.address, "pseudonym": pseudonym.address,
+                    "nonce": nonce, "salt": salt.hex(),
                     "plaintext_commitment": plaintext_commitment.hex(),
-                    "envelope_digest": envelope_digest.hex(), "signature": signature.hex()},
+                    "envelope_digest": envelope_digest.hex(),
+                    "sealed_signature": sealed_sig.hex(), "bid_signature": bid_sig.hex()},
             content=body(), headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         if resp.status_code >= 400:
@@ -125,13 +248,13 @@ class BidderClient:
         return receipt
 
     def withdraw(self, code: str, nonce: int | None = None) -> dict[str, Any]:
-        t = self.tender(code)
+        pseudonym = self.pseudonym(code)
         nonce = nonce or self._next_nonce(code)
-        typed = withdrawal_typed_data(t["chain"]["chain_id"], t["chain"]["tender_registry"],
-                                      tender_id_bytes(code), self.account.address, nonce)  # fmt: skip
+        typed = withdrawal_typed_data(self.trust.chain_id, self.trust.registry,
+                                      tender_id_bytes(code), pseudonym.address, nonce)  # fmt: skip
         resp = self._http.post(f"/v1/tenders/{code}/withdrawals", json={
-            "bidder": self.account.address, "nonce": nonce,
-            "signature": sign_typed(self.account, typed).hex()})  # fmt: skip
+            "bidder": self.account.address, "pseudonym": pseudonym.address, "nonce": nonce,
+            "signature": sign_typed(pseudonym, typed).hex()})  # fmt: skip
         if resp.status_code >= 400:
             raise _fail(resp)
         return dict(resp.json())

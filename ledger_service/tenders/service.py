@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger_service.chain.tender_messages import tender_id_bytes
+from eth_utils.crypto import keccak
+
+from ledger_service.chain.eip712 import recover_typed_signer
+from ledger_service.chain.tender_messages import (
+    bid_typed_data,
+    sealed_bid_commitment,
+    tender_id_bytes,
+)
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core import sealing, threshold
@@ -27,15 +34,17 @@ from ledger_service.core.errors import (
     EvidenceError,
     MalformedInput,
     NotFound,
+    VerificationFailed,
 )
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import TENDER, step_record
 from ledger_service.store.blobs import BlobStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import StoredBid, StoredTender, TenderStore
-from ledger_service.tenders import opening
+from ledger_service.tenders import chain_view, opening
+from ledger_service.tenders.chain_view import revealed_bids
 from ledger_service.tenders.lifecycle import Event, State, next_state, opening_outcome
-from ledger_service.tenders.model import BidReceipt, Duty, Party
+from ledger_service.tenders.model import BidReceipt, Party, Schedule, SignedBid
 
 SERVICE_ACTOR = "service:chainwitness"
 #: Largest sealed bid accepted (ciphertext bytes).
@@ -124,85 +133,124 @@ class TenderService:
     # -- announcement and the opening key -------------------------------------------
 
     def announce(
-        self, code: str, title: str, bid_deadline: int, opening_time: int, threshold_t: int,
-        custodians: Sequence[Party],
+        self, code: str, title: str, schedule: Schedule, threshold_t: int,
+        custodians: Sequence[tuple[str, str]],
     ) -> None:  # fmt: skip
-        """Announce a tender (招标公告) with its custodians; the key is generated next."""
-        n = len(custodians)
-        if not (threshold_t >= 1 and 2 * threshold_t - 1 <= n <= threshold.MAX_CUSTODIANS):
-            # n >= 2t - 1: otherwise t - 1 colluding custodians dealing last could steer
-            # the key to one they know (docs/threshold-keys.md)
-            raise MalformedInput(
-                f"expected 1 <= t and 2t - 1 <= n <= {threshold.MAX_CUSTODIANS} custodians, "
-                f"found t = {threshold_t}, n = {n}"
-            )
-        if not self.chain_time() < bid_deadline <= opening_time:
-            raise MalformedInput(
-                f"expected chain time {self.chain_time()} < deadline {bid_deadline} <= "
-                f"opening {opening_time}"
-            )
-        tender = StoredTender(
-            code=code, chain_id_hex="0x" + tender_id_bytes(code).hex(), title=title,
-            state=State.ANNOUNCED.value, bid_deadline=bid_deadline, opening_time=opening_time,
-            threshold=threshold_t, group_key=None, opening_record=None,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        """Announce a tender (招标公告) and create it on chain in KeyGeneration.
+
+        ``custodians`` are ``(display name, chain address)`` pairs in index order. Their
+        encryption keys are the ones each registered itself on chain; the chain copies
+        them and enforces ``t >= 2``, ``2t - 1 <= n`` and the schedule's order. The
+        service never supplies a key.
+        """
+        tid = tender_id_bytes(code)
+        tx = self._registry.create_tender(
+            tid, schedule.dealing_deadline, schedule.complaint_deadline, schedule.bid_deadline,
+            schedule.opening_time, [a for _, a in custodians], threshold_t,
         )  # fmt: skip
-        self.store.create(tender, [(c.name, c.address, c.public_key) for c in custodians])
+        keys = self._registry.custodian_keys(tid)
+        tender = StoredTender(
+            code=code, chain_id_hex="0x" + tid.hex(), title=title,
+            state=State.ANNOUNCED.value, bid_deadline=schedule.bid_deadline,
+            opening_time=schedule.opening_time, threshold=threshold_t, group_key=None,
+            opening_record=None, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )  # fmt: skip
+        members = [(n, a, k) for (n, a), k in zip(custodians, keys, strict=True)]
+        self.store.create(tender, members)
         self._record(
             code, "announced",
-            {"title": title, "bid_deadline": bid_deadline, "opening_time": opening_time,
-             "threshold": threshold_t,
-             "custodians": [{"index": i, "name": c.name, "address": c.address,
-                             "public_key": c.public_key.hex()}
-                            for i, c in enumerate(custodians, start=1)]},
+            {"title": title, **schedule.to_json(), "threshold": threshold_t, "tx_hash": tx.tx_hash,
+             "custodians": [{"index": i, "name": n, "address": a, "public_key": k.hex()}
+                            for i, (n, a, k) in enumerate(members, start=1)]},
             state_after=State.ANNOUNCED,
         )  # fmt: skip
 
     def custodians(self, code: str) -> list[Party]:
         return [Party(c.name, c.address, c.public_key) for c in self.store.custodians(code)]
 
-    def dkg_context(self, code: str) -> bytes:
-        """What every dealing of this tender is bound to (no replay across tenders)."""
-        return b"chainwitness/tender-key/v1:" + tender_id_bytes(code)
+    def code_of(self, tender_id: bytes) -> str:
+        """The code of the tender whose on-chain id is ``tender_id``. Raises NotFound."""
+        return self.store.by_chain_id("0x" + tender_id.hex()).code
 
-    def post_dealing(self, code: str, dealing: threshold.Dealing) -> None:
-        """Store a custodian's public dealing (shares encrypted to each custodian)."""
-        n = len(self.custodians(code))
-        if not 1 <= dealing.dealer <= n:
-            raise MalformedInput(f"expected a dealer index 1..{n}, found {dealing.dealer}")
-        text = json.dumps(dealing.to_json(), sort_keys=True)
-        self.store.add_dealing(code, dealing.dealer, text)
-        self._record(code, "key_dealing", {"dealer": dealing.dealer,
-                                           "dealing_sha256": hashlib.sha256(text.encode()).hexdigest()},
-                     actor=f"custodian:{dealing.dealer}")  # fmt: skip
+    def post_dealing(self, tender_id: bytes, index: int, body: bytes, signature: bytes) -> None:
+        """Relay custodian ``index``'s signed dealing; the chain checks its signature."""
+        code = self.code_of(tender_id)
+        tx = self._registry.post_dealing(tender_id, index, body, signature)
+        self._record(code, "key_dealing", {"dealer": index, "body_keccak": keccak(body).hex(),
+                                           "signature": signature.hex(), "tx_hash": tx.tx_hash},
+                     actor=f"custodian:{index}")  # fmt: skip
 
-    def dealings(self, code: str) -> list[threshold.Dealing]:
-        return [threshold.Dealing.from_json(json.loads(text)) for text in self.store.dealings(code)]
+    def post_complaints(self, tender_id: bytes, index: int, body: bytes, signature: bytes) -> None:
+        """Relay custodian ``index``'s signed complaint bundle."""
+        code = self.code_of(tender_id)
+        tx = self._registry.post_complaints(tender_id, index, body, signature)
+        self._record(code, "key_complaints", {"accuser": index, "body_keccak": keccak(body).hex(),
+                                              "signature": signature.hex(), "tx_hash": tx.tx_hash},
+                     actor=f"custodian:{index}")  # fmt: skip
 
-    def finalize_key(
-        self, code: str, complaints: Sequence[threshold.Complaint] = ()
-    ) -> threshold.GroupKey:
-        """Combine the qualified dealings into the tender key and register the tender on chain.
+    def post_approval(
+        self, tender_id: bytes, index: int, public_key: bytes, commitments: bytes, signature: bytes
+    ) -> None:
+        """Keep custodian ``index``'s KeyApproval; with ``t`` approvals of one key, relay
+        them in ``finalizeKey`` (the chain checks every signature against its own
+        transcript hash)."""
+        code = self.code_of(tender_id)
+        approval = {"key": public_key.hex(), "commitments": commitments.hex(),
+                    "signature": signature.hex()}  # fmt: skip
+        self.store.add_key_approval(code, index, json.dumps(approval, sort_keys=True))
+        same = self._approvals_for(code, public_key, commitments)
+        if len(same) >= self._tender(code).threshold:
+            self.finalize_key(code)
 
-        A dealer with a justified complaint is excluded (named in the record).
+    def _approvals_for(self, code: str, key: bytes, commitments: bytes) -> dict[int, bytes]:
+        out = {}
+        for i, text in self.store.key_approvals(code).items():
+            a = json.loads(text)
+            if a["key"] == key.hex() and a["commitments"] == commitments.hex():
+                out[i] = bytes.fromhex(a["signature"])
+        return out
+
+    def finalize_key(self, code: str) -> threshold.GroupKey:
+        """Relay the opening key approved by the most custodians (at least t) to the chain.
+
+        The key recorded is the chain's: the public qualified-set rule applied to the
+        transcript read back from the chain must give the approved key.
+
+        Raises:
+            Conflict: fewer than t custodians approved one key.
+            ContractReverted: the chain refused (wrong transcript, too few approvals...).
         """
         t = self._tender(code)
-        dealings = self.dealings(code)
-        custodians = self.custodians(code)
-        qualified = list(threshold.qualify(
-            dealings, complaints, [c.public_key for c in custodians], self.dkg_context(code)))  # fmt: skip
-        disqualified = sorted({d.dealer for d in dealings} - set(qualified))
-        group = threshold.combine(dealings, qualified)
-        tx = self._registry.create_tender(
-            tender_id_bytes(code), t.bid_deadline, t.opening_time,
-            [c.address for c in custodians], t.threshold, group.public_key,
-            group.commitments_bytes(),
+        by_key: dict[tuple[str, str], int] = {}
+        for text in self.store.key_approvals(code).values():
+            a = json.loads(text)
+            by_key[(a["key"], a["commitments"])] = by_key.get((a["key"], a["commitments"]), 0) + 1
+        if not by_key or max(by_key.values()) < t.threshold:
+            raise Conflict(
+                f"expected {t.threshold} custodian approvals of one key for tender {code}, "
+                f"found {max(by_key.values(), default=0)}"
+            )
+        key_hex, comm_hex = max(by_key, key=lambda k: by_key[k])
+        approvals = self._approvals_for(code, bytes.fromhex(key_hex), bytes.fromhex(comm_hex))
+        tid = tender_id_bytes(code)
+        tx = self._registry.finalize_key(
+            tid, bytes.fromhex(key_hex), bytes.fromhex(comm_hex), sorted(approvals),
+            [approvals[i] for i in sorted(approvals)],
         )  # fmt: skip
+        result = chain_view.outcome(chain_view.read_tender(self._registry, tid))
+        group = result.group
+        if group is None or group.public_key.hex() != key_hex:
+            raise VerificationFailed(
+                f"expected the transcript on chain to give the approved key {key_hex}, "
+                f"found {None if group is None else group.public_key.hex()}"
+            )
         self.store.set_group_key(code, json.dumps(group.to_json()))
         self._record(
             code, "key_generated",
-            {"opening_public_key": group.public_key.hex(), "qualified": qualified,
-             "disqualified": disqualified, "tx_hash": tx.tx_hash, "block_time": tx.block_time},
+            {"opening_public_key": key_hex, "qualified": list(result.qualified),
+             "disqualified": sorted(result.disqualified), "approvers": sorted(approvals),
+             "transcript_hash": result.transcript_hash.hex(), "tx_hash": tx.tx_hash,
+             "block_time": tx.block_time},
         )  # fmt: skip
         return group
 
@@ -223,65 +271,82 @@ class TenderService:
         return self._move(code, Event.AMEND, {"document": name, "sha256": sha256, "version": version},
                           digests={"sha256": sha256})  # fmt: skip
 
-    def register_bidder(self, code: str, bidder: Party) -> None:
+    def register_bidder(self, code: str, bidder: Party, pseudonym: str) -> None:
+        """Admit ``bidder`` under the per-tender ``pseudonym`` its own client made.
+
+        Only the pseudonym goes on chain; who is behind it stays in the service's
+        records (withheld from the public until opening) until the reveal.
+        """
         self._tender(code)
-        tx = self._registry.register_bidder(tender_id_bytes(code), bidder.address)
+        tx = self._registry.register_bidder(tender_id_bytes(code), pseudonym)
         self.store.add_bidder(code, bidder.address, bidder.name, bidder.public_key)
         self._record(code, "bidder_registered",
-                     {"bidder": bidder.address, "name": bidder.name, "tx_hash": tx.tx_hash})  # fmt: skip
+                     {"bidder": bidder.address, "name": bidder.name, "pseudonym": pseudonym,
+                      "tx_hash": tx.tx_hash})  # fmt: skip
 
     # -- bids --------------------------------------------------------------------------
 
     async def submit_bid(
-        self, code: str, bidder: str, nonce: int, plaintext_commitment: str,
-        envelope_digest: str, signature: bytes, ciphertext: AsyncIterator[bytes],
-    ) -> BidReceipt:  # fmt: skip
-        """Receive a sealed bid, check it, relay the bidder's signed commitment, record it.
+        self, code: str, bid: SignedBid, ciphertext: AsyncIterator[bytes]
+    ) -> BidReceipt:
+        """Receive a sealed bid, check it, relay the pseudonym's signed commitment, record it.
 
-        The ciphertext is streamed to storage and its SHA-256 computed on the way;
-        the envelope header must name this tender, this bidder and the tender's
-        opening key. The chain then checks the deadline, the registration, the
-        nonce and the bidder's own signature; if it refuses, nothing is recorded.
+        The ciphertext is streamed to storage and its SHA-256 computed on the way; the
+        envelope header must name this tender, this bidder and the tender's opening key;
+        the bidder's own Bid signature must recover to the bidder (it is kept in the
+        ``bid_submitted`` record and checked again on chain at the reveal). The chain
+        then checks the deadline, the registration, the nonce and the pseudonym's
+        signature; if it refuses, nothing is recorded.
         """
         state = self.state(code)
         next_state(state, Event.SUBMIT_BID)
         group = self.group_key(code)
         blob = await self._blobs.put_stream(ciphertext, max_bytes=MAX_BID_BYTES)
         try:
-            tx = self._check_and_relay(code, bidder, nonce, plaintext_commitment,
-                                       envelope_digest, signature, blob.sha256, blob.path, group)  # fmt: skip
+            tx = self._check_and_relay(code, bid, blob.sha256, blob.path, group)
         except BaseException:
             # a refused bid leaves nothing behind (unless the same bytes are evidence already)
             if not self.log_store.find_by_sha256(blob.sha256, limit=1):
                 blob.path.unlink(missing_ok=True)
             raise
-        payload = {"bidder": bidder, "nonce": nonce, "ciphertext_sha256": blob.sha256,
-                   "plaintext_commitment": plaintext_commitment, "envelope_digest": envelope_digest,
-                   "size": blob.size, "tx_hash": tx.tx_hash, "block_time": tx.block_time}  # fmt: skip
-        index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bidder}",
+        payload = {**bid.to_json(), "ciphertext_sha256": blob.sha256, "size": blob.size,
+                   "tx_hash": tx.tx_hash, "block_time": tx.block_time}  # fmt: skip
+        index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bid.bidder}",
                              digests={"sha256": blob.sha256})  # fmt: skip
         self.store.put_bid(code, payload, index)
-        return BidReceipt(code, bidder, nonce, blob.sha256, plaintext_commitment, envelope_digest,
-                          blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
+        return BidReceipt(code, bid.bidder, bid.nonce, blob.sha256, bid.plaintext_commitment,
+                          bid.envelope_digest, blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
 
     def _check_and_relay(
-        self, code: str, bidder: str, nonce: int, plaintext_commitment: str,
-        envelope_digest: str, signature: bytes, sha256: str, path: Path, group: threshold.GroupKey,
-    ) -> Any:  # fmt: skip
+        self, code: str, bid: SignedBid, sha256: str, path: Path, group: threshold.GroupKey
+    ) -> Any:
         with path.open("rb") as f:
             header = sealing.read_header(f)
-        self._check_header(code, bidder, header, group)
+        self._check_header(code, bid.bidder, header, group)
         header_digest = header.digest().hex()
-        if header_digest != envelope_digest:
+        if header_digest != bid.envelope_digest:
             raise MalformedInput(
-                f"expected the envelope digest {envelope_digest} to match the uploaded envelope, "
-                f"found {header_digest}"
+                f"expected the envelope digest {bid.envelope_digest} to match the uploaded "
+                f"envelope, found {header_digest}"
             )
+        tid = tender_id_bytes(code)
+        reveal = bid.reveal(sha256)
+        chain_id, registry = self._client.chain_id, self.registry_address
+        signer = recover_typed_signer(
+            bid_typed_data(chain_id, registry, tid, bid.bidder, bid.pseudonym,
+                           reveal.ciphertext_digest, reveal.plaintext_commitment,
+                           reveal.envelope_digest), bid.bid_signature)  # fmt: skip
+        if signer.lower() != bid.bidder.lower():
+            raise VerificationFailed(
+                f"expected the Bid signed by bidder {bid.bidder}, found a signature of {signer}"
+            )
+        commitment = sealed_bid_commitment(
+            tid, bid.bidder, reveal.salt, reveal.ciphertext_digest, reveal.plaintext_commitment,
+            reveal.envelope_digest,
+        )  # fmt: skip
         try:
-            return self._registry.submit_bid(
-                tender_id_bytes(code), bidder, bytes.fromhex(sha256),
-                bytes.fromhex(plaintext_commitment), bytes.fromhex(envelope_digest), nonce, signature,
-            )  # fmt: skip
+            return self._registry.submit_bid(tid, bid.pseudonym, commitment, bid.nonce,
+                                             bid.sealed_signature)  # fmt: skip
         except ContractReverted as exc:
             if "Deadline" in exc.error_name:
                 raise DeadlinePassed(f"the chain refused the bid: {exc}") from exc
@@ -303,15 +368,42 @@ class TenderService:
                 f"found {tender_key.hex()}"
             )
 
-    def withdraw_bid(self, code: str, bidder: str, nonce: int, signature: bytes) -> int:
+    def withdraw_bid(
+        self, code: str, bidder: str, pseudonym: str, nonce: int, signature: bytes
+    ) -> int:
+        """Relay the pseudonym's signed Withdrawal of ``bidder``'s bid."""
         next_state(self.state(code), Event.WITHDRAW_BID)
-        tx = self._registry.withdraw_bid(tender_id_bytes(code), bidder, nonce, signature)
+        tx = self._registry.withdraw_bid(tender_id_bytes(code), pseudonym, nonce, signature)
         self.store.withdraw_bid(code, bidder)
         return self._record(code, "bid_withdrawn", {"bidder": bidder, "nonce": nonce,
                                                     "tx_hash": tx.tx_hash}, actor=f"bidder:{bidder}")  # fmt: skip
 
     def active_bids(self, code: str) -> list[StoredBid]:
         return self.store.bids(code, active_only=True)
+
+    def reveal_bids(self, code: str) -> int:
+        """After the bid deadline, open every active sealed commitment on chain to its
+        bidder's signed Bid (anyone may do this; a bidder can also reveal its own).
+        Returns how many were revealed now; one the chain refuses is logged and skipped."""
+        tid = tender_id_bytes(code)
+        submitted = {(str(r.metadata.get("bidder", "")), r.metadata.get("nonce")): r
+                     for _, r in self.records(code) if r.kind == "tender.bid_submitted"}  # fmt: skip
+        done = 0
+        for b in self.active_bids(code):
+            record = submitted.get((b.bidder, b.nonce))
+            if record is None:
+                continue
+            bid = SignedBid.from_json(dict(record.metadata))
+            if self._registry.get_sealed_bid(tid, bid.pseudonym).revealed:
+                continue
+            try:
+                self._registry.reveal_bid(tid, bid.pseudonym, bid.reveal(b.ciphertext_sha256),
+                                          bid.bid_signature)  # fmt: skip
+            except ContractReverted as exc:
+                log.warning("tender %s: reveal of %s refused: %s", code, b.bidder, exc)
+                continue
+            done += 1
+        return done
 
     # -- deadline and opening --------------------------------------------------------------
 
@@ -321,8 +413,14 @@ class TenderService:
         now = self.chain_time()
         if now < t.bid_deadline:
             raise Conflict(f"expected chain time >= deadline {t.bid_deadline}, found {now}")
-        return self._move(code, Event.CLOSE_BIDDING, {"chain_time": now,
-                                                      "active_bids": len(self.active_bids(code))})  # fmt: skip
+        state = self._move(code, Event.CLOSE_BIDDING, {"chain_time": now,
+                                                       "active_bids": len(self.active_bids(code))})  # fmt: skip
+        self.reveal_bids(code)
+        return state
+
+    def revealed_count(self, code: str) -> int:
+        """Bids revealed on chain (the count the chain opens with)."""
+        return int(self._registry.get_tender(tender_id_bytes(code)).revealed_bids)
 
     def released_shares(self, code: str) -> dict[int, int]:
         tid = tender_id_bytes(code)
@@ -340,22 +438,15 @@ class TenderService:
         """
         if self.state(code) == State.DOCUMENTS_ISSUED:
             self.close_bidding(code)
-        bids = self.active_bids(code)
-        if opening_outcome(len(bids)) == Event.FAIL:
-            tx = self._registry.declare_failed(tender_id_bytes(code))
-            self._move(code, Event.FAIL, {"active_bids": len(bids), "tx_hash": tx.tx_hash})
-            return {"result": "failed", "active_bids": len(bids)}
+        tid = tender_id_bytes(code)
+        committed = [bid for bid, _ in revealed_bids(self._registry, tid)]
+        if opening_outcome(len(committed)) == Event.FAIL:
+            tx = self._registry.declare_failed(tid)
+            self._move(code, Event.FAIL, {"revealed_bids": len(committed), "tx_hash": tx.tx_hash})
+            return {"result": "failed", "revealed_bids": len(committed)}
         group = self.group_key(code)
         released = self.released_shares(code)
         secret, invalid = opening.rebuild_key(group, released)
-        committed = []
-        tid = tender_id_bytes(code)
-        for b in bids:
-            on_chain = self._registry.get_bid(tid, b.bidder)
-            committed.append(opening.CommittedBid(
-                b.bidder, on_chain.nonce, on_chain.ciphertext_digest.hex(),
-                on_chain.plaintext_commitment.hex(), on_chain.envelope_digest.hex(),
-            ))  # fmt: skip
         files = {}
         for c in committed:
             with contextlib.suppress(NotFound):  # a missing file is reported per bid
@@ -391,7 +482,8 @@ class TenderService:
             payload.update(document=document[0], sha256=document[1])
             digests = {"sha256": document[1]}
         state = next_state(self.state(code), event)  # refuse before touching the chain
-        if event == Event.CANCEL and self._tender(code).group_key is not None:
+        if event == Event.CANCEL:
+            # the chain refuses from the bid deadline on and after any share release
             reason = hashlib.sha256(canonicalize(payload)).digest()
             payload["tx_hash"] = self._registry.cancel_tender(tender_id_bytes(code), reason).tx_hash
         self._move(code, event, payload, digests=digests)
@@ -404,24 +496,3 @@ class TenderService:
         return [(r.index, r.record) for r in self.log_store.records_for_subject(f"tender:{code}")]
 
     # -- views: in tenders.views ------------------------------------------------------------
-
-    # -- custodians' view ------------------------------------------------------------------
-
-    def duties(self, address: str) -> list[tuple[Duty, bytes]]:
-        """The tenders ``address`` guards, as the custodian agent needs them."""
-        out = []
-        for code, idx in self.store.guarded_by(address):
-            t = self._tender(code)
-            if t.state in (State.FAILED.value, State.CANCELLED.value):
-                continue
-            qualified: tuple[int, ...] = ()
-            if t.group_key is not None:
-                qualified = tuple(self.group_key(code).qualified)
-            duty = Duty(
-                code=code, index=int(idx), t=int(t.threshold),
-                opening_time=int(t.opening_time),
-                recipients=tuple(c.public_key for c in self.custodians(code)),
-                dealings=tuple(self.dealings(code)), qualified=qualified,
-            )  # fmt: skip
-            out.append((duty, self.dkg_context(code)))
-        return out

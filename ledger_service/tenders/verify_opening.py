@@ -17,17 +17,21 @@ from typing import Any
 from eth_account import Account
 
 from ledger_service.chain.client import ChainClient
+from ledger_service.chain.eip712 import recover_typed_signer
 from ledger_service.chain.tender_events import (
-    BidSubmittedEvent,
+    BidRevealedEvent,
     ShareReleasedEvent,
-    TenderCreatedEvent,
     TenderOpenedEvent,
 )
-from ledger_service.chain.tender_messages import tender_id_bytes
+from ledger_service.chain.tender_messages import bid_typed_data, tender_id_bytes
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core import threshold
-from ledger_service.core.errors import NotFound, VerificationFailed
+from ledger_service.core.errors import EvidenceError, NotFound
 from ledger_service.tenders import opening
+from ledger_service.tenders.chain_view import read_tender, revealed_bids
+
+#: a revealed bid whose Bid signature is not its bidder's: rejected, never opened
+BAD_SIGNATURE = "bad-signature"
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,39 @@ class OpeningCheck:
     record: dict[str, Any]
     digest: bytes
     on_chain_digest: bytes
+    rejected: tuple[opening.BidOutcome, ...] = ()
 
     @property
     def matches(self) -> bool:
-        return self.digest == self.on_chain_digest
+        return self.digest == self.on_chain_digest and not self.rejected
+
+
+def check_bid_signatures(
+    chain_id: int,
+    registry: str,
+    tender_id: bytes,
+    revealed: list[tuple[opening.CommittedBid, BidRevealedEvent]],
+) -> tuple[list[opening.CommittedBid], list[opening.BidOutcome]]:
+    """Split revealed bids into those whose ``BidRevealed`` carries the bidder's own
+    EIP-712 Bid signature over exactly these digests, and rejected ones (named)."""
+    good, bad = [], []
+    for bid, event in revealed:
+        typed = bid_typed_data(chain_id, registry, tender_id, event.bidder, event.pseudonym,
+                               event.ciphertext_digest, event.plaintext_commitment,
+                               event.envelope_digest)  # fmt: skip
+        signer: str
+        try:
+            signer = recover_typed_signer(typed, event.bidder_signature)
+        except EvidenceError as exc:
+            signer, why = "", str(exc)
+        else:
+            why = f"expected the Bid signed by {event.bidder}, found a signature of {signer}"
+        if signer.lower() == event.bidder.lower():
+            good.append(bid)
+        else:
+            bad.append(opening.BidOutcome(bid.bidder, bid.nonce, bid.ciphertext_sha256,
+                                          BAD_SIGNATURE, why, None))  # fmt: skip
+    return good, bad
 
 
 def _index_ciphertexts(folder: Path) -> dict[str, Path]:
@@ -63,51 +96,33 @@ def _index_ciphertexts(folder: Path) -> dict[str, Path]:
 def verify_opening(
     rpc_url: str, registry_address: str, code: str, ciphertexts: Path, from_block: int = 0
 ) -> OpeningCheck:
-    """Rebuild the key from released shares, open every committed bid, compare digests.
+    """Rebuild the key from released shares, re-check every revealed bid's signature,
+    open every bid against the digests in its ``BidRevealed`` event, compare digests.
 
-    Raises NotFound when the chain has no such tender or no opening yet, and
-    VerificationFailed when the shares do not rebuild the tender key.
+    An unreadable tender wrap is reported as the bidder's (``unreadable``): nothing here
+    uses a bidder's own key. Raises NotFound when the chain has no such tender or no
+    opening yet, and VerificationFailed when the shares do not rebuild the tender key.
     """
     client = ChainClient(rpc_url, Account.create(), None, retries=2)
     registry = TenderRegistryContract(client, registry_address)
     tid = tender_id_bytes(code)
+    tender = read_tender(registry, tid, from_block)
+    group = tender.group()
     events = registry.events(from_block, "latest", tender_id=tid)
-    created = [e for e in events if isinstance(e, TenderCreatedEvent)]
     opened = [e for e in events if isinstance(e, TenderOpenedEvent)]
-    if not created:
-        raise NotFound(f"expected tender {code} on TenderRegistry {registry_address}, found none")
     if not opened:
         raise NotFound(f"expected an opening of tender {code} on chain, found none yet")
-    c = created[0]
-    t, blob = c.threshold, c.share_commitments
-    group = threshold.GroupKey(
-        t=t, n=len(c.custodians),
-        commitments=tuple(blob[i : i + 33] for i in range(0, len(blob), 33)),
-        # which dealers qualified is not on chain and does not matter for checking
-        # shares: only the commitments do
-        qualified=tuple(range(1, len(c.custodians) + 1)),
-    )  # fmt: skip
-    if group.public_key != c.opening_public_key:
-        raise VerificationFailed(
-            "expected the first commitment to be the opening key, found another"
-        )
     released = {
         e.index: threshold.share_from_bytes(e.share)
         for e in events
         if isinstance(e, ShareReleasedEvent)
     }
     secret, invalid = opening.rebuild_key(group, released)
-    bidders = sorted({e.bidder for e in events if isinstance(e, BidSubmittedEvent)})
-    committed = []
-    for bidder in bidders:
-        bid = registry.get_bid(tid, bidder)
-        if bid.active:
-            committed.append(opening.CommittedBid(
-                bidder, bid.nonce, bid.ciphertext_digest.hex(), bid.plaintext_commitment.hex(),
-                bid.envelope_digest.hex(),
-            ))  # fmt: skip
+    committed, rejected = check_bid_signatures(
+        client.chain_id, registry.address, tid, revealed_bids(registry, tid, from_block)
+    )
     files = _index_ciphertexts(ciphertexts)
     with tempfile.TemporaryDirectory(prefix="cw-verify-opening-") as out:
         outcomes = opening.open_all(committed, files, threshold.share_to_bytes(secret), Path(out))
-    record, digest = opening.opening_record(code, group, released, invalid, outcomes)
-    return OpeningCheck(record, digest, opened[0].opening_record_digest)
+    record, digest = opening.opening_record(code, group, released, invalid, [*outcomes, *rejected])
+    return OpeningCheck(record, digest, opened[0].opening_record_digest, tuple(rejected))

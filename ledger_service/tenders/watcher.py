@@ -37,7 +37,7 @@ class TenderWatcher:
                     svc.close_bidding(code)
                 if now < opening_time:
                     continue
-                few_bids = len(svc.active_bids(code)) < MIN_BIDS
+                few_bids = svc.revealed_count(code) < MIN_BIDS
                 if few_bids or len(svc.released_shares(code)) >= t:
                     svc.open(code, svc.opening_dir(code))
                     done.append(code)

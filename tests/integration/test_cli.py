@@ -26,7 +26,7 @@ COMMANDS = {
     "proof": None, "verify": None, "package": None,
     "token": {"create", "list", "revoke"},
     "bid": {"seal", "submit", "withdraw", "status", "open-own"},
-    "custodian": {"init", "run"}, "tender": {"verify-opening"},
+    "custodian": {"init", "register-key", "run"}, "tender": {"verify-opening"},
     "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify"},
 }  # fmt: skip
 

@@ -17,7 +17,7 @@ import { addressBytes, addressOfPublicKey, checkChecksumAddress } from "./addres
 import { checkSecret } from "./ecies.js";
 
 export const TENDER_REGISTRY_NAME = "ChainWitness TenderRegistry";
-export const TENDER_REGISTRY_VERSION = "1";
+export const TENDER_REGISTRY_VERSION = "2";
 const UINT64_MAX = 2n ** 64n - 1n;
 const DOMAIN_TYPE = [
   { name: "name", type: "string" },
@@ -25,12 +25,20 @@ const DOMAIN_TYPE = [
   { name: "chainId", type: "uint256" },
   { name: "verifyingContract", type: "address" },
 ];
+// TenderRegistry 2: the bidder's own account signs `Bid` (checked at reveal); a
+// per-tender pseudonym signs `SealedBid` (the commitment relayed before the deadline)
 const BID_TYPE = [
   { name: "tenderId", type: "bytes32" },
   { name: "bidder", type: "address" },
+  { name: "pseudonym", type: "address" },
   { name: "ciphertextDigest", type: "bytes32" },
   { name: "plaintextCommitment", type: "bytes32" },
   { name: "envelopeDigest", type: "bytes32" },
+];
+const SEALED_BID_TYPE = [
+  { name: "tenderId", type: "bytes32" },
+  { name: "pseudonym", type: "address" },
+  { name: "commitment", type: "bytes32" },
   { name: "nonce", type: "uint64" },
 ];
 
@@ -133,30 +141,52 @@ function bytes32Hex(name, value) {
   return `0x${[...value].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/**
- * The EIP-712 `Bid` message for TenderRegistry.submitBid, as `bid_typed_data` in Python.
- * @throws {MalformedInput} a digest not 32 bytes, a bad address, chainId <= 0, nonce outside 1..2^64-1.
- */
-export function bidTypedData({ chainId, contract, tenderId, bidder, ciphertextDigest, plaintextCommitment, envelopeDigest, nonce }) {
+function registryDomain(chainId, contract) {
   const chain = integer("chainId", chainId);
   if (chain <= 0n) throw new MalformedInput(`expected a chain id > 0, found ${chainId}`);
-  const n = integer("nonce", nonce);
-  if (n < 1n || n > UINT64_MAX) throw new MalformedInput(`expected a nonce in [1, 2**64 - 1], found ${nonce}`);
+  return {
+    name: TENDER_REGISTRY_NAME,
+    version: TENDER_REGISTRY_VERSION,
+    chainId: Number.isSafeInteger(Number(chain)) ? Number(chain) : chain,
+    verifyingContract: checkChecksumAddress(contract, "the registry address"),
+  };
+}
+
+/**
+ * The EIP-712 `Bid` the bidder's own account signs, as `bid_typed_data` in Python.
+ * @throws {MalformedInput} a digest not 32 bytes, a bad address, chainId <= 0.
+ */
+export function bidTypedData({ chainId, contract, tenderId, bidder, pseudonym, ciphertextDigest, plaintextCommitment, envelopeDigest }) {
   return {
     types: { EIP712Domain: DOMAIN_TYPE, Bid: BID_TYPE },
     primaryType: "Bid",
-    domain: {
-      name: TENDER_REGISTRY_NAME,
-      version: TENDER_REGISTRY_VERSION,
-      chainId: Number.isSafeInteger(Number(chain)) ? Number(chain) : chain,
-      verifyingContract: checkChecksumAddress(contract, "the registry address"),
-    },
+    domain: registryDomain(chainId, contract),
     message: {
       tenderId: bytes32Hex("tender_id", tenderId),
       bidder: checkChecksumAddress(bidder, "bidder"),
+      pseudonym: checkChecksumAddress(pseudonym, "pseudonym"),
       ciphertextDigest: bytes32Hex("ciphertext_digest", ciphertextDigest),
       plaintextCommitment: bytes32Hex("plaintext_commitment", plaintextCommitment),
       envelopeDigest: bytes32Hex("envelope_digest", envelopeDigest),
+    },
+  };
+}
+
+/**
+ * The EIP-712 `SealedBid` the pseudonym signs for submitBid, as `sealed_bid_typed_data`.
+ * @throws {MalformedInput} a bad value, chainId <= 0, nonce outside 1..2^64-1.
+ */
+export function sealedBidTypedData({ chainId, contract, tenderId, pseudonym, commitment, nonce }) {
+  const n = integer("nonce", nonce);
+  if (n < 1n || n > UINT64_MAX) throw new MalformedInput(`expected a nonce in [1, 2**64 - 1], found ${nonce}`);
+  return {
+    types: { EIP712Domain: DOMAIN_TYPE, SealedBid: SEALED_BID_TYPE },
+    primaryType: "SealedBid",
+    domain: registryDomain(chainId, contract),
+    message: {
+      tenderId: bytes32Hex("tender_id", tenderId),
+      pseudonym: checkChecksumAddress(pseudonym, "pseudonym"),
+      commitment: bytes32Hex("commitment", commitment),
       nonce: Number.isSafeInteger(Number(n)) ? Number(n) : n,
     },
   };

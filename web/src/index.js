@@ -21,7 +21,8 @@ export {
 } from "./envelope_header.js";
 export { blobSink, deriveKeys, openBlob, readHeader, sealBlob, unwrapKey } from "./sealing.js";
 export {
-  bidTypedData, hashStruct, keccak256, recoverTypedSigner, signTypedData, tenderIdBytes, typedDataDigest,
+  bidTypedData,
+  sealedBidTypedData, hashStruct, keccak256, recoverTypedSigner, signTypedData, tenderIdBytes, typedDataDigest,
 } from "./eip712.js";
 export { JsonRpc, evidenceLogRootOf, selector } from "./rpc.js";
 export { sha256 } from "@noble/hashes/sha2.js";

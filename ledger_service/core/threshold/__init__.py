@@ -16,13 +16,25 @@
 Requires ``n >= 2t - 1`` (at most t-1 of n custodians dishonest, an honest
 majority), without which t-1 rushing custodians could choose Y themselves. The
 specification is ``docs/threshold-keys.md``. Pure: no I/O; randomness from ``rng``.
+
+The authenticated protocol around it (section 10: signed dealings and complaints on
+chain, proofs of knowledge of ``a_i0``, the transcript hash, the qualified-set rule and
+KeyApproval) is :mod:`.bodies`, :mod:`.pok` and :mod:`.transcript`.
 """
 
-from ledger_service.core.ecies import CURVE_ORDER
+from ledger_service.core._secp256k1 import CURVE_ORDER
+from ledger_service.core.threshold.bodies import (
+    CONTEXT_LABEL,
+    MAX_BODY_BYTES,
+    ComplaintsBody,
+    DealingBody,
+    DkgSetup,
+)
 from ledger_service.core.threshold.dkg import (
     adjudicate,
     combine,
     deal,
+    deal_with_constant_term,
     make_complaint,
     my_share,
     qualify,
@@ -45,14 +57,43 @@ from ledger_service.core.threshold.messages import (
     Complaint,
     Dealing,
     GroupKey,
+    share_aad,
     share_from_bytes,
     share_to_bytes,
 )
+from ledger_service.core.threshold.pok import (
+    POK_SIZE,
+    POK_TAG,
+    prove_constant_term,
+    verify_constant_term,
+)
+from ledger_service.core.threshold.transcript import (
+    SIGNATURE_SIZE,
+    Outcome,
+    Posted,
+    address_of,
+    approve_key,
+    complaints_digest,
+    deal_body,
+    dealing_digest,
+    dealings_hash,
+    domain_separator,
+    key_approval_digest,
+    qualify_transcript,
+    recover_signer,
+    sign_digest,
+    transcript_hash,
+)
 
 __all__ = [
-    "CURVE_ORDER", "MAX_CONTEXT_BYTES", "MAX_CUSTODIANS", "SHARE_INFO", "SHARE_SIZE",
-    "Complaint", "Dealing", "GroupKey", "adjudicate", "combine", "custodian_keypair",
-    "deal", "lagrange_at_zero", "make_complaint", "my_share", "public_from_secret", "qualify", "receive",
-    "reconstruct", "screen_shares", "share_from_bytes", "share_to_bytes",
-    "verify_dealing", "verify_released_share",
+    "CONTEXT_LABEL", "CURVE_ORDER", "MAX_BODY_BYTES", "MAX_CONTEXT_BYTES", "MAX_CUSTODIANS",
+    "POK_SIZE", "POK_TAG", "SHARE_INFO", "SHARE_SIZE", "SIGNATURE_SIZE",
+    "Complaint", "ComplaintsBody", "Dealing", "DealingBody", "DkgSetup", "GroupKey", "Outcome",
+    "Posted", "address_of", "adjudicate", "approve_key", "combine", "complaints_digest",
+    "custodian_keypair", "deal", "deal_body", "deal_with_constant_term", "dealing_digest",
+    "dealings_hash", "domain_separator", "key_approval_digest", "lagrange_at_zero",
+    "make_complaint", "my_share", "prove_constant_term", "public_from_secret", "qualify",
+    "qualify_transcript", "receive", "reconstruct", "recover_signer", "screen_shares",
+    "share_aad", "share_from_bytes", "share_to_bytes", "sign_digest", "transcript_hash",
+    "verify_constant_term", "verify_dealing", "verify_released_share",
 ]  # fmt: skip

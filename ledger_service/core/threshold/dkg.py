@@ -8,17 +8,16 @@ from collections.abc import Iterable, Sequence
 from ledger_service.core import ecies
 from ledger_service.core._fields import integer as _int
 from ledger_service.core._fields import shown_size as shown
+from ledger_service.core._secp256k1 import CURVE_ORDER, Rng
 from ledger_service.core._secp256k1 import add as _add
 from ledger_service.core._secp256k1 import base as _base
-from ledger_service.core._secp256k1 import point as _point
+from ledger_service.core._secp256k1 import parse_point as _point
 from ledger_service.core._secp256k1 import random_scalar as _random_scalar
 from ledger_service.core._secp256k1 import same as _same
-from ledger_service.core.ecies import CURVE_ORDER, Rng
 from ledger_service.core.errors import Conflict, MalformedInput, VerificationFailed
 from ledger_service.core.threshold.group import public_from_secret
 from ledger_service.core.threshold.messages import (
     MAX_CONTEXT_BYTES,
-    SHARE_AAD_LABEL,
     SHARE_INFO,
     Complaint,
     Dealing,
@@ -26,6 +25,7 @@ from ledger_service.core.threshold.messages import (
     check_points,
     check_shape,
     feldman_point,
+    share_aad,
     share_from_bytes,
     share_to_bytes,
 )
@@ -50,12 +50,8 @@ def _recipients(recipients: object, n: int | None = None) -> tuple[bytes, ...]:
     return pubs
 
 
-def _aad(context: bytes, d: Dealing | tuple[int, int, int, tuple[bytes, ...]], j: int) -> bytes:
-    dealer, t, n, commitments = (d.dealer, d.t, d.n, d.commitments) if isinstance(d, Dealing) else d
-    return b"".join((
-        SHARE_AAD_LABEL, len(context).to_bytes(2, "big"), context,
-        bytes((t, n, dealer, j)), *commitments,
-    ))  # fmt: skip
+def _aad(context: bytes, d: Dealing, j: int) -> bytes:
+    return share_aad(context, d.dealer, d.t, d.n, d.commitments, j)
 
 
 def deal(
@@ -68,6 +64,19 @@ def deal(
     """Deal a fresh random polynomial of degree ``t - 1`` to ``recipients`` (index ``j`` is
     ``recipients[j-1]``), bound to ``context``. Raises MalformedInput for bad arguments.
     """
+    return deal_with_constant_term(dealer_index, t, recipients, context, rng)[0]
+
+
+def deal_with_constant_term(
+    dealer_index: int,
+    t: int,
+    recipients: Sequence[bytes],
+    context: bytes,
+    rng: Rng = secrets.token_bytes,
+) -> tuple[Dealing, int]:
+    """As :func:`deal`, also returning the constant term ``a_0`` of the polynomial, which
+    the authenticated protocol needs for its proof of knowledge (and must then forget).
+    """
     pubs, context = _recipients(recipients), _context(context)
     n = len(pubs)
     check_shape(t, n)
@@ -78,14 +87,17 @@ def deal(
         if all(shares):
             break
     commitments = tuple(public_from_secret(a) for a in coeffs)
-    head = (dealer_index, t, n, commitments)
     sealed = [
         ecies.encrypt_proven(
-            pubs[j - 1], share_to_bytes(s), _aad(context, head, j), SHARE_INFO, rng
+            pubs[j - 1], share_to_bytes(s),
+            share_aad(context, dealer_index, t, n, commitments, j), SHARE_INFO, rng,
         )
         for j, s in enumerate(shares, 1)
-    ]
-    return Dealing(*head, tuple(c for c, _ in sealed), tuple(p for _, p in sealed))
+    ]  # fmt: skip
+    dealing = Dealing(
+        dealer_index, t, n, commitments, tuple(c for c, _ in sealed), tuple(p for _, p in sealed)
+    )
+    return dealing, coeffs[0]
 
 
 def _horner(coeffs: Sequence[int], x: int) -> int:

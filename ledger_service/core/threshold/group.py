@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping
 from coincurve import PublicKey
 
 from ledger_service.core import ecies
+from ledger_service.core._secp256k1 import CURVE_ORDER, Rng
 from ledger_service.core._secp256k1 import base as _base
 from ledger_service.core._secp256k1 import random_scalar as _random_scalar
 from ledger_service.core._secp256k1 import same as _same
-from ledger_service.core.ecies import CURVE_ORDER, Rng
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.threshold.messages import (
     SHARE_SIZE,

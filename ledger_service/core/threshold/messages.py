@@ -14,10 +14,10 @@ from ledger_service.core._fields import integer as _int
 from ledger_service.core._fields import shown_size as shown
 from ledger_service.core._fields import wire_fields as _fields
 from ledger_service.core._fields import wire_header as _header
+from ledger_service.core._secp256k1 import CURVE_ORDER, POINT_SIZE
 from ledger_service.core._secp256k1 import add as _add
 from ledger_service.core._secp256k1 import mul as _mul
-from ledger_service.core._secp256k1 import point as _point
-from ledger_service.core.ecies import CURVE_ORDER, POINT_SIZE
+from ledger_service.core._secp256k1 import parse_point as _point
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 
 #: most custodians per tender (TenderRegistry.MAX_CUSTODIANS)
@@ -88,6 +88,20 @@ def _hex_list(name: str, value: object, size: int) -> list[bytes]:
             f"{name}: expected an array of at most {MAX_CUSTODIANS}, found {shown(value)}"
         )
     return [_hex(f"{name}[{i}]", v, size) for i, v in enumerate(value)]
+
+
+def share_aad(
+    context: bytes, dealer: int, t: int, n: int, commitments: Sequence[bytes], j: int
+) -> bytes:
+    """The AES-GCM associated data of dealer ``dealer``'s share for custodian ``j``
+    (docs/threshold-keys.md 3.1): ``SHARE_AAD_LABEL || uint16_be(len(context)) || context
+    || uint8 t || uint8 n || uint8 dealer || uint8 j || C_0 || .. || C_{t-1}``.
+    The caller has checked the sizes (context at most MAX_CONTEXT_BYTES, t, n, indices <= 32).
+    """
+    return b"".join((
+        SHARE_AAD_LABEL, len(context).to_bytes(2, "big"), context,
+        bytes((t, n, dealer, j)), *commitments,
+    ))  # fmt: skip
 
 
 def feldman_point(commitments: Sequence[bytes], j: int) -> ecies.Point:

@@ -23,7 +23,7 @@ from ledger_service.reports.pades import verify_report
 from ledger_service.store.tokens import create_token
 
 from .conftest import World
-from .test_tender_flow import CODE, seal, setup_tender, submit
+from .helpers import CODE, announce, bid, generate_key, open_for_bids
 
 pytestmark = pytest.mark.integration
 PASSWORD = "witness test password"
@@ -40,11 +40,12 @@ def test_court_retrieval_reports_and_contracts(world: World, tmp_path: Path) -> 
     s = world.services
     s.settings.witness_password = SecretStr(PASSWORD)
     init_witness_ca(s.settings.data_dir, PASSWORD, "测试交易中心 test centre")
-    setup_tender(world, 3)
+    announce(world)
+    generate_key(world)
+    open_for_bids(world, 3)
     doc = b"bid document confidential"
     for b in world.bidders[:3]:
-        env, res = seal(world, b, doc + b.address.encode())
-        submit(world, b, env, res, nonce=1)
+        bid(world, b, doc + b.address.encode())
     # an original document deposited as a file, to see who gets originals
     api = TestClient(create_app(s), raise_server_exceptions=False)
     engine = s.log_store.engine

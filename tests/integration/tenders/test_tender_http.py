@@ -16,16 +16,15 @@ import uvicorn
 from typer.testing import CliRunner
 
 from ledger_service.api.app import create_app
-from ledger_service.chain.client import ChainClient
 from ledger_service.chain.keys import create_keystore
-from ledger_service.chain.tender_registry import TenderRegistryContract
+from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.cli.app import build_app
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
 from ledger_service.tenders import ocds
-from ledger_service.tenders.bidder import bidder_public_key
-from ledger_service.tenders.custodian import CustodianAgent, HttpDuties
+from ledger_service.tenders.bidder import bidder_public_key, pseudonym_of
+from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
 
 pytestmark = pytest.mark.integration
 CODE = "HTTP-2026-001"
@@ -71,7 +70,11 @@ def test_tender_over_http_and_cli(
     runner = CliRunner()
     http = httpx.Client(base_url=url, timeout=60)
 
-    # five custodians make their keys with the CLI; the dev chain funds their accounts
+    registry = services.tenders.registry_address
+    rpc, chain_id = services.client.rpc_url, services.client.chain_id
+    trust = ["--rpc", rpc, "--chain-id", str(chain_id), "--registry", registry]
+
+    # five custodians make their keys and register them on chain with the CLI
     agents = []
     for i in range(5):
         keys = tmp_path / f"custodian{i}.json"
@@ -79,23 +82,30 @@ def test_tender_over_http_and_cli(
         assert r.exit_code == 0, r.output
         agent = CustodianAgent.load(keys, PASSWORD)
         services.client.request("anvil_setBalance", [agent.address, hex(10**20)])
+        r = runner.invoke(cli, ["custodian", "register-key", "--keys", str(keys), *trust])
+        assert r.exit_code == 0, r.output
         agents.append(agent)
-    duties = HttpDuties(url, custodian_token)
-    chains = []
-    for a in agents:
-        client = ChainClient(services.client.rpc_url, a.account, None)
-        chains.append((client, TenderRegistryContract(client, duties.registry_address())))
+    relay = HttpRelay(url, custodian_token)
+    runs = [AgentRun.connect(a, rpc, registry, chain_id, relay, clock=time.time) for a in agents]
 
     now = services.tenders.chain_time()
     r = http.post("/v1/tenders", headers=op, json={
-        "code": CODE, "title": "政府采购 procurement", "bid_deadline": now + 600,
+        "code": CODE, "title": "政府采购 procurement", "dealing_deadline": now + 100,
+        "complaint_deadline": now + 200, "bid_deadline": now + 600,
         "opening_time": now + 1200, "threshold": 3,
-        "custodians": [{"name": a.name, "address": a.address, "public_key": a.public_key.hex()}
-                       for a in agents]})  # fmt: skip
+        "custodians": [{"name": a.name, "address": a.address} for a in agents]})  # fmt: skip
     assert r.status_code == 201, r.text
-    for a, (client, registry) in zip(agents, chains, strict=True):
-        a.step(duties, client, registry)  # deals over HTTP
-    assert http.post(f"/v1/tenders/{CODE}/key", headers=op).status_code == 200
+
+    def warp(seconds: int) -> None:
+        services.client.request("evm_increaseTime", [seconds])  # type: ignore[union-attr]
+        services.client.request("evm_mine", [])  # type: ignore[union-attr]
+
+    for run in runs:
+        run.step()  # deal over HTTP, signed by each custodian
+    warp(200)
+    for run in runs:
+        run.step()  # approve; the t-th approval makes the service relay finalizeKey
+    assert http.get(f"/v1/tenders/{CODE}").json()["opening_public_key"]
     doc = hashlib.sha256(b"documents").hexdigest()
     assert http.post(f"/v1/tenders/{CODE}/documents", headers=op,
                      json={"name": "招标文件.pdf", "sha256": doc}).status_code == 200  # fmt: skip
@@ -107,21 +117,21 @@ def test_tender_over_http_and_cli(
         account = create_keystore(ks, PASSWORD)
         r = http.post(f"/v1/tenders/{CODE}/bidders", headers=op, json={
             "name": f"投标人 {i}", "address": account.address,
-            "public_key": bidder_public_key(account).hex()})  # fmt: skip
+            "public_key": bidder_public_key(account).hex(),
+            "pseudonym": pseudonym_of(account, tender_id_bytes(CODE)).address})  # fmt: skip
         assert r.status_code == 201, r.text
         bidder_token = create_token(engine, account.address, "bidder")[1]
         bid = tmp_path / f"bid{i}.pdf"
         bid.write_bytes(f"报价 price {i} ".encode() * 20_000)
         plaintexts[account.address] = bid.read_bytes()
-        common = ["--tender", CODE, "--server", url, "--keystore", str(ks)]
+        common = ["--tender", CODE, "--server", url, "--keystore", str(ks), *trust]
         r = runner.invoke(cli, ["bid", "seal", str(bid), *common])
         assert r.exit_code == 0, r.output
         sealed = tmp_path / f"bid{i}.pdf.cwseal"
         r = runner.invoke(cli, ["bid", "submit", str(sealed), *common, "--token", bidder_token])
         assert r.exit_code == 0, r.output
         assert "accepted by the chain" in r.stdout
-        r = runner.invoke(cli, ["bid", "status", "--tender", CODE, "--server", url,
-                                "--keystore", str(ks)], env={"CHAINWITNESS_TOKEN": bidder_token})  # fmt: skip
+        r = runner.invoke(cli, ["bid", "status", *common], env={"CHAINWITNESS_TOKEN": bidder_token})
         assert "active" in r.stdout, r.output
         own = tmp_path / f"own{i}.pdf"
         r = runner.invoke(
@@ -140,10 +150,14 @@ def test_tender_over_http_and_cli(
     assert not any(e["event"] == "bid_submitted" for e in public["events"])
     assert len(http.get(f"/v1/tenders/{CODE}", headers=op).json()["bids"]) == 3
 
-    services.client.request("evm_increaseTime", [1300])
-    services.client.request("evm_mine", [])
-    for a, (client, registry) in list(zip(agents, chains, strict=True))[1:4]:
-        a.step(duties, client, registry)  # three custodians release at opening time
+    warp(500)
+    services.tenders.close_bidding(CODE)  # the service reveals the bids after the deadline
+    warp(700)
+    for run in runs[1:4]:
+        # three custodians release at opening time: their own clocks are ahead of the
+        # chain's here, as anvil's time was warped forward
+        run.clock = lambda: float(services.tenders.chain_time())
+        run.step()
     r = http.post(f"/v1/tenders/{CODE}/open", headers=op)
     assert r.status_code == 200, r.text
     record = r.json()

@@ -139,7 +139,7 @@ export async function eciesDecrypt({ secret, blob, aad, info }) {
 }
 
 /** EIP-712: the bid typed data built here, its digest, the digest of Python's dict, a signature. */
-export function eip712({ bid, python_typed, extra_typed, secret }) {
+export function eip712({ bid, sealed, python_typed, python_sealed, extra_typed, secret }) {
   const typed = cw.bidTypedData({
     ...bid,
     tenderId: unhex(bid.tenderId),
@@ -147,12 +147,16 @@ export function eip712({ bid, python_typed, extra_typed, secret }) {
     plaintextCommitment: unhex(bid.plaintextCommitment),
     envelopeDigest: unhex(bid.envelopeDigest),
   });
+  const sealedTyped = cw.sealedBidTypedData({ ...sealed, tenderId: unhex(sealed.tenderId), commitment: unhex(sealed.commitment) });
   const signature = cw.signTypedData(unhex(secret), typed);
   return {
     typed,
     digest: hex(cw.typedDataDigest(typed)),
     python_digest: hex(cw.typedDataDigest(python_typed)),
     extra_digest: hex(cw.typedDataDigest(extra_typed)),
+    sealed: sealedTyped,
+    sealed_digest: hex(cw.typedDataDigest(sealedTyped)),
+    python_sealed_digest: hex(cw.typedDataDigest(python_sealed)),
     signature: hex(signature),
     signer: cw.recoverTypedSigner(typed, signature),
     tender_id: hex(cw.tenderIdBytes(bid.tenderCode)),

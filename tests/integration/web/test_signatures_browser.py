@@ -73,25 +73,32 @@ def test_eip712_bid_digest_and_signature_equal_python(page: Page) -> None:
         hashlib.sha256(n).digest() for n in (b"ciphertext", b"plaintext", b"envelope")
     )
     nonce = 2**40 + 3
+    pseudonym = Account.from_key(hashlib.sha256(b"chainwitness/web tests/pseudonym").digest())
+    tid = tender_messages.tender_id_bytes(tender_code)
     typed = tender_messages.bid_typed_data(
-        31337,
-        contract,
-        tender_messages.tender_id_bytes(tender_code),
-        account.address,
-        ciphertext,
-        plaintext,
-        envelope,
-        nonce,
+        31337, contract, tid, account.address, pseudonym.address, ciphertext, plaintext, envelope
     )
-    withdrawal = tender_messages.withdrawal_typed_data(
-        31337, contract, tender_messages.tender_id_bytes(tender_code), account.address, 7
+    commitment = hashlib.sha256(b"commitment").digest()
+    sealed = tender_messages.sealed_bid_typed_data(
+        31337, contract, tid, pseudonym.address, commitment, nonce
     )
+    withdrawal = tender_messages.withdrawal_typed_data(31337, contract, tid, pseudonym.address, 7)
     got = call(page, "eip712", {
-        "bid": {"chainId": 31337, "contract": contract, "tenderId": tender_messages.tender_id_bytes(tender_code).hex(),
-                "tenderCode": tender_code, "bidder": account.address, "ciphertextDigest": ciphertext.hex(),
-                "plaintextCommitment": plaintext.hex(), "envelopeDigest": envelope.hex(), "nonce": nonce},
-        "python_typed": typed, "extra_typed": withdrawal, "secret": account.key.hex(),
+        "bid": {"chainId": 31337, "contract": contract, "tenderId": tid.hex(),
+                "tenderCode": tender_code, "bidder": account.address, "pseudonym": pseudonym.address,
+                "ciphertextDigest": ciphertext.hex(), "plaintextCommitment": plaintext.hex(),
+                "envelopeDigest": envelope.hex()},
+        "sealed": {"chainId": 31337, "contract": contract, "tenderId": tid.hex(),
+                   "pseudonym": pseudonym.address, "commitment": commitment.hex(), "nonce": nonce},
+        "python_typed": typed, "python_sealed": sealed, "extra_typed": withdrawal,
+        "secret": account.key.hex(),
     })  # fmt: skip
+    assert got["sealed"] == sealed
+    assert (
+        got["sealed_digest"]
+        == got["python_sealed_digest"]
+        == eip712.typed_data_digest(sealed).hex()
+    )
     assert got["tender_id"] == tender_messages.tender_id_bytes(tender_code).hex()
     assert got["typed"] == typed
     want = eip712.typed_data_digest(typed).hex()
