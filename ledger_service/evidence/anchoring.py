@@ -60,7 +60,10 @@ class Anchorer:
         confirmations: int = 0,
         start_block: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        on_head: Callable[[int, bytes], object] | None = None,
     ) -> None:
+        """``on_head(size, root)`` runs after every step with the chain's newest head
+        (e.g. ``CheckpointPublisher.ensure``: sign and have it cosigned)."""
         self._log = log_store
         self._anchors = anchors
         self._client = client
@@ -70,11 +73,22 @@ class Anchorer:
         self._confirmations = confirmations
         self._start_block = start_block
         self._clock = clock
+        self._on_head = on_head
 
     # -- one step ------------------------------------------------------------------
 
     def step(self) -> StepResult:
-        """Reconcile with the chain, then anchor the current head if it grew."""
+        """Reconcile with the chain, anchor the current head if it grew, then ``on_head``."""
+        result = self._step()
+        if self._on_head is not None and result.chain_size > 0:
+            head = result.anchored
+            if head is not None:
+                self._on_head(head.tree_size, head.root)
+            else:
+                self._on_head(result.chain_size, self._log.root_at(result.chain_size))
+        return result
+
+    def _step(self) -> StepResult:
         self.sync()
         chain_head = self._contract.latest_head()
         if chain_head.size > 0:
