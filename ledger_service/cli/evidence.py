@@ -203,7 +203,7 @@ def verify(
                 raise MalformedInput("expected --server to look up a digest, found none")
             lines = verify_remote_digest(server, digest, rpc, policy)
         for line in lines:
-            out.print(line, highlight=False)
+            out.print(line, highlight=False, markup=False)
 
     run(body)
 
