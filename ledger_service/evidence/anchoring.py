@@ -62,8 +62,9 @@ class Anchorer:
         clock: Callable[[], float] = time.monotonic,
         on_head: Callable[[int, bytes], object] | None = None,
     ) -> None:
-        """``on_head(size, root)`` runs after every step with the chain's newest head
-        (e.g. ``CheckpointPublisher.ensure``: sign and have it cosigned)."""
+        """``on_head(size, root)`` (e.g. ``CheckpointPublisher.ensure``: sign a checkpoint
+        and have the witnesses cosign it) runs for each head before it is anchored, and
+        for the chain's head on a step that anchors nothing (to catch up)."""
         self._log = log_store
         self._anchors = anchors
         self._client = client
@@ -78,14 +79,11 @@ class Anchorer:
     # -- one step ------------------------------------------------------------------
 
     def step(self) -> StepResult:
-        """Reconcile with the chain, anchor the current head if it grew, then ``on_head``."""
+        """Reconcile with the chain; if the log grew, ``on_head`` and anchor the new head."""
         result = self._step()
-        if self._on_head is not None and result.chain_size > 0:
-            head = result.anchored
-            if head is not None:
-                self._on_head(head.tree_size, head.root)
-            else:
-                self._on_head(result.chain_size, self._log.root_at(result.chain_size))
+        if self._on_head is not None and result.anchored is None and result.chain_size > 0:
+            # catch up: a head anchored before its checkpoint gathered its quorum
+            self._on_head(result.chain_size, self._log.root_at(result.chain_size))
         return result
 
     def _step(self) -> StepResult:
@@ -107,6 +105,9 @@ class Anchorer:
         head = self._log.head()
         if head.size <= chain_head.size:
             return StepResult(chain_head.size, head.size, None)
+        if self._on_head is not None:
+            # witnessed first: an anchored head always has its signed, cosigned checkpoint
+            self._on_head(head.size, head.root)
         proof = self._log.consistency_proof(chain_head.size, head.size) if chain_head.size else []
         try:
             tx = self._contract.anchor(head.size, head.root, proof)

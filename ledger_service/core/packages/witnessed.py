@@ -42,7 +42,10 @@ def read_checkpoints(
     """
     by_size = {h.tree_size: h for h in heads}
     out: dict[int, SignedCheckpoint] = {}
-    for path in (p for p in entries if p.startswith("checkpoints/")):
+    paths = sorted(
+        (p for p in entries if p.startswith("checkpoints/")), key=lambda p: int(p[12:-5])
+    )
+    for path in paths:
         size = int(path[12:-5])
         try:
             signed = SignedCheckpoint.from_json(parse_canonical(entries[path], path))
