@@ -10,6 +10,7 @@ the witnesses' keys at quorum 2 of 3.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -107,6 +108,7 @@ def backdating_attempt(services: Services, ws: list[Witness], say: Callable[[str
     """The operator signs a checkpoint claiming a time an hour ago; every witness refuses."""
     say("3b. 倒签尝试 The operator backdates a checkpoint by an hour; the witnesses' clocks refuse")
     head = services.log_store.head()
+    logging.getLogger("chainwitness.checkpoints").setLevel(logging.ERROR)  # printed below
     with httpx.Client(timeout=10) as http:
         forger = CheckpointPublisher(
             services.log_store, services.checkpoints, ensure_log_key(services.settings.data_dir),
@@ -114,6 +116,7 @@ def backdating_attempt(services: Services, ws: list[Witness], say: Callable[[str
             clock=lambda: time.time() - 3600,
         )  # fmt: skip
         published = forger.publish(head.size, head.root)
+    logging.getLogger("chainwitness.checkpoints").setLevel(logging.NOTSET)
     for w, a in zip(ws, published.answers, strict=True):
         print(f"   {w.name}: {a.error or 'cosigned (!)'}")
     return all(a.cosignature is None for a in published.answers)

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from ledger_service.core import merkle
 from ledger_service.core._fields import formatted
-from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.errors import ConfigurationError, MalformedInput, VerificationFailed
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
 from ledger_service.core.packages.format import (
     HEADS_FORMAT,
@@ -105,7 +105,7 @@ def verify_package(
     chain: ChainView | None = None,
     limits: Limits = LIMITS,
     policy: TrustPolicy | None = None,
-    now: int = 0,
+    now: int | None = None,
 ) -> Report:
     """Check every byte of a package; return the verdicts, or raise at the first failure.
 
@@ -120,7 +120,10 @@ def verify_package(
     Raises:
         MalformedInput, LimitExceeded: the package breaks the format (message names the entry).
         VerificationFailed: something does not verify (message names the entry and the values).
+        ConfigurationError: ``policy`` without the verifier's clock ``now``.
     """
+    if policy is not None and now is None:
+        raise ConfigurationError("verify_package: expected the verifier's clock with a policy")
     entries, digest = check_container(data, limits)
     manifest, out = check_manifest(entries, digest)
     heads, verdict = check_heads(entries, manifest)
@@ -130,7 +133,7 @@ def verify_package(
     out += verdicts
     out += check_files(entries, records)
     out += check_signatures(entries)
-    witnessed, verdicts = check_checkpoints(entries, heads, policy, now)
+    witnessed, verdicts = check_checkpoints(entries, heads, policy, now or 0)
     out += verdicts
     if chain is not None:
         out += check_chain(heads, manifest.chain_id, chain, policy, set(witnessed))

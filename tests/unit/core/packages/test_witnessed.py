@@ -14,7 +14,7 @@ import pytest
 
 from ledger_service.core.checkpoints import Checkpoint, SignedCheckpoint, WitnessQuorum, cosign
 from ledger_service.core.checkpoints import sign_checkpoint as sign
-from ledger_service.core.errors import VerificationFailed
+from ledger_service.core.errors import ConfigurationError, VerificationFailed
 from ledger_service.core.notes import SIG_TYPE_COSIGNATURE_V1, NoteSigner
 from ledger_service.core.packages import verify_package, write_package
 from ledger_service.core.pinned import chain_trust
@@ -106,3 +106,8 @@ def test_a_head_not_witnessed_at_k_of_n_is_refused(
 ) -> None:
     with pytest.raises(VerificationFailed, match=message):
         verify_package(package(**checkpoints), policy=policy(), now=NOW)
+
+
+def test_a_policy_needs_the_verifiers_clock() -> None:
+    with pytest.raises(ConfigurationError, match="expected the verifier's clock with a policy"):
+        verify_package(package(s6=checkpoint(6)), policy=policy())
