@@ -54,6 +54,12 @@ def verify(
             "--policy", help="the pinned trust policy: refuses another chain, contract or notary"
         ),
     ] = None,
+    require_production: Annotated[
+        bool,
+        typer.Option(
+            "--require-production", help="refuse a development chain (one its operator controls)"
+        ),
+    ] = False,
 ) -> None:
     """Verify a certificate: signature, chain registration, notary, revocation, package.
 
@@ -71,6 +77,10 @@ def verify(
             if policy_file is not None
             else None
         )
+        if require_production:
+            if policy is None:
+                raise typer.BadParameter("expected --policy with --require-production, found none")
+            policy.require_production()
         if registry is None:
             if policy is None:
                 raise typer.BadParameter("expected --registry or --policy, found neither")

@@ -76,3 +76,7 @@ def test_policy_pins_registry_and_notary(
                                       "--policy", str(policy_file)])  # fmt: skip
     assert ok.exit_code == 0, ok.output
     assert "OK  trust policy:" in ok.output
+    prod = CliRunner().invoke(cli_app, ["verify", str(cert_file), "--rpc", rpc,
+                                        "--policy", str(policy_file), "--require-production"])  # fmt: skip
+    assert prod.exit_code == 1
+    assert "found a development chain controlled by its operator" in prod.output
