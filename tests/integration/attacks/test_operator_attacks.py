@@ -4,9 +4,18 @@ Each test plays the OPERATOR of issue 10: it holds the log key and the anchoring
 key and runs the anvil. Witnesses are three separate cosigner processes with
 their own keys, data directories and clocks; the verifier is ``chainwitness
 verify --policy`` in a new process with nothing but the artefact, the pinned
-trust policy and (for on-chain checks) an RPC URL. Every attack is shown first
-to pass the verification without a policy (what the old code did), then to be
-refused with the policy, naming what differs.
+trust policy and (for on-chain checks) an RPC URL. Where the old
+verification (no policy) accepted the forgery, the test shows that first, then
+the refusal with the policy, naming what differs:
+
+(a) a forger's own EvidenceLog on the same chain: refused naming both addresses;
+(b) ``anvil_setStorageAt`` on ``EvidenceLog.rootOf``: a forged proof to the
+    rewritten root passes the old on-chain check, but has no cosigned checkpoint;
+    the genuine package, checked on chain, names the rewrite; offline it verifies;
+(c) the log rewritten at a size the witnesses cosigned and anchored: every
+    witness refuses (422) and keeps the request; the package has 0 of 2 needed;
+(d) a checkpoint signed by the clock of a chain moved back with ``anvil_setTime``:
+    every witness refuses it by its own clock and keeps it.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from eth_account import Account
 from eth_utils.crypto import keccak
 
 from ledger_service.chain.client import ChainClient
@@ -225,30 +235,48 @@ def test_rewritten_log_is_refused_by_witnesses_and_its_package_fails(
     )
 
 
+def _chain_time(client: ChainClient) -> int:
+    return int(client.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+
 def test_backdated_checkpoint_is_refused_by_the_witnesses_clocks(
-    service: Services, policy: tuple[TrustPolicy, Path], witnesses: list[Witness]
+    service: Services, policy: tuple[TrustPolicy, Path], witnesses: list[Witness], tmp_path: Path
 ) -> None:
     for i in range(4):
         deposit(service, SUBJECT, f"bid {i}")
-    # (d) as if anvil_setTime had moved time back an hour: the log claims an earlier time
-    assert service.publisher is not None
+    # (d) the operator moves its own chain's time back an hour (on a node of its own, so
+    # the session's chain keeps its time) and signs with that clock
+    node = ManagedAnvil(tmp_path / "operator-anvil", chain_id=31337)
+    node.start()
+    try:
+        operator_chain = ChainClient(node.rpc_url, Account.create(), 31337, retries=2)
+        operator_chain.request("anvil_setTime", [int(time.time()) - 3600])
+        operator_chain.request("evm_mine", [])
+        backdated = _chain_time(operator_chain)
+    finally:
+        node.stop()
+    assert backdated < time.time() - 3000
     with httpx.Client(timeout=10) as http:
         backdating = CheckpointPublisher(
             service.log_store, service.checkpoints, ensure_log_key(service.settings.data_dir),
             [WitnessEndpoint(w.url, w.key) for w in witnesses], QUORUM, httpx_post(http),
-            clock=lambda: time.time() - 3600,
+            clock=lambda: backdated,
         )  # fmt: skip
         published = backdating.publish(4, service.log_store.root_at(4))
     assert published.stored.cosigned == 0
+    assert f"chainwitness-time {backdated}" in published.stored.note.decode()
     for answer in published.answers:
         assert answer.error is not None and answer.error.startswith("refused with 422"), answer
         assert "expected within 300 s of the witness clock" in answer.error
-    for w in witnesses:
-        assert [e["status"] for e in w.evidence()] == [422]
+    for w in witnesses:  # each kept the log-signed, backdated checkpoint as evidence
+        kept = w.evidence()
+        assert [e["status"] for e in kept] == [422]
+        assert f"chainwitness-time {backdated}" in str(kept[0]["request"])
     signed = SignedCheckpoint.from_bytes(published.stored.note)
-    with pytest.raises(VerificationFailed, match="found 0"):
+    with pytest.raises(VerificationFailed, match="pinned witnesses, found 0"):
         verify_proofs([(_proof(service, 0), signed)], None, policy[0])
     # the honest clock is cosigned at once
+    assert service.publisher is not None
     assert service.publisher.publish(4, service.log_store.root_at(4)).stored.cosigned == 3
 
 
