@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",
     )
+    notary_authority: str | None = Field(
+        default=None,
+        description="the notary authority for trust-policy.json: its own 0x address or its DID",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
 

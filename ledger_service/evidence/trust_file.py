@@ -3,8 +3,8 @@
 The trading centre publishes this file (and its fingerprint) with each tender
 notice; verifiers pin it (``docs/trust-policy.md``). It names the chain this
 service runs on and what kind it is, the deployed contracts, the log's origin and
-note key, and the witnesses' keys and quorum from the settings. A policy needs at
-least one witness: without witnesses nothing is written, and the service says so.
+note key, and the witnesses' keys and quorum and the notary authority (when known) from the
+settings. A policy needs at least one witness: without witnesses nothing is written, and the service says so.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 from ledger_service.core.checkpoints import WitnessQuorum
-from ledger_service.core.trust_policy import CONTRACT_NAMES, TrustPolicy
+from ledger_service.core.errors import ConfigurationError, MalformedInput
+from ledger_service.core.trust_policy import CONTRACT_NAMES, NotaryAuthority, TrustPolicy
 from ledger_service.evidence.checkpointing import ensure_log_key, parse_witness
 from ledger_service.settings import Settings
 
@@ -47,7 +48,22 @@ def build_trust_policy(
         log_origin=signer.name,
         log_key=signer.verifier_key,
         witnesses=WitnessQuorum(keys, settings.quorum),
+        notary=_notary(settings.notary_authority),
     )
+
+
+def _notary(value: str | None) -> NotaryAuthority | None:
+    """``CHAINWITNESS_NOTARY_AUTHORITY``: a ``0x`` address (the notary's own) or a DID."""
+    if value is None:
+        return None
+    try:
+        if value.startswith("did:"):
+            return NotaryAuthority(did=value)
+        return NotaryAuthority(address=TrustPolicy.checksummed(value))
+    except (MalformedInput, ValueError) as exc:
+        raise ConfigurationError(
+            f"notary authority: expected a 0x address or a DID, found {value!r:.80} ({exc})"
+        ) from None
 
 
 def write_trust_policy(policy: TrustPolicy, data_dir: Path) -> Path:

@@ -21,6 +21,7 @@ from ledger_service.core.errors import (
 )
 from ledger_service.core.notes import SIG_TYPE_COSIGNATURE_V1, NoteSigner
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.core.trust_policy import NotaryAuthority, TrustPolicy
 from ledger_service.cosigner.collector import WitnessEndpoint, WitnessUnreachable
 from ledger_service.cosigner.server import Cosigner
 from ledger_service.cosigner.store import CosignerConfig, DataDir
@@ -30,6 +31,8 @@ from ledger_service.evidence.checkpointing import (
     ensure_log_key,
     parse_witness,
 )
+from ledger_service.evidence.trust_file import build_trust_policy, write_trust_policy
+from ledger_service.settings import Settings
 from ledger_service.store.checkpoints import CheckpointStore
 from ledger_service.store.db import make_engine, migrate
 from ledger_service.store.log import LogStore
@@ -153,3 +156,28 @@ def test_a_quorum_larger_than_the_witnesses_is_a_configuration_error(
     fleet = Fleet(tmp_path, signer)
     with pytest.raises(ConfigurationError, match="witness quorum: expected 1 <= k <= 3, found 4"):
         CheckpointPublisher(log[0], log[1], signer, fleet.endpoints, 4, fleet.post)
+
+
+def test_trust_policy_from_the_settings(tmp_path: Path) -> None:
+    key = NoteSigner("w.example/witness", b"\x01" * 32, SIG_TYPE_COSIGNATURE_V1).verifier_key
+    base = {"data_dir": tmp_path, "log_origin": ORIGIN}
+    contracts = {"EvidenceLog": "0x" + "5f" * 20, "Unknown": "0x" + "01" * 20}
+    assert build_trust_policy(Settings(**base), 31337, contracts) is None  # no witness
+    notary = "0x" + "ab" * 20
+    s = Settings(**base, witnesses=[f"http://w {key.to_text()}"], notary_authority=notary)
+    policy = build_trust_policy(s, 31337, contracts)
+    assert policy is not None and policy.chain_kind == "development"
+    assert policy.contracts == (("EvidenceLog", TrustPolicy.checksummed("0x" + "5f" * 20)),)
+    assert policy.log_key == ensure_log_key(tmp_path).verifier_key
+    assert policy.witnesses.k == 1 and policy.notary is not None
+    assert policy.notary.address == TrustPolicy.checksummed(notary)
+    path = write_trust_policy(policy, tmp_path)
+    assert TrustPolicy.from_bytes(path.read_bytes()) == policy
+    did = Settings(**base, witnesses=s.witnesses, notary_authority="did:web:notary.example")
+    with_did = build_trust_policy(did, 1, contracts)
+    assert with_did is not None and with_did.notary == NotaryAuthority(did="did:web:notary.example")
+    with pytest.raises(
+        ConfigurationError, match="notary authority: expected a 0x address or a DID"
+    ):
+        build_trust_policy(Settings(**base, witnesses=s.witnesses, notary_authority="0x12"), 1,
+                           contracts)  # fmt: skip
