@@ -211,13 +211,17 @@ def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
     print(f"   service state   {settings.data_dir.relative_to(ROOT)}/ (SQLite, blobs, anvil state)")
     print(f"   documents       {files_dir.relative_to(ROOT)}/")
     print(f"   proof           {(DEMO_DIR / 'proof.json').relative_to(ROOT)}")
+    print(f"   trust policy    {(DEMO_DIR / 'trust-policy.json').relative_to(ROOT)}")
+    print(f"   witnesses       {(DEMO_DIR / 'witnesses').relative_to(ROOT)}/ (each its key, state,"
+          " refused.jsonl evidence)")  # fmt: skip
     print(
         f"   tender story    {(DEMO_DIR / 'tender').relative_to(ROOT)}/ (bids, opening record, OCDS,"
         " witness report PDF, evidence package)"
     )
     print(
-        "\nDemo complete: proofs verified offline and on chain; the tender opened itself;"
-        " its signed report, evidence package and notarization verified."
+        "\nDemo complete: every head cosigned by independent witnesses, a backdated checkpoint"
+        " refused; proofs verified offline and on chain against the pinned trust policy; the"
+        " tender opened itself; its signed report, evidence package and notarization verified."
     )
     return 0
 
