@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from eth_account.signers.local import LocalAccount
 
 from ledger_service.chain.client import ChainClient
@@ -24,11 +25,18 @@ from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import ConfigurationError
+from ledger_service.cosigner.collector import httpx_post
 from ledger_service.econtracts.service import ContractService
+from ledger_service.evidence.checkpointing import (
+    CheckpointPublisher,
+    ensure_log_key,
+    parse_witness,
+)
 from ledger_service.evidence.packaging import PackageSources
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
+from ledger_service.store.checkpoints import CheckpointStore
 from ledger_service.store.db import Checkpointer, make_engine, migrate
 from ledger_service.store.econtracts import ContractStore
 from ledger_service.store.log import LogStore
@@ -66,6 +74,11 @@ class Services:
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
     contracts: ContractService | None = None  # when a ContractWitness is deployed
+    #: signs a checkpoint of each anchored head and collects cosignatures
+    publisher: CheckpointPublisher | None = None
+    #: every contract the deployment (or the settings) names, for the trust policy
+    contract_addresses: dict[str, str] = field(default_factory=dict)
+    _http: httpx.Client | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     def package_sources(self) -> PackageSources:
@@ -77,8 +90,14 @@ class Services:
         if self.client is None or self.chain is None:
             raise ConfigurationError("expected services opened with the chain, found none")
         return PackageSources(
-            self.log_store, self.anchors, self.blobs, self.client, self.chain.chain_id
-        )
+            self.log_store, self.anchors, self.blobs, self.client, self.chain.chain_id,
+            self.checkpoints,
+        )  # fmt: skip
+
+    @property
+    def checkpoints(self) -> CheckpointStore:
+        """The signed checkpoints of anchored heads (same database as the log)."""
+        return CheckpointStore(self.log_store.engine)
 
     def close(self) -> None:
         if self._closed:
@@ -88,6 +107,8 @@ class Services:
             self.checkpointer.stop()
         if self.node is not None:
             self.node.stop()
+        if self._http is not None:
+            self._http.close()
         self.log_store.engine.dispose()
 
 
@@ -132,6 +153,7 @@ def open_services(settings: Settings, *, chain: bool = True) -> Services:
     """Open everything the service needs; with ``chain`` also the chain and contract."""
     log_store, anchors, blobs = open_store(settings)
     services = Services(settings, log_store, anchors, blobs)
+    ensure_log_key(settings.data_dir, settings.log_origin)
     # a long-running service checkpoints SQLite's WAL off the request path
     services.checkpointer = Checkpointer(log_store.engine).start()
     if not chain:
@@ -214,4 +236,21 @@ def _open_chain(services: Services) -> None:
             services.log_store, ContractStore(services.log_store.engine),
             ContractWitnessContract(client, witness_address),
         )  # fmt: skip
+    services.contract_addresses = dict(dep.contracts) if dep is not None else {}
+    services.contract_addresses["EvidenceLog"] = address
+    if registry_address:
+        services.contract_addresses["TenderRegistry"] = registry_address
+    _open_publisher(services)
     log.info("chain %s at %s, EvidenceLog %s", client.chain_id, rpc_url, address)
+
+
+def _open_publisher(services: Services) -> None:
+    """The checkpoint publisher over the configured witnesses (none: log-signed only)."""
+    settings = services.settings
+    witnesses = [parse_witness(w) for w in settings.witnesses]
+    services._http = httpx.Client(timeout=10)
+    services.publisher = CheckpointPublisher(
+        services.log_store, services.checkpoints,
+        ensure_log_key(settings.data_dir, settings.log_origin),
+        witnesses, settings.quorum, httpx_post(services._http),
+    )  # fmt: skip

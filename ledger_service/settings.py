@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,25 @@ class Settings(BaseSettings):
     tsa_url: str | None = Field(
         default=None, description="RFC 3161 timestamp authority for reports"
     )
+    log_origin: str | None = Field(
+        default=None,
+        description="the log's C2SP origin; default chainwitness.local/<random id>, fixed at init",
+    )
+    witnesses: list[str] = Field(
+        default_factory=list,
+        description="log witnesses, each '<URL> <verifier key>' (JSON list in the environment)",
+    )
+    witness_quorum: int | None = Field(
+        default=None, ge=1, description="k of n witnesses that make a head witnessed; default n"
+    )
+    chain_kind: Literal["development", "consortium"] | None = Field(
+        default=None,
+        description="written to trust-policy.json; default development (the embedded anvil)",
+    )
+    notary_authority: str | None = Field(
+        default=None,
+        description="the notary authority for trust-policy.json: its own 0x address or its DID",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
 
@@ -79,6 +99,11 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def quorum(self) -> int:
+        """k: the configured quorum, or every witness when unset (0 without witnesses)."""
+        return self.witness_quorum or len(self.witnesses)
 
     @property
     def embedded_chain(self) -> bool:

@@ -12,6 +12,7 @@ import typer
 
 from ledger_service.core.errors import EvidenceError
 from ledger_service.core.packages import MAX_PACKAGE_BYTES
+from ledger_service.core.trust_policy import TrustPolicy
 
 app = typer.Typer(help="数字公证 Digital notarization certificates.", no_args_is_help=True)
 
@@ -37,16 +38,28 @@ def verify(
     cert: Annotated[str, typer.Argument(help="certificate file (compact JWS) or the JWS itself")],
     rpc: Annotated[str, typer.Option("--rpc", envvar="CHAINWITNESS_RPC_URL", help="JSON-RPC URL")],
     registry: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--registry",
             envvar="CHAINWITNESS_NOTARY_REGISTRY_ADDRESS",
-            help="NotaryRegistry address you trust",
+            help="NotaryRegistry address you trust (default: the one --policy pins)",
         ),
-    ],
+    ] = None,
     package: Annotated[
         Path | None, typer.Option("--package", help="the evidence package (zip) it certifies")
     ] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="the pinned trust policy: refuses another chain, contract or notary"
+        ),
+    ] = None,
+    require_production: Annotated[
+        bool,
+        typer.Option(
+            "--require-production", help="refuse a development chain (one its operator controls)"
+        ),
+    ] = False,
 ) -> None:
     """Verify a certificate: signature, chain registration, notary, revocation, package.
 
@@ -59,7 +72,22 @@ def verify(
         path = Path(cert)
         jws = _read(path, MAX_JWS_BYTES, "certificate") if path.is_file() else cert.encode()
         data = _read(package, MAX_PACKAGE_BYTES, "package") if package is not None else None
-        verdicts = verify_certificate(jws, rpc_url=rpc, registry_address=registry, package=data)
+        policy = (
+            TrustPolicy.from_bytes(_read(policy_file, 1024**2, "policy"))
+            if policy_file is not None
+            else None
+        )
+        if require_production:
+            if policy is None:
+                raise typer.BadParameter("expected --policy with --require-production, found none")
+            policy.require_production()
+        if registry is None:
+            if policy is None:
+                raise typer.BadParameter("expected --registry or --policy, found neither")
+            registry = policy.contract("NotaryRegistry")
+        verdicts = verify_certificate(
+            jws, rpc_url=rpc, registry_address=registry, package=data, policy=policy
+        )
     except (EvidenceError, typer.BadParameter) as exc:
         typer.echo(f"FAILED {' '.join(str(exc).split())}")
         raise typer.Exit(1) from None

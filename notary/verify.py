@@ -19,6 +19,8 @@ from ledger_service.chain.client import ChainClient
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.core.errors import ChainUnavailable, EvidenceError, VerificationFailed
 from ledger_service.core.packages import ONLINE, Verdict
+from ledger_service.core.pinned import chain_trust, policy_trust
+from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.evidence.package_rpc import verify_package
 from notary.certificate import certificate_digest, verify_signature
 from notary.registry import NotaryRegistryContract
@@ -46,7 +48,12 @@ def _when(t: int) -> str:
 
 
 def verify_certificate(
-    jws: str | bytes, *, rpc_url: str, registry_address: str, package: bytes | None = None
+    jws: str | bytes,
+    *,
+    rpc_url: str,
+    registry_address: str,
+    package: bytes | None = None,
+    policy: TrustPolicy | None = None,
 ) -> list[Verdict]:
     """Check a certificate; return its verdicts, or raise at the first failure.
 
@@ -56,7 +63,9 @@ def verify_certificate(
     head; the notary was authorized at the registration time; it is not revoked; the tree
     head is the one EvidenceLog stores for that size. With ``package``: its SHA-256 is the
     credential's packageDigest, its subject matches, and it verifies with the independent
-    package verifier against the chain.
+    package verifier against the chain. With ``policy`` (pinned out of band): the chain,
+    the NotaryRegistry, the credential's EvidenceLog and (if pinned) the notary authority
+    must be the pinned ones, and the package is verified against the policy too.
 
     Raises:
         MalformedInput, LimitExceeded: the JWS or the package is malformed.
@@ -66,8 +75,14 @@ def verify_certificate(
     cert = verify_signature(jws)
     digest = certificate_digest(jws)
     verdicts = [Verdict("signature", f"ES256K by the issuer's key, address {cert.notary}")]
+    if policy is not None:
+        verdicts.append(_pinned(policy, cert.chain_id, registry_address, cert.anchor.contract,
+                                cert.notary))  # fmt: skip
+    online = f"{ONLINE}; {chain_trust(policy, cert.chain_id)}"
     # a throwaway signer: this client only reads
     client = ChainClient(rpc_url, Account.create(), None, retries=2)
+    if policy is not None:
+        policy.require_chain(client.chain_id)
     if client.chain_id != cert.chain_id:
         raise VerificationFailed(
             f"chain: expected chain id {cert.chain_id} (the issuer's), found {client.chain_id} at RPC"
@@ -92,27 +107,27 @@ def verify_certificate(
             f"{stated}, found {registered}"
         )
     verdicts.append(Verdict("registration", f"registered by {cert.notary} at "
-                            f"{_when(info.issued_at)}", ONLINE))  # fmt: skip
+                            f"{_when(info.issued_at)}", online))  # fmt: skip
     if not registry.was_authorized_at(cert.notary, info.issued_at):
         raise VerificationFailed(
             f"notary: expected {cert.notary} authorized at issuance {_when(info.issued_at)}, "
             "found it was not"
         )
-    verdicts.append(Verdict("notary", f"authorized at {_when(info.issued_at)}", ONLINE))
+    verdicts.append(Verdict("notary", f"authorized at {_when(info.issued_at)}", online))
     if info.revoked_at is not None:
         raise VerificationFailed(
             f"revocation: expected certificate {digest} not revoked, found it revoked at "
             f"{_when(info.revoked_at)} with reason code {info.reason_code} "
             f"({reason_name(info.reason_code)})"
         )
-    verdicts.append(Verdict("revocation", "not revoked", ONLINE))
+    verdicts.append(Verdict("revocation", "not revoked", online))
     root = EvidenceLogContract(client, cert.anchor.contract).root_of(cert.tree_size)
     if root is None or root.hex() != cert.tree_root:
         raise VerificationFailed(
             f"tree head: expected EvidenceLog {cert.anchor.contract} to hold root "
             f"{cert.tree_root} at size {cert.tree_size}, found {root.hex() if root else 'none'}"
         )
-    verdicts.append(Verdict("tree head", f"size {cert.tree_size} anchored", ONLINE))
+    verdicts.append(Verdict("tree head", f"size {cert.tree_size} anchored", online))
     if package is not None:
         found = hashlib.sha256(package).hexdigest()
         if found != cert.package_digest:
@@ -121,7 +136,7 @@ def verify_certificate(
                 f"packageDigest), found {found}"
             )
         try:
-            report = verify_package(package, rpc_url=rpc_url)
+            report = verify_package(package, rpc_url=rpc_url, policy=policy)
         except VerificationFailed as exc:
             raise VerificationFailed(f"package: expected it to verify, found: {exc}") from exc
         except ChainUnavailable:
@@ -133,5 +148,20 @@ def verify_certificate(
                 f"package: expected subject {cert.subject!r}, found {report.subject!r}"
             )
         verdicts.append(Verdict("package", f"{found} verifies ({len(report.verdicts)} checks)",
-                                ONLINE))  # fmt: skip
+                                online))  # fmt: skip
     return verdicts
+
+
+def _pinned(
+    policy: TrustPolicy, chain_id: int, registry: str, evidence_log: str, notary: str
+) -> Verdict:
+    """The certificate's chain, registry, EvidenceLog and notary against the policy."""
+    policy.require_chain(chain_id)
+    policy.require_contract("NotaryRegistry", registry)
+    policy.require_contract("EvidenceLog", evidence_log)
+    if policy.notary is not None:
+        policy.require_notary(address=notary)
+    who = "the pinned notary authority" if policy.notary is not None else "no notary pinned"
+    return Verdict("trust policy", f"chain {chain_id}, NotaryRegistry {registry}, EvidenceLog "
+                   f"{evidence_log} are the pinned ones; issuer {notary}: {who}",
+                   policy_trust(policy))  # fmt: skip

@@ -1,8 +1,11 @@
 """`make demo`: the evidence-storage story (数据存证) on the embedded default.
 
-Starts the service on SQLite and its own anvil, deposits documents and tender
-events through the HTTP API, waits for the anchor, fetches a proof and verifies
-it with the independent verifier in a separate process that has no database.
+Starts three log witnesses as separate processes, then the service on SQLite and
+its own anvil; deposits documents and tender events through the HTTP API, waits
+for the anchor and the witnesses' cosignatures, shows a backdated checkpoint
+refused by the witnesses' clocks, fetches a proof and verifies it against the
+pinned trust policy with the independent verifier in a separate process that has
+no database.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import httpx
 import uvicorn
 
 from ledger_service.api.app import create_app
+from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.evidence.trust_file import build_trust_policy, write_trust_policy
 from ledger_service.reports.ca import init_witness_ca
-from ledger_service.runtime import open_services
+from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
 
@@ -30,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_court  # noqa: E402
 import demo_notary  # noqa: E402
 import demo_tender  # noqa: E402
+import demo_witnesses  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Only for the throwaway demo data directory.
@@ -52,11 +58,22 @@ def main() -> int:
         shutil.rmtree(DEMO_DIR)
     files_dir = DEMO_DIR / "files"
     files_dir.mkdir(parents=True)
+    say("0. 日志见证人 Three independent log witnesses (court, regulator, notary office)")
+    with demo_witnesses.witnesses(DEMO_DIR / "witnesses", DEMO_DIR / "service") as ws:
+        for w in ws:
+            print(f"   {w.name:28} own process, own key and data dir, {w.url}")
+        return story(files_dir, ws)
+
+
+def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
     settings = Settings(
         data_dir=DEMO_DIR / "service",
         port=free_port(),
         anchor_interval_s=0.5,
         witness_password=DEMO_WITNESS_PASSWORD,
+        log_origin=demo_witnesses.ORIGIN,
+        witnesses=[w.setting for w in ws],
+        witness_quorum=demo_witnesses.QUORUM,
     )
     # the platform's witness CA (admin, once): `chainwitness witness init-ca`
     init_witness_ca(settings.data_dir, DEMO_WITNESS_PASSWORD, "链见证演示平台 Chain Witness demo")
@@ -66,6 +83,12 @@ def main() -> int:
     assert services.chain and services.client and services.evidence_log
     print(f"   chain id {services.chain.chain_id}, RPC {services.chain.rpc_url}")
     print(f"   EvidenceLog contract {services.chain.evidence_log}")
+    policy = build_trust_policy(settings, services.chain.chain_id, services.contract_addresses)
+    assert policy is not None and services.publisher is not None
+    policy_file = write_trust_policy(policy, DEMO_DIR)
+    print(f"   trust policy {policy_file.relative_to(ROOT)} {policy.fingerprint}")
+    print(f"   (published with the tender notice; chain kind {policy.chain_kind}: the embedded")
+    print("   anvil is controlled by its operator, and every chain-based verdict says so)")
     anchorer = Anchorer(
         services.log_store,
         services.anchors,
@@ -73,6 +96,7 @@ def main() -> int:
         services.evidence_log,
         interval_s=settings.anchor_interval_s,
         start_block=services.deployed_at_block,
+        on_head=services.publisher.ensure,
     )
     _, token = create_token(services.log_store.engine, "trading-centre", "operator")
     server = uvicorn.Server(
@@ -122,6 +146,11 @@ def main() -> int:
                 f"   size {a.tree_size} root {a.root.hex()[:16]}... in block {a.block_number}, "
                 f"tx {a.tx_hash}"
             )
+            say("3a. 见证 The log's checkpoint (GET /checkpoint), cosigned by the witnesses")
+            show_cosigned_when_ready(services, base, policy, a.tree_size)
+            if not demo_witnesses.backdating_attempt(services, ws, say):
+                print("   a witness cosigned a backdated checkpoint: FAILED")
+                return 1
 
             say("4. 取证 Fetch the inclusion proof of the tender document")
             index, digest, path = deposited[0]
@@ -143,9 +172,14 @@ def main() -> int:
                 str(proof_file),
                 "--rpc",
                 services.chain.rpc_url,
+                "--policy",
+                str(policy_file),
             ]
             res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-            print("   $ chainwitness verify var/demo/proof.json --rpc " + services.chain.rpc_url)
+            print(
+                "   $ chainwitness verify var/demo/proof.json --policy var/demo/trust-policy.json"
+                " --rpc " + services.chain.rpc_url
+            )
             for line in (res.stdout + res.stderr).splitlines():
                 print("   " + line)
             if res.returncode != 0:
@@ -162,10 +196,10 @@ def main() -> int:
         if demo_tender.run(services, base, DEMO_DIR / "tender", say) != 0:
             print("   the tender story FAILED")
             return 1
-        if demo_court.run(services, anchorer, base, DEMO_DIR / "tender", say) != 0:
+        if demo_court.run(services, anchorer, base, DEMO_DIR / "tender", say, policy_file) != 0:
             print("   the retrieval story FAILED")
             return 1
-        if demo_notary.run(services, anchorer, DEMO_DIR / "tender", say) != 0:
+        if demo_notary.run(services, anchorer, DEMO_DIR / "tender", say, policy_file) != 0:
             print("   the notarization story FAILED")
             return 1
     finally:
@@ -177,15 +211,34 @@ def main() -> int:
     print(f"   service state   {settings.data_dir.relative_to(ROOT)}/ (SQLite, blobs, anvil state)")
     print(f"   documents       {files_dir.relative_to(ROOT)}/")
     print(f"   proof           {(DEMO_DIR / 'proof.json').relative_to(ROOT)}")
+    print(f"   trust policy    {(DEMO_DIR / 'trust-policy.json').relative_to(ROOT)}")
+    print(f"   witnesses       {(DEMO_DIR / 'witnesses').relative_to(ROOT)}/ (each its key, state,"
+          " refused.jsonl evidence)")  # fmt: skip
     print(
         f"   tender story    {(DEMO_DIR / 'tender').relative_to(ROOT)}/ (bids, opening record, OCDS,"
         " witness report PDF, evidence package)"
     )
     print(
-        "\nDemo complete: proofs verified offline and on chain; the tender opened itself;"
-        " its signed report, evidence package and notarization verified."
+        "\nDemo complete: every head cosigned by independent witnesses, a backdated checkpoint"
+        " refused; proofs verified offline and on chain against the pinned trust policy; the"
+        " tender opened itself; its signed report, evidence package and notarization verified."
     )
     return 0
+
+
+def show_cosigned_when_ready(
+    services: Services, base: str, policy: TrustPolicy, size: int, timeout: float = 30
+) -> None:
+    """Wait until the checkpoint of ``size`` has its quorum, then print it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = services.checkpoints.latest_cosigned(policy.witnesses.k)
+        if stored is not None and stored.tree_size >= size:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"expected a checkpoint of size {size} witnessed within {timeout}s")
+        time.sleep(0.1)
+    demo_witnesses.show_cosigned(base, policy)
 
 
 if __name__ == "__main__":

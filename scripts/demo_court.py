@@ -24,7 +24,7 @@ CODE = "GC-2026-0417"
 
 
 def run(services: Services, anchorer: Anchorer, base: str, work: Path,
-        say: Callable[[str], None]) -> int:  # fmt: skip
+        say: Callable[[str], None], policy: Path | None = None) -> int:  # fmt: skip
     root = Path(__file__).resolve().parent.parent
     engine = services.log_store.engine
     op = {"Authorization": f"Bearer {create_token(engine, 'centre', 'operator')[1]}"}
@@ -76,12 +76,18 @@ def run(services: Services, anchorer: Anchorer, base: str, work: Path,
     package.write_bytes(http.get(r.json()["download"], headers=court).content)
     cmd = [sys.executable, "-m", "ledger_service", "verify", str(package),
            "--rpc", services.client.rpc_url if services.client else ""]  # fmt: skip
+    if policy is not None:
+        cmd += ["--policy", str(policy)]
     res = subprocess.run(
         cmd, capture_output=True, text=True, cwd=root, env={"PATH": "/usr/bin:/bin"}
     )
     lines = (res.stdout + res.stderr).strip().splitlines()
-    print(f"   $ chainwitness verify {package.relative_to(root)} --rpc ...   (no database)")
-    for line in lines[-3:]:
+    pinned = " --policy trust-policy.json" if policy is not None else ""
+    print(f"   $ chainwitness verify {package.relative_to(root)}{pinned} --rpc ...   (no database)")
+    # the pinned chain and contract, the newest head's cosigned checkpoint, the chain's check
+    checkpoints = [x for x in lines if "checkpoints/" in x]
+    shown = [x for x in lines if "pinned ones" in x] + checkpoints[-1:] + lines[-3:]
+    for line in shown:
         print("   " + line)
     if res.returncode != 0:
         return 1

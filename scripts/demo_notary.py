@@ -21,16 +21,25 @@ from notary.registry import NotaryRegistryContract
 CODE = "GC-2026-0417"
 
 
-def _verify(cert: Path, rpc: str, registry: str, root: Path) -> tuple[int, str]:
+def _verify(
+    cert: Path, rpc: str, registry: str, root: Path, policy: Path | None
+) -> tuple[int, str]:
+    pinned = ["--policy", str(policy)] if policy is not None else ["--registry", registry]
     res = subprocess.run(
         [sys.executable, "-m", "ledger_service", "notary", "verify", str(cert), "--rpc", rpc,
-         "--registry", registry],
+         *pinned],
         capture_output=True, text=True, cwd=root, env={"PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     return res.returncode, (res.stdout + res.stderr).strip().splitlines()[-1]
 
 
-def run(services: Services, anchorer: Anchorer, work: Path, say: Callable[[str], None]) -> int:
+def run(
+    services: Services,
+    anchorer: Anchorer,
+    work: Path,
+    say: Callable[[str], None],
+    policy: Path | None = None,
+) -> int:
     assert services.client is not None and services.chain is not None
     root = Path(__file__).resolve().parent.parent
     dep = (services.settings.data_dir / "deployment.json").read_text()
@@ -59,13 +68,14 @@ def run(services: Services, anchorer: Anchorer, work: Path, say: Callable[[str],
     print(
         f"   certificate {issued.digest[:16]}... registered on chain (tx {issued.tx_hash[:18]}...)"
     )
-    rc, line = _verify(cert, services.client.rpc_url, registry_address, root)
-    print(f"   $ chainwitness notary verify {cert.relative_to(root)} --rpc ... -> {line}")
+    rc, line = _verify(cert, services.client.rpc_url, registry_address, root, policy)
+    flag = "--policy trust-policy.json" if policy is not None else "--registry ..."
+    print(f"   $ chainwitness notary verify {cert.relative_to(root)} {flag} --rpc ... -> {line}")
     if rc != 0:
         return 1
 
     say("20. 撤销 The notary revokes the certificate: the verdict flips")
     svc.revoke(issued.digest, notary, 4)
-    rc, line = _verify(cert, services.client.rpc_url, registry_address, root)
+    rc, line = _verify(cert, services.client.rpc_url, registry_address, root, policy)
     print(f"   $ chainwitness notary verify ... -> {line}")
     return 0 if rc != 0 else 1

@@ -1,15 +1,24 @@
-"""Public, read-only endpoints: verification by digest, heads, consistency proofs."""
+"""Public, read-only endpoints: verification by digest, heads, checkpoints, consistency proofs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 
 from ledger_service import __version__
 from ledger_service.api.deps import ServicesDep
-from ledger_service.core.errors import MalformedInput
-from ledger_service.evidence.proofs import anchor_of, consistency_proof, inclusion_proof
+from ledger_service.core.checkpoints import SignedCheckpoint
+from ledger_service.core.errors import MalformedInput, NotFound
+from ledger_service.evidence.proofs import (
+    anchor_of,
+    checkpoint_for,
+    consistency_proof,
+    inclusion_proof,
+)
+from ledger_service.runtime import Services
+from ledger_service.store.checkpoints import StoredCheckpoint
 
 router = APIRouter(tags=["public"])
 
@@ -24,10 +33,44 @@ def verify_digest(sha256: str, services: ServicesDep) -> dict[str, Any]:
         raise MalformedInput(f"expected a SHA-256 digest of 64 hex digits, found {sha256!r}")
     indices = services.log_store.find_by_sha256(digest, MAX_MATCHES)
     proofs = [inclusion_proof(services.log_store, services.anchors, i) for i in indices]
+    checkpoints = [checkpoint_for(services.checkpoints, p) for p in proofs]
     return {
         "sha256": digest,
         "found": bool(proofs),
         "proofs": [p.to_json() for p in proofs],
+        # one per proof: the signed, cosigned checkpoint of its head (null if none yet)
+        "checkpoints": [None if c is None else c.to_json() for c in checkpoints],
+    }
+
+
+def _latest_checkpoint(services: Services) -> StoredCheckpoint:
+    stored = services.checkpoints.latest()
+    if stored is None:
+        raise NotFound("expected a signed checkpoint, found none yet (nothing anchored)")
+    return stored
+
+
+@router.get(
+    "/checkpoint",
+    summary="The log's latest checkpoint (C2SP tlog-checkpoint signed note, cosigned)",
+    response_class=PlainTextResponse,
+)
+def checkpoint_text(services: ServicesDep) -> PlainTextResponse:
+    return PlainTextResponse(_latest_checkpoint(services).note.decode())
+
+
+@router.get("/v1/checkpoints/latest", summary="The latest checkpoint and how many cosigned it")
+def checkpoint_latest(services: ServicesDep) -> dict[str, Any]:
+    stored = _latest_checkpoint(services)
+    quorum = services.settings.quorum
+    return {
+        "tree_size": stored.tree_size,
+        "root": stored.root.hex(),
+        "cosigned": stored.cosigned,
+        "witnesses": len(services.settings.witnesses),
+        "quorum": quorum,
+        "witnessed": quorum > 0 and stored.cosigned >= quorum,
+        "checkpoint": SignedCheckpoint.from_bytes(stored.note).to_json(),
     }
 
 

@@ -12,7 +12,7 @@ from ledger_service.core.canonical import parse_json_strict
 from ledger_service.core.errors import LimitExceeded, MalformedInput
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import record_from_request
-from ledger_service.evidence.proofs import inclusion_proof
+from ledger_service.evidence.proofs import checkpoint_for, inclusion_proof
 from ledger_service.settings import MAX_BATCH
 from ledger_service.store.log import AppendResult
 
@@ -172,4 +172,10 @@ def get_record(index: int, services: ServicesDep, _token: AnyRole) -> dict[str, 
     if index < 0:
         raise MalformedInput(f"expected a record index >= 0, found {index}")
     proof = inclusion_proof(services.log_store, services.anchors, index)
-    return {"status": "anchored" if proof.anchor else "pending", "proof": proof.to_json()}
+    checkpoint = checkpoint_for(services.checkpoints, proof)
+    return {
+        "status": "anchored" if proof.anchor else "pending",
+        "proof": proof.to_json(),
+        # the log's checkpoint of the proof's head with the witnesses' cosignatures
+        "checkpoint": None if checkpoint is None else checkpoint.to_json(),
+    }

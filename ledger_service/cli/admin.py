@@ -18,7 +18,9 @@ from ledger_service.store.tokens import ROLES
 
 
 def init(data_dir: DataDir = None) -> None:
-    """Create the data directory and database, start the chain and deploy the contracts."""
+    """Create the data directory, database and log key, deploy the contracts, and write
+    ``trust-policy.json`` (chain, contracts, log key, witnesses) for publication."""
+    from ledger_service.evidence.trust_file import build_trust_policy, write_trust_policy
     from ledger_service.runtime import open_services
 
     def body() -> None:
@@ -33,6 +35,23 @@ def init(data_dir: DataDir = None) -> None:
                 + (" (embedded anvil)" if services.chain.embedded else "")
             )
             out.print(f"EvidenceLog     {services.chain.evidence_log}")
+            assert services.publisher is not None
+            out.print(f"log origin      {services.publisher.origin}")
+            out.print(f"log key         {services.publisher.log_key.to_text()}", highlight=False)
+            policy = build_trust_policy(s, services.chain.chain_id, services.contract_addresses)
+            if policy is None:
+                out.print(
+                    "trust policy    not written: no witnesses configured "
+                    "(CHAINWITNESS_WITNESSES); a policy pins at least one"
+                )
+            else:
+                path = write_trust_policy(policy, s.data_dir)
+                out.print(f"trust policy    {path} ({policy.fingerprint})", highlight=False)
+                if policy.operator_controlled:
+                    out.print(
+                        f"                chain {policy.chain_id} is a development chain: "
+                        "controlled by its operator; publish the policy with each tender notice"
+                    )
         finally:
             services.close()
 
@@ -66,6 +85,8 @@ def serve(
                     max_leaves=s.anchor_max_leaves,
                     confirmations=s.confirmations,
                     start_block=services.deployed_at_block,
+                    # sign a checkpoint of every anchored head and have the witnesses cosign it
+                    on_head=services.publisher.ensure if services.publisher else None,
                 )
                 if s.anchoring_enabled
                 else None
@@ -79,8 +100,9 @@ def serve(
 
 
 def status(data_dir: DataDir = None) -> None:
-    """Show the log's head, the newest anchor and the chain deployment."""
+    """Show the log's head, the newest anchor, the witnessed size and the deployment."""
     from ledger_service.runtime import open_store
+    from ledger_service.store.checkpoints import CheckpointStore
 
     def body() -> None:
         s = settings_for(data_dir)
@@ -96,6 +118,21 @@ def status(data_dir: DataDir = None) -> None:
                 f"anchored         {a.tree_size} records in block {a.block_number} "
                 f"(chain {a.chain_id}, tx {a.tx_hash}), {head.size - a.tree_size} waiting"
             )
+        c = CheckpointStore(log_store.engine)
+        latest, k = c.latest(), s.quorum
+        witnessed = c.latest_cosigned(k) if k else None
+        out.print(
+            "checkpoint       "
+            + ("none signed yet" if latest is None else
+               f"size {latest.tree_size}, {latest.cosigned} of {len(s.witnesses)} witnesses")
+        )  # fmt: skip
+        out.print(
+            "witnessed        "
+            + ("no witnesses configured" if not k else
+               "nothing yet" if witnessed is None else
+               f"size {witnessed.tree_size} (cosigned by {witnessed.cosigned}, quorum {k} "
+               f"of {len(s.witnesses)})")
+        )  # fmt: skip
         dep = s.data_dir / "deployment.json"
         if dep.exists():
             out.print(f"deployment       {dep}")

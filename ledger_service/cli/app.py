@@ -50,6 +50,10 @@ def build_app() -> typer.Typer:
     evidence.register(app)
     tenders.register(app)
     court.register(app)
+    # the independent log witness (not witness *reports*): chainwitness cosigner init|run|status
+    from ledger_service.cosigner.cli import app as cosigner_app
+
+    app.add_typer(cosigner_app, name="cosigner")
     for ep in entry_points(group="chainwitness.cli"):  # e.g. `chainwitness notary ...`
         try:
             app.add_typer(ep.load(), name=ep.name)

@@ -22,6 +22,7 @@ from ledger_service.cli.console import (
     sha256_file,
 )
 from ledger_service.core.errors import MalformedInput
+from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.settings import Settings
 
 
@@ -121,13 +122,15 @@ def proof(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Export a record's inclusion proof (with its anchor) as JSON."""
-    from ledger_service.evidence.proofs import inclusion_proof
+    """Export a record's inclusion proof, its anchor and its cosigned checkpoint as JSON."""
+    from ledger_service.evidence.proofs import proof_bundle
     from ledger_service.runtime import open_store
+    from ledger_service.store.checkpoints import CheckpointStore
 
     def body() -> None:
         log_store, anchors, _ = open_store(settings_for(data_dir))
-        text = json.dumps(inclusion_proof(log_store, anchors, index).to_json(), indent=2)
+        bundle = proof_bundle(log_store, anchors, CheckpointStore(log_store.engine), index)
+        text = json.dumps(bundle, indent=2)
         if output:
             output.write_text(text + "\n")
             err.print(f"proof written to {output}")
@@ -150,22 +153,43 @@ def verify(
     server: Annotated[
         str | None, typer.Option(help="fetch proofs for a digest or file from this API")
     ] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="the trust policy published with the tender notice: pinned chain, contracts, "
+            "log key, witnesses (refuses artefacts naming anything else)",
+            dir_okay=False,
+        ),
+    ] = None,
+    require_production: Annotated[
+        bool,
+        typer.Option(
+            "--require-production", help="refuse a development chain (one its operator controls)"
+        ),
+    ] = False,
 ) -> None:
     """Verify a proof offline and, with --rpc, against the chain. Needs no database."""
     from ledger_service.evidence.verify import verify_proof_file, verify_remote_digest
 
     def body() -> None:
+        policy = _load_policy(policy_file, require_production)
         path = Path(target)
         if target.endswith(".zip"):
             from ledger_service.evidence.package_rpc import verify_package
 
-            report = verify_package(path, rpc_url=rpc)
+            report = verify_package(path, rpc_url=rpc, policy=policy)
             lines = report.lines()
+            if policy is None:
+                lines.append(
+                    "--  chain, contract, log key and witnesses not pinned: this package is only "
+                    "consistent with itself (pass --policy FILE)"
+                )
             if not rpc:
                 lines.append("--  anchors not checked on chain (pass --rpc URL to check them)")
             lines.append(f"OK  evidence package {report.package_id} verified")
         elif path.suffix == ".json" and path.is_file():
-            lines = verify_proof_file(path, rpc)
+            lines = verify_proof_file(path, rpc, policy)
         else:
             if path.is_file():
                 digest = sha256_file(path)
@@ -177,11 +201,27 @@ def verify(
                 )
             if not server:
                 raise MalformedInput("expected --server to look up a digest, found none")
-            lines = verify_remote_digest(server, digest, rpc)
+            lines = verify_remote_digest(server, digest, rpc, policy)
         for line in lines:
-            out.print(line, highlight=False)
+            out.print(line, highlight=False, markup=False)
 
     run(body)
+
+
+def _load_policy(path: Path | None, require_production: bool) -> TrustPolicy | None:
+    """Read the pinned policy; with ``require_production`` refuse a development chain."""
+    if path is None:
+        if require_production:
+            raise MalformedInput("expected --policy FILE with --require-production, found none")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MalformedInput(f"expected a trust policy file at {path}, found: {exc}") from None
+    policy = TrustPolicy.from_bytes(data)
+    if require_production:
+        policy.require_production()
+    return policy
 
 
 def package(

@@ -60,7 +60,11 @@ class Anchorer:
         confirmations: int = 0,
         start_block: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        on_head: Callable[[int, bytes], object] | None = None,
     ) -> None:
+        """``on_head(size, root)`` (e.g. ``CheckpointPublisher.ensure``: sign a checkpoint
+        and have the witnesses cosign it) runs for each head before it is anchored, and
+        for the chain's head on a step that anchors nothing (to catch up)."""
         self._log = log_store
         self._anchors = anchors
         self._client = client
@@ -70,11 +74,19 @@ class Anchorer:
         self._confirmations = confirmations
         self._start_block = start_block
         self._clock = clock
+        self._on_head = on_head
 
     # -- one step ------------------------------------------------------------------
 
     def step(self) -> StepResult:
-        """Reconcile with the chain, then anchor the current head if it grew."""
+        """Reconcile with the chain; if the log grew, ``on_head`` and anchor the new head."""
+        result = self._step()
+        if self._on_head is not None and result.anchored is None and result.chain_size > 0:
+            # catch up: a head anchored before its checkpoint gathered its quorum
+            self._on_head(result.chain_size, self._log.root_at(result.chain_size))
+        return result
+
+    def _step(self) -> StepResult:
         self.sync()
         chain_head = self._contract.latest_head()
         if chain_head.size > 0:
@@ -93,6 +105,9 @@ class Anchorer:
         head = self._log.head()
         if head.size <= chain_head.size:
             return StepResult(chain_head.size, head.size, None)
+        if self._on_head is not None:
+            # witnessed first: an anchored head always has its signed, cosigned checkpoint
+            self._on_head(head.size, head.root)
         proof = self._log.consistency_proof(chain_head.size, head.size) if chain_head.size else []
         try:
             tx = self._contract.anchor(head.size, head.root, proof, self._log.size_proof(head.size))

@@ -7,6 +7,7 @@ receipts and block headers a package carries.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ledger_service.core.packages import (
     verify_package as verify_package_bytes,
 )
 from ledger_service.core.proofs import Anchor
+from ledger_service.core.trust_policy import TrustPolicy
 
 _HEADER_KEYS = (
     "parentHash", "sha3Uncles", "miner", "stateRoot", "transactionsRoot", "receiptsRoot",
@@ -99,9 +101,16 @@ class RpcChainView:
 
 
 def verify_package(
-    zip_bytes_or_path: bytes | str | Path, *, rpc_url: str | None = None, limits: Limits = LIMITS
+    zip_bytes_or_path: bytes | str | Path,
+    *,
+    rpc_url: str | None = None,
+    limits: Limits = LIMITS,
+    policy: TrustPolicy | None = None,
 ) -> Report:
     """Verify a package offline and, with ``rpc_url``, against the chain there.
+
+    With ``policy`` (pinned out of band) the package must name the pinned chain and
+    EvidenceLog and carry its newest head's checkpoint cosigned at k of n.
 
     ``limits`` bounds what is read, the file's size first (default: the format's).
 
@@ -124,7 +133,10 @@ def verify_package(
         except OSError as exc:
             raise MalformedInput(f"expected a readable package at {path}, found: {exc}") from exc
     chain = RpcChainView(rpc_url) if rpc_url else None
-    return verify_package_bytes(data, chain=chain, limits=limits)
+    # the verifier's own clock: cosignatures dated after it do not count
+    return verify_package_bytes(
+        data, chain=chain, limits=limits, policy=policy, now=int(time.time())
+    )
 
 
 __all__ = ["RpcChainView", "anchor_evidence", "verify_package"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ledger_service.chain.client import ChainClient
+from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import ChainStateMismatch, Conflict, NotFound
 from ledger_service.core.packages import (
     MAX_FILE_BYTES,
@@ -30,6 +31,7 @@ from ledger_service.evidence.package_rpc import anchor_evidence
 from ledger_service.evidence.proofs import anchor_of, consistency_proof
 from ledger_service.store.anchors import CONFIRMED, AnchorStore
 from ledger_service.store.blobs import BlobStore
+from ledger_service.store.checkpoints import CheckpointStore
 from ledger_service.store.log import LogStore, StoredRecord
 
 PACKAGE_KIND = "evidence.package"
@@ -46,7 +48,8 @@ class PackageSources:
 
     ``log_store`` holds the records and computes proofs, ``anchors`` the anchored
     heads, ``blobs`` the original files; ``client`` fetches each anchoring receipt
-    and block header from the chain ``chain_id``.
+    and block header from the chain ``chain_id``; ``checkpoints`` the log's signed
+    and cosigned checkpoints of those heads.
     """
 
     log_store: LogStore
@@ -54,6 +57,7 @@ class PackageSources:
     blobs: BlobStore
     client: ChainClient
     chain_id: int
+    checkpoints: CheckpointStore | None = None
 
 
 def normalize_subject(subject: str) -> str:
@@ -115,6 +119,17 @@ def _heads(sources: PackageSources, indices: list[int]) -> list[Anchor]:
                 f"{local.hex()}, found {h.root.hex()}"
             )
     return heads
+
+
+def _checkpoints(sources: PackageSources, heads: list[Anchor]) -> dict[int, SignedCheckpoint]:
+    """The stored checkpoint of each head, where one was signed for that head's root."""
+    out: dict[int, SignedCheckpoint] = {}
+    for h in heads if sources.checkpoints is not None else []:
+        assert sources.checkpoints is not None
+        stored = sources.checkpoints.at_size(h.tree_size)
+        if stored is not None and stored.root == h.root:
+            out[h.tree_size] = SignedCheckpoint.from_bytes(stored.note)
+    return out
 
 
 def build_package(
@@ -190,6 +205,7 @@ def build_package(
         anchors={h.tx_hash: anchor_evidence(sources.client, h) for h in heads},
         files=files,
         signatures=dict(signatures or {}),
+        checkpoints=_checkpoints(sources, heads),
     )
     data = write_package(contents)
     verify_package(data)  # never issue a package that does not verify

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import ChainStateMismatch
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 from ledger_service.store.anchors import AnchorInfo, AnchorStore
+from ledger_service.store.checkpoints import CheckpointStore
 from ledger_service.store.log import LogStore
+
+#: the envelope of a proof with its checkpoint (``docs/proof-format.md``)
+PROOF_BUNDLE_FORMAT = "chainwitness/evidence-proof"
 
 
 def anchor_of(info: AnchorInfo) -> Anchor:
@@ -61,3 +68,30 @@ def consistency_proof(log_store: LogStore, size1: int, size2: int) -> Consistenc
         root2=log_store.root_at(size2),
         path=tuple(log_store.consistency_proof(size1, size2)),
     )
+
+
+def checkpoint_for(checkpoints: CheckpointStore, proof: InclusionProof) -> SignedCheckpoint | None:
+    """The log's signed (and cosigned) checkpoint of the head ``proof`` goes to, if stored.
+
+    Only an anchored proof has one: the log signs a checkpoint for each anchored head.
+    """
+    if proof.anchor is None:
+        return None
+    stored = checkpoints.at_size(proof.tree_size)
+    if stored is None or stored.root != proof.root:
+        return None
+    return SignedCheckpoint.from_bytes(stored.note)
+
+
+def proof_bundle(
+    log_store: LogStore, anchors: AnchorStore, checkpoints: CheckpointStore, index: int
+) -> dict[str, Any]:
+    """``chainwitness/evidence-proof`` v1: the inclusion proof and the checkpoint it rests on."""
+    p = inclusion_proof(log_store, anchors, index)
+    cp = checkpoint_for(checkpoints, p)
+    return {
+        "format": PROOF_BUNDLE_FORMAT,
+        "version": 1,
+        "proof": p.to_json(),
+        "checkpoint": None if cp is None else cp.to_json(),
+    }

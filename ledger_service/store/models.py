@@ -236,3 +236,19 @@ class NotaryRequestRow(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     revoked_reason_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CheckpointRow(Base):
+    """The log's signed checkpoint at an anchored size, with the cosignatures collected.
+
+    ``note`` is the whole C2SP signed note (log signature and cosignature lines);
+    ``cosigned`` counts the witness cosignatures in it that verified on collection.
+    One row per tree size: a re-collection replaces the note (same size, same root).
+    """
+
+    __tablename__ = "checkpoints"
+    tree_size: Mapped[int] = mapped_column(ROWID, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    cosigned: Mapped[int] = mapped_column(Integer, nullable=False)
+    signed_at: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -28,6 +28,7 @@ COMMANDS = {
     "bid": {"seal", "submit", "withdraw", "status", "open-own"},
     "custodian": {"init", "register-key", "run"}, "tender": {"verify-opening"},
     "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify"},
+    "cosigner": {"init", "run", "status"},
 }  # fmt: skip
 
 
@@ -91,9 +92,11 @@ def test_deposit_proof_verify_offline_and_tamper(runner: CliRunner, tmp_path: Pa
     assert ok.exit_code == 0, ok.output
     assert "OK  record 1 is in the tree of size 3" in ok.stdout
     assert "not anchored yet" in ok.stdout
-    proof = json.loads(out.read_text())
+    bundle = json.loads(out.read_text())
+    assert bundle["format"] == "chainwitness/evidence-proof" and bundle["checkpoint"] is None
+    proof = bundle["proof"]
     proof["path"][0] = "00" * 32
-    out.write_text(json.dumps(proof))
+    out.write_text(json.dumps(bundle))
     bad = runner.invoke(app, ["verify", str(out)])
     assert bad.exit_code == 1
     assert bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1

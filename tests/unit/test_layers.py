@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "ledger_service.econtracts": 3,
     "ledger_service.supervision": 3,
     "ledger_service.cosigner": 3,
+    # the log's client side of tlog-witness (pure but for httpx): the service collects with it
+    "ledger_service.cosigner.collector": 2,
     "ledger_service.witness": 3,  # the old name of reports + econtracts, while it exists
     "ledger_service.runtime": 4,
     "ledger_service.api": 5,

@@ -18,6 +18,7 @@ from typing import Any
 
 from ledger_service.core._fields import formatted, hex_text
 from ledger_service.core.canonical import canonicalize, parse_json_strict
+from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import (
     ConfigurationError,
     LimitExceeded,
@@ -96,6 +97,7 @@ ROLES = {
     "heads": re.compile(r"heads\.json"),
     "anchor": re.compile(r"anchors/0x[0-9a-f]{64}\.json"),
     "signature": re.compile(r"signatures/[a-z0-9][a-z0-9_-]{0,63}\.json"),
+    "checkpoint": re.compile(rf"checkpoints/{_INDEX}\.json"),
 }
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: equal contents give equal zip bytes
 
@@ -191,6 +193,8 @@ class PackageContents:
     anchors: Mapping[str, AnchorEvidence]
     files: Mapping[str, bytes] = field(default_factory=dict)
     signatures: Mapping[str, Signature] = field(default_factory=dict)
+    #: tree size of a head -> the log's signed (and cosigned) checkpoint of that head
+    checkpoints: Mapping[int, SignedCheckpoint] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- writing
@@ -216,6 +220,10 @@ def write_package(c: PackageContents) -> bytes:
     entries["heads.json"] = ("heads", canonicalize(heads, name="heads"))
     for tx, ev in c.anchors.items():
         entries[f"anchors/{tx}.json"] = ("anchor", canonicalize(ev.to_json(), name="anchor"))
+    for size, cp in c.checkpoints.items():
+        entries[f"checkpoints/{size}.json"] = (
+            "checkpoint", canonicalize(cp.to_json(), name="checkpoint"),
+        )  # fmt: skip
     for name, sig in c.signatures.items():
         entries[f"signatures/{name}.json"] = (
             "signature", canonicalize(sig.to_json(), name="signature"),

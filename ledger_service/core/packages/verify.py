@@ -10,21 +10,24 @@ specification gives, and stops at the first failure:
 5. :func:`check_records`     records, inclusion proofs, the manifest's subject
 6. :func:`check_files`       original files against the records' digests
 7. :func:`check_signatures`  source signatures
-8. :func:`check_chain`       (optional) the chain still holds the blocks and roots
+8. :func:`check_checkpoints` the heads' signed checkpoints; with a pinned trust
+                             policy: the pinned chain and EvidenceLog, and the newest
+                             head cosigned by k of the n pinned witnesses
+9. :func:`check_chain`       (optional) the chain still holds the blocks and roots
 
-Steps 1-7 need nothing but the zip; step 8 asks a :class:`ChainView` the caller
-supplies (``ledger_service.evidence.package_rpc`` has one over JSON-RPC).
+Steps 1-8 need nothing but the zip (and the policy); step 9 asks a :class:`ChainView`
+the caller supplies (``ledger_service.evidence.package_rpc`` has one over JSON-RPC).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Protocol
 
 from ledger_service.core import merkle
 from ledger_service.core._fields import formatted
-from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.errors import ConfigurationError, MalformedInput, VerificationFailed
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
 from ledger_service.core.packages.format import (
     HEADS_FORMAT,
@@ -39,8 +42,12 @@ from ledger_service.core.packages.format import (
     sha256_hex,
 )
 from ledger_service.core.packages.manifest import Manifest, read_manifest, subject_matches
+from ledger_service.core.packages.verdicts import OFFLINE, ONLINE, Verdict
+from ledger_service.core.packages.witnessed import check_checkpoints
+from ledger_service.core.pinned import chain_trust
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.core.trust_policy import TrustPolicy
 
 __all__ = [
     "OFFLINE",
@@ -49,6 +56,7 @@ __all__ = [
     "Report",
     "Verdict",
     "check_anchors",
+    "check_checkpoints",
     "check_chain",
     "check_container",
     "check_files",
@@ -58,9 +66,6 @@ __all__ = [
     "check_signatures",
     "verify_package",
 ]
-
-OFFLINE = "offline: consistent with the package's own contents"
-ONLINE = "checked against the chain at RPC"
 
 Entries = Mapping[str, bytes]
 
@@ -82,18 +87,6 @@ class ChainView(Protocol):
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """One checked item: ``item`` (e.g. ``records/3.json``), what holds, and on what trust."""
-
-    item: str
-    text: str
-    trust: str = OFFLINE
-
-    def line(self) -> str:
-        return f"OK  {self.item}: {self.text} [{self.trust}]"
-
-
-@dataclass(frozen=True)
 class Report:
     """The verdicts of a package that verified (a failure raises instead)."""
 
@@ -107,7 +100,12 @@ class Report:
 
 
 def verify_package(
-    data: bytes, *, chain: ChainView | None = None, limits: Limits = LIMITS
+    data: bytes,
+    *,
+    chain: ChainView | None = None,
+    limits: Limits = LIMITS,
+    policy: TrustPolicy | None = None,
+    now: int | None = None,
 ) -> Report:
     """Check every byte of a package; return the verdicts, or raise at the first failure.
 
@@ -115,12 +113,17 @@ def verify_package(
     chain between heads, each header's hash from its fields, and finds each head's
     ``HeadAnchored`` log in its receipt. With ``chain`` it also checks the chain id,
     that the chain has each header's hash at its number, and ``rootOf(size)``.
-    ``limits`` bounds what is read (section 1); the default is the format's.
+    ``limits`` bounds what is read (section 1); the default is the format's. With
+    ``policy`` (pinned out of band) the package must be on the pinned chain and
+    EvidenceLog and its newest head witnessed at k of n by the verifier's clock ``now``.
 
     Raises:
         MalformedInput, LimitExceeded: the package breaks the format (message names the entry).
         VerificationFailed: something does not verify (message names the entry and the values).
+        ConfigurationError: ``policy`` without the verifier's clock ``now``.
     """
+    if policy is not None and now is None:
+        raise ConfigurationError("verify_package: expected the verifier's clock with a policy")
     entries, digest = check_container(data, limits)
     manifest, out = check_manifest(entries, digest)
     heads, verdict = check_heads(entries, manifest)
@@ -130,8 +133,10 @@ def verify_package(
     out += verdicts
     out += check_files(entries, records)
     out += check_signatures(entries)
+    witnessed, verdicts = check_checkpoints(entries, heads, policy, now or 0)
+    out += verdicts
     if chain is not None:
-        out += check_chain(heads, manifest.chain_id, chain)
+        out += check_chain(heads, manifest.chain_id, chain, policy, set(witnessed))
     return Report(manifest.package_id, manifest.subject, digest, tuple(out))
 
 
@@ -334,10 +339,17 @@ def check_signatures(entries: Entries) -> list[Verdict]:
 # ---------------------------------------------------------------- 8. chain
 
 
-def check_chain(heads: Sequence[Anchor], chain_id: int, chain: ChainView) -> list[Verdict]:
-    """Step 8: the chain has ``chain_id``, each head's block is still canonical there and
-    ``EvidenceLog.rootOf(tree_size)`` is the head's root."""
-    trust = f"{ONLINE} {chain.description}"
+def check_chain(
+    heads: Sequence[Anchor],
+    chain_id: int,
+    chain: ChainView,
+    policy: TrustPolicy | None = None,
+    witnessed: Set[int] = frozenset(),
+) -> list[Verdict]:
+    """Step 9: the chain has ``chain_id``, each head's block is still canonical there and
+    ``EvidenceLog.rootOf(tree_size)`` is the head's root. ``witnessed``: the sizes whose
+    root k pinned witnesses cosigned (a disagreeing chain is then named as rewritten)."""
+    trust = f"{ONLINE} {chain.description}; {chain_trust(policy, chain_id)}"
     found_id = chain.chain_id()
     if found_id != chain_id:
         raise VerificationFailed(f"chain: expected chain id {chain_id}, found {found_id}")
@@ -351,6 +363,12 @@ def check_chain(heads: Sequence[Anchor], chain_id: int, chain: ChainView) -> lis
                 f"found {found}"
             )
         root = chain.root_of(h.contract, h.tree_size)
+        if root != h.root and h.tree_size in witnessed:
+            raise VerificationFailed(
+                f"{name}: expected EvidenceLog.rootOf({h.tree_size}) = {h.root.hex()}, the root "
+                f"the pinned witnesses cosigned, found {'nothing' if root is None else root.hex()}:"
+                " the chain's state was rewritten"
+            )
         if root != h.root:
             raise VerificationFailed(
                 f"{name}: expected EvidenceLog.rootOf({h.tree_size}) = {h.root.hex()}, "

@@ -379,7 +379,7 @@ def test_check_signatures_recovers_each_signer() -> None:
 
 
 def test_check_chain_asks_the_chain_for_id_blocks_and_roots() -> None:
-    assert all(v.trust == "checked against the chain at RPC fake"
+    assert all(v.trust == "checked against the chain at RPC fake; chain 31337 as named by the artefact, not pinned"
                for v in check_chain(HEADS, 31337, FakeChain()))  # fmt: skip
     with pytest.raises(VerificationFailed, match="chain: expected chain id 31337, found 1"):
         check_chain(HEADS, 31337, FakeChain(chain_id=1))

@@ -1,0 +1,198 @@
+"""The log's note key, its signed checkpoints, and the cosignatures witnesses add to them.
+
+* :func:`ensure_log_key` keeps the log's Ed25519 note key in the data directory
+  (``log.key``, mode 0600, never overwritten). The key's name is the log's origin.
+* :class:`CheckpointPublisher` signs a C2SP checkpoint (with our
+  ``chainwitness-time`` claim) for each head the anchorer anchors, posts it to
+  every configured witness with the consistency proof from the size that witness
+  last cosigned, and stores the note with the cosignatures that verified. A head
+  counts as witnessed once ``k`` of the pinned witnesses cosigned it
+  (``core.checkpoints.verify_witnessed`` decides that for verifiers).
+
+Specification: ``docs/checkpoints.md`` and ``docs/log-witness.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger_service.core.checkpoints import (
+    TIME_EXTENSION,
+    Checkpoint,
+    SignedCheckpoint,
+    cosignatures_in,
+    sign_checkpoint,
+)
+from ledger_service.core.errors import ChainStateMismatch, ConfigurationError, MalformedInput
+from ledger_service.core.notes import SIG_TYPE_ED25519, NoteSigner, VerifierKey
+from ledger_service.cosigner.collector import Post, WitnessAnswer, WitnessEndpoint
+from ledger_service.cosigner.collector import collect_cosignatures as collect
+from ledger_service.store.checkpoints import CheckpointStore, StoredCheckpoint
+from ledger_service.store.log import LogStore
+
+__all__ = [
+    "LOG_KEY_FILE",
+    "CheckpointPublisher",
+    "Published",
+    "default_origin",
+    "ensure_log_key",
+    "parse_witness",
+]
+
+log = logging.getLogger("chainwitness.checkpoints")
+
+#: the log's secret note key, in the data directory
+LOG_KEY_FILE = "log.key"
+#: seconds between retries of a head that has not gathered its quorum yet
+RETRY_S = 10.0
+
+
+def default_origin() -> str:
+    """``chainwitness.local/<8 hex digits>``: a fresh origin for a data directory's new log."""
+    return f"chainwitness.local/{secrets.token_hex(4)}"
+
+
+def ensure_log_key(data_dir: Path, origin: str | None = None) -> NoteSigner:
+    """The log's note key from ``data_dir/log.key``, created (mode 0600) on first use.
+
+    ``origin`` names a new key (default :func:`default_origin`); for an existing key
+    it must equal the key's name.
+
+    Raises:
+        ConfigurationError: the stored key is unreadable or has another origin.
+    """
+    path = data_dir / LOG_KEY_FILE
+    if path.exists():
+        try:
+            signer = NoteSigner.from_text(path.read_text().strip())
+        except MalformedInput as exc:
+            raise ConfigurationError(f"{path}: expected the log's note key, found: {exc}") from None
+        if signer.sig_type != SIG_TYPE_ED25519:
+            raise ConfigurationError(f"{path}: expected an Ed25519 (type 0x01) note key")
+        if origin is not None and origin != signer.name:
+            raise ConfigurationError(
+                f"log origin: expected {signer.name!r} (the key in {path}), found {origin!r} "
+                "in the settings; a new origin needs a new data directory"
+            )
+        return signer
+    signer = NoteSigner(origin or default_origin(), os.urandom(32), SIG_TYPE_ED25519)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(signer.to_text() + "\n")
+    return signer
+
+
+def parse_witness(text: str) -> WitnessEndpoint:
+    """``"<url> <vkey>"`` (a setting's entry) -> WitnessEndpoint. Raises MalformedInput."""
+    parts = text.split()
+    if len(parts) != 2 or not parts[0].startswith(("http://", "https://")):
+        raise MalformedInput(
+            f"witness: expected '<http(s) URL> <verifier key>', found {text!r:.120}"
+        )
+    return WitnessEndpoint(parts[0], VerifierKey.from_text(parts[1]))
+
+
+@dataclass(frozen=True)
+class Published:
+    """A checkpoint as stored, with each witness's answer from this round."""
+
+    stored: StoredCheckpoint
+    answers: tuple[WitnessAnswer, ...]
+
+
+class CheckpointPublisher:
+    """Signs checkpoints of anchored heads and collects cosignatures (see module docstring)."""
+
+    def __init__(
+        self,
+        log_store: LogStore,
+        store: CheckpointStore,
+        signer: NoteSigner,
+        witnesses: Sequence[WitnessEndpoint],
+        quorum: int,
+        post: Post,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if witnesses and not 1 <= quorum <= len(witnesses):
+            raise ConfigurationError(
+                f"witness quorum: expected 1 <= k <= {len(witnesses)}, found {quorum}"
+            )
+        self._log = log_store
+        self._store = store
+        self._signer = signer
+        self._witnesses = tuple(witnesses)
+        self.quorum = quorum if witnesses else 0
+        self._post = post
+        self._clock = clock
+        #: witness URL -> the size it last cosigned, as far as we know
+        self._sizes: dict[str, int] = {}
+        self._last_try: dict[int, float] = {}
+
+    @property
+    def origin(self) -> str:
+        return self._signer.name
+
+    @property
+    def log_key(self) -> VerifierKey:
+        return self._signer.verifier_key
+
+    def publish(self, size: int, root: bytes) -> Published:
+        """Sign the checkpoint (``size``, ``root``), collect cosignatures, store it.
+
+        Raises:
+            ChainStateMismatch: the log's own root at ``size`` is not ``root``.
+        """
+        ours = self._log.root_at(size)
+        if ours != root:
+            raise ChainStateMismatch(
+                f"checkpoint of size {size}: expected the log's root {ours.hex()}, "
+                f"found {root.hex()}"
+            )
+        now = int(self._clock())
+        signed = sign_checkpoint(
+            Checkpoint(self.origin, size, root, (f"{TIME_EXTENSION} {now}",)), self._signer
+        )
+        answers: tuple[WitnessAnswer, ...] = ()
+        if self._witnesses:
+            signed, answers = collect(
+                signed, self._witnesses, self._log.consistency_proof, self._post, self._sizes
+            )
+            for a in answers:
+                if a.cosignature is not None:
+                    self._sizes[a.witness.url] = size
+                elif a.known_size is not None:
+                    self._sizes[a.witness.url] = a.known_size
+                if a.error:
+                    log.warning("witness %s on size %d: %s", a.witness.url, size, a.error)
+        count = self._count(signed)
+        previous = self._store.at_size(size)
+        stored = StoredCheckpoint(size, root, signed.to_bytes(), count, now)
+        if previous is None or previous.cosigned <= count:
+            self._store.put(stored)
+        else:
+            stored = previous  # never replace a better-cosigned note of the same head
+        self._last_try[size] = self._clock()
+        log.info("checkpoint of size %d: %d of %d witnesses cosigned (quorum %d)",
+                 size, count, len(self._witnesses), self.quorum)  # fmt: skip
+        return Published(stored, answers)
+
+    def _count(self, signed: SignedCheckpoint) -> int:
+        keys = [w.key for w in self._witnesses]
+        return len({(c.name, c.key_id) for c in cosignatures_in(signed, keys)})
+
+    def ensure(self, size: int, root: bytes) -> Published | None:
+        """Publish (``size``, ``root``) unless stored with its quorum or tried within RETRY_S."""
+        have = self._store.at_size(size)
+        if have is not None and have.root == root and have.cosigned >= self.quorum:
+            return None
+        if self._clock() - self._last_try.get(size, -RETRY_S) < RETRY_S and have is not None:
+            return None
+        return self.publish(size, root)

@@ -1,0 +1,75 @@
+"""``trust-policy.json``: the trust policy ``chainwitness init`` writes for publication.
+
+The trading centre publishes this file (and its fingerprint) with each tender
+notice; verifiers pin it (``docs/trust-policy.md``). It names the chain this
+service runs on and what kind it is, the deployed contracts, the log's origin and
+note key, and the witnesses' keys and quorum and the notary authority (when known) from the
+settings. A policy needs at least one witness: without witnesses nothing is written, and the service says so.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ledger_service.core.checkpoints import WitnessQuorum
+from ledger_service.core.errors import ConfigurationError, MalformedInput
+from ledger_service.core.trust_policy import CONTRACT_NAMES, NotaryAuthority, TrustPolicy
+from ledger_service.evidence.checkpointing import ensure_log_key, parse_witness
+from ledger_service.settings import Settings
+
+__all__ = ["POLICY_FILE", "build_trust_policy", "write_trust_policy"]
+
+POLICY_FILE = "trust-policy.json"
+
+
+def build_trust_policy(
+    settings: Settings, chain_id: int, contracts: dict[str, str]
+) -> TrustPolicy | None:
+    """The policy for this service, or None when no witness is configured.
+
+    ``chain_kind`` is the setting, else ``development`` (an embedded anvil or any
+    chain not declared a consortium: its operator controls it).
+    """
+    if not settings.witnesses:
+        return None
+    signer = ensure_log_key(settings.data_dir, settings.log_origin)
+    keys = tuple(parse_witness(w).key for w in settings.witnesses)
+    return TrustPolicy(
+        chain_id=chain_id,
+        chain_kind=settings.chain_kind or "development",
+        contracts=tuple(
+            sorted(
+                (name, TrustPolicy.checksummed(address))
+                for name, address in contracts.items()
+                if name in CONTRACT_NAMES
+            )
+        ),
+        log_origin=signer.name,
+        log_key=signer.verifier_key,
+        witnesses=WitnessQuorum(keys, settings.quorum),
+        notary=_notary(settings.notary_authority),
+    )
+
+
+def _notary(value: str | None) -> NotaryAuthority | None:
+    """``CHAINWITNESS_NOTARY_AUTHORITY``: a ``0x`` address (the notary's own) or a DID."""
+    if value is None:
+        return None
+    try:
+        if value.startswith("did:"):
+            return NotaryAuthority(did=value)
+        return NotaryAuthority(address=TrustPolicy.checksummed(value))
+    except (MalformedInput, ValueError) as exc:
+        raise ConfigurationError(
+            f"notary authority: expected a 0x address or a DID, found {value!r:.80} ({exc})"
+        ) from None
+
+
+def write_trust_policy(policy: TrustPolicy, data_dir: Path) -> Path:
+    """Write the canonical bytes to ``data_dir/trust-policy.json`` (replaced atomically)."""
+    path = data_dir / POLICY_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_bytes(policy.to_bytes())
+    os.replace(tmp, path)
+    return path
