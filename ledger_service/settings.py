@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     )
     notary_authority: str | None = Field(
         default=None,
-        description="address of the notary authority, NotaryRegistry's admin (embedded "
-        "chain: a development key in data_dir)",
+        description="address of the notary authority: NotaryRegistry's admin, pinned in "
+        "trust-policy.json (embedded chain: a development key in data_dir)",
     )
     anchor_interval_s: float = Field(default=1.0, gt=0, description="seconds between anchors")
     anchor_max_leaves: int = Field(
@@ -72,10 +72,6 @@ class Settings(BaseSettings):
     chain_kind: Literal["development", "consortium"] | None = Field(
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",
-    )
-    notary_authority: str | None = Field(
-        default=None,
-        description="the notary authority for trust-policy.json: its own 0x address or its DID",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)

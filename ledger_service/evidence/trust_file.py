@@ -24,9 +24,15 @@ POLICY_FILE = "trust-policy.json"
 
 
 def build_trust_policy(
-    settings: Settings, chain_id: int, contracts: dict[str, str]
+    settings: Settings,
+    chain_id: int,
+    contracts: dict[str, str],
+    notary_authority: str | None = None,
 ) -> TrustPolicy | None:
     """The policy for this service, or None when no witness is configured.
+
+    ``notary_authority`` (address or DID) overrides the setting, e.g. the embedded
+    chain's development authority.
 
     ``chain_kind`` is the setting, else ``development`` (an embedded anvil or any
     chain not declared a consortium: its operator controls it).
@@ -48,7 +54,7 @@ def build_trust_policy(
         log_origin=signer.name,
         log_key=signer.verifier_key,
         witnesses=WitnessQuorum(keys, settings.quorum),
-        notary=_notary(settings.notary_authority),
+        notary=_notary(notary_authority or settings.notary_authority),
     )
 
 

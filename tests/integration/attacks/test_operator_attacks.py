@@ -70,15 +70,22 @@ def _genuine(service: Services, n: int = 4) -> int:
 
 
 def _rootof_slot(client: ChainClient, contract: str, size: int, root: bytes) -> str:
-    """The storage slot of ``EvidenceLog._rootOf[size]`` (found, not assumed)."""
+    """The storage slot holding the root anchored at ``size`` (found, not assumed).
+
+    EvidenceLog 2 keeps its heads in a private dynamic array (``rootOf`` searches it):
+    element data starts at keccak(base slot); each Head spans a few slots.
+    """
+
+    def read(slot: int) -> bytes:
+        value = client.request("eth_getStorageAt", [contract, hex(slot), "latest"])
+        return bytes.fromhex(value[2:].rjust(64, "0"))
+
     for base in range(8):
-        slot = "0x" + keccak(size.to_bytes(32, "big") + base.to_bytes(32, "big")).hex()
-        if (
-            bytes.fromhex(client.request("eth_getStorageAt", [contract, slot, "latest"])[2:])
-            == root
-        ):
-            return slot
-    raise AssertionError("expected to find the rootOf mapping in the first 8 slots")
+        start = int.from_bytes(keccak(base.to_bytes(32, "big")), "big")
+        for offset in range(64 * 4):
+            if read(start + offset) == root:
+                return hex(start + offset)
+    raise AssertionError("expected to find the anchored root in the heads array")
 
 
 def test_genuine_package_verifies_offline_with_its_cosignatures(

@@ -44,7 +44,9 @@ def make_setup(t: int = 2, n: int = 3, round_: int = 1) -> tuple[DkgSetup, list[
 
 
 def post_dealing(setup: DkgSetup, signer: Party, index: int, body: bytes) -> Posted:
-    sig = threshold.sign_digest(signer.account, threshold.dealing_digest(setup, index, keccak(body)))
+    sig = threshold.sign_digest(
+        signer.account, threshold.dealing_digest(setup, index, keccak(body))
+    )
     return Posted(body, sig)
 
 
