@@ -74,8 +74,6 @@ class Services:
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
     contracts: ContractService | None = None  # when a ContractWitness is deployed
-    #: the notary authority (address or DID) for the trust policy
-    notary_authority: str | None = None
     #: signs a checkpoint of each anchored head and collects cosignatures
     publisher: CheckpointPublisher | None = None
     #: every contract the deployment (or the settings) names, for the trust policy
@@ -205,16 +203,13 @@ def _open_chain(services: Services) -> None:
         address = settings.evidence_log_address
         deployed_at = 0
     else:
-        named = settings.notary_authority
-        # a DID names the authority in the trust policy; deploying needs its address
-        authority = None if named is None or named.startswith("did:") else named
-        if named is None and settings.embedded_chain:
+        authority = settings.notary_authority
+        if authority is None and settings.embedded_chain:
             authority = dev_notary_authority(settings.data_dir).address
             client.request("anvil_setBalance", [authority, hex(DEV_FUNDING_WEI)])
         dep = ensure_deployed(
             client, settings.data_dir, signer.address, signer.address, notary_authority=authority
         )
-        services.notary_authority = named or authority
         address = dep.contracts["EvidenceLog"]
         deployed_at = dep.deployed_at_block
     services.client = client

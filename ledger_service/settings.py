@@ -40,8 +40,12 @@ class Settings(BaseSettings):
     )
     notary_authority: str | None = Field(
         default=None,
-        description="address of the notary authority: NotaryRegistry's admin, pinned in "
-        "trust-policy.json (embedded chain: a development key in data_dir)",
+        description="address of the notary authority (司法行政机关): NotaryRegistry's admin, "
+        "never the service (embedded chain: a development key in data_dir)",
+    )
+    notary: str | None = Field(
+        default=None,
+        description="the notary pinned in trust-policy.json: its own 0x address or its DID",
     )
     anchor_interval_s: float = Field(default=1.0, gt=0, description="seconds between anchors")
     anchor_max_leaves: int = Field(

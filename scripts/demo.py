@@ -83,9 +83,7 @@ def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
     assert services.chain and services.client and services.evidence_log
     print(f"   chain id {services.chain.chain_id}, RPC {services.chain.rpc_url}")
     print(f"   EvidenceLog contract {services.chain.evidence_log}")
-    policy = build_trust_policy(
-        settings, services.chain.chain_id, services.contract_addresses, services.notary_authority
-    )
+    policy = build_trust_policy(settings, services.chain.chain_id, services.contract_addresses)
     assert policy is not None and services.publisher is not None
     policy_file = write_trust_policy(policy, DEMO_DIR)
     print(f"   trust policy {policy_file.relative_to(ROOT)} {policy.fingerprint}")

@@ -66,13 +66,14 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
 
     say("8. 密钥托管 Five custodians register their own keys and generate the opening key (3-of-5)")
     agents = [CustodianAgent.create(name) for name in CUSTODIANS]
-    relay = HttpRelay(base, create_token(engine, "custodians", "custodian")[1])
     # Each agent reads only the chain it is configured with. Its own clock is simulated
     # here, because this demo warps the dev chain's time forward by hours.
     own_clock = DemoClock(float(services.tenders.chain_time()))
     runs = []
     for a in agents:
         dev.request("anvil_setBalance", [a.address, hex(10**20)])
+        # each custodian's token is issued in its own address: it relays only as itself
+        relay = HttpRelay(base, create_token(engine, a.address, "custodian")[1])
         run_ = AgentRun.connect(a, dev.rpc_url, registry, dev.chain_id, relay, own_clock)
         a.register_key(run_.registry)
         runs.append(run_)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.core import threshold
-from ledger_service.core.errors import ConfigurationError, Forbidden
+from ledger_service.core.errors import ConfigurationError, Forbidden, MalformedInput
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders.lifecycle import Event
@@ -151,10 +151,26 @@ def bids_of(code: str, bidder: str, views: ViewsDep, token: Bidder) -> list[dict
     return views.bids_of(code, bidder)
 
 
+def _as_itself(svc: TenderService, code: str, index: int, token: TokenInfo) -> None:
+    """A custodian token is issued in the custodian's chain address (``token create --role
+    custodian --name 0x...``) and may relay only for that custodian's own index."""
+    if token.role != "custodian":
+        return  # the admin relays; the chain still checks every custodian signature
+    members = svc.custodians(svc.code_of(_tender_id(code)))
+    if not 1 <= index <= len(members):
+        raise MalformedInput(f"expected a custodian index 1..{len(members)}, found {index}")
+    if members[index - 1].address.lower() != token.name.lower():
+        raise Forbidden(
+            f"expected a custodian token issued for {members[index - 1].address} (index "
+            f"{index}), found one issued for {token.name!r}: a custodian acts only as itself"
+        )
+
+
 @router.post("/tenders/{code}/dealings", status_code=201, summary="Relay a signed dealing")
 def post_dealing(
-    code: str, body: SignedMessageIn, svc: TendersDep, _t: Custodian
+    code: str, body: SignedMessageIn, svc: TendersDep, token: Custodian
 ) -> dict[str, Any]:
+    _as_itself(svc, code, body.index, token)
     svc.post_dealing(_tender_id(code), body.index, bytes.fromhex(body.body),
                      bytes.fromhex(body.signature))  # fmt: skip
     return {"tender": code, "dealer": body.index}
@@ -162,15 +178,17 @@ def post_dealing(
 
 @router.post("/tenders/{code}/complaints", status_code=201, summary="Relay signed complaints")
 def post_complaints(
-    code: str, body: SignedMessageIn, svc: TendersDep, _t: Custodian
+    code: str, body: SignedMessageIn, svc: TendersDep, token: Custodian
 ) -> dict[str, Any]:
+    _as_itself(svc, code, body.index, token)
     svc.post_complaints(_tender_id(code), body.index, bytes.fromhex(body.body),
                         bytes.fromhex(body.signature))  # fmt: skip
     return {"tender": code, "accuser": body.index}
 
 
 @router.post("/tenders/{code}/approvals", status_code=201, summary="Relay a KeyApproval")
-def post_approval(code: str, body: ApprovalIn, svc: TendersDep, _t: Custodian) -> dict[str, Any]:
+def post_approval(code: str, body: ApprovalIn, svc: TendersDep, token: Custodian) -> dict[str, Any]:
+    _as_itself(svc, code, body.index, token)
     svc.post_approval(_tender_id(code), body.index, bytes.fromhex(body.public_key),
                       bytes.fromhex(body.commitments), bytes.fromhex(body.signature))  # fmt: skip
     return {"tender": code, "approver": body.index}

@@ -38,9 +38,7 @@ def init(data_dir: DataDir = None) -> None:
             assert services.publisher is not None
             out.print(f"log origin      {services.publisher.origin}")
             out.print(f"log key         {services.publisher.log_key.to_text()}", highlight=False)
-            policy = build_trust_policy(
-                s, services.chain.chain_id, services.contract_addresses, services.notary_authority
-            )
+            policy = build_trust_policy(s, services.chain.chain_id, services.contract_addresses)
             if policy is None:
                 out.print(
                     "trust policy    not written: no witnesses configured "

@@ -27,12 +27,8 @@ def build_trust_policy(
     settings: Settings,
     chain_id: int,
     contracts: dict[str, str],
-    notary_authority: str | None = None,
 ) -> TrustPolicy | None:
     """The policy for this service, or None when no witness is configured.
-
-    ``notary_authority`` (address or DID) overrides the setting, e.g. the embedded
-    chain's development authority.
 
     ``chain_kind`` is the setting, else ``development`` (an embedded anvil or any
     chain not declared a consortium: its operator controls it).
@@ -54,12 +50,12 @@ def build_trust_policy(
         log_origin=signer.name,
         log_key=signer.verifier_key,
         witnesses=WitnessQuorum(keys, settings.quorum),
-        notary=_notary(notary_authority or settings.notary_authority),
+        notary=_notary(settings.notary),
     )
 
 
 def _notary(value: str | None) -> NotaryAuthority | None:
-    """``CHAINWITNESS_NOTARY_AUTHORITY``: a ``0x`` address (the notary's own) or a DID."""
+    """``CHAINWITNESS_NOTARY``: the pinned notary, its own ``0x`` address or its DID."""
     if value is None:
         return None
     try:

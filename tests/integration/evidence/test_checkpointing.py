@@ -164,7 +164,7 @@ def test_trust_policy_from_the_settings(tmp_path: Path) -> None:
     contracts = {"EvidenceLog": "0x" + "5f" * 20, "Unknown": "0x" + "01" * 20}
     assert build_trust_policy(Settings(**base), 31337, contracts) is None  # no witness
     notary = "0x" + "ab" * 20
-    s = Settings(**base, witnesses=[f"http://w {key.to_text()}"], notary_authority=notary)
+    s = Settings(**base, witnesses=[f"http://w {key.to_text()}"], notary=notary)
     policy = build_trust_policy(s, 31337, contracts)
     assert policy is not None and policy.chain_kind == "development"
     assert policy.contracts == (("EvidenceLog", TrustPolicy.checksummed("0x" + "5f" * 20)),)
@@ -173,11 +173,11 @@ def test_trust_policy_from_the_settings(tmp_path: Path) -> None:
     assert policy.notary.address == TrustPolicy.checksummed(notary)
     path = write_trust_policy(policy, tmp_path)
     assert TrustPolicy.from_bytes(path.read_bytes()) == policy
-    did = Settings(**base, witnesses=s.witnesses, notary_authority="did:web:notary.example")
+    did = Settings(**base, witnesses=s.witnesses, notary="did:web:notary.example")
     with_did = build_trust_policy(did, 1, contracts)
     assert with_did is not None and with_did.notary == NotaryAuthority(did="did:web:notary.example")
     with pytest.raises(
         ConfigurationError, match="notary authority: expected a 0x address or a DID"
     ):
-        build_trust_policy(Settings(**base, witnesses=s.witnesses, notary_authority="0x12"), 1,
+        build_trust_policy(Settings(**base, witnesses=s.witnesses, notary="0x12"), 1,
                            contracts)  # fmt: skip

@@ -65,7 +65,6 @@ def test_tender_over_http_and_cli(
     assert services.client is not None and services.tenders is not None
     engine = services.log_store.engine
     op = {"Authorization": f"Bearer {create_token(engine, 'centre', 'operator')[1]}"}
-    custodian_token = create_token(engine, "custodians", "custodian")[1]
     monkeypatch.setenv("CHAINWITNESS_KEY_PASSWORD", PASSWORD)
     runner = CliRunner()
     http = httpx.Client(base_url=url, timeout=60)
@@ -85,8 +84,10 @@ def test_tender_over_http_and_cli(
         r = runner.invoke(cli, ["custodian", "register-key", "--keys", str(keys), *trust])
         assert r.exit_code == 0, r.output
         agents.append(agent)
-    relay = HttpRelay(url, custodian_token)
-    runs = [AgentRun.connect(a, rpc, registry, chain_id, relay, clock=time.time) for a in agents]
+    # each custodian's token is issued in its own address: it relays only as itself
+    tokens = {a.address: create_token(engine, a.address, "custodian")[1] for a in agents}
+    runs = [AgentRun.connect(a, rpc, registry, chain_id, HttpRelay(url, tokens[a.address]),
+                             clock=time.time) for a in agents]  # fmt: skip
 
     now = services.tenders.chain_time()
     r = http.post("/v1/tenders", headers=op, json={
@@ -95,6 +96,13 @@ def test_tender_over_http_and_cli(
         "opening_time": now + 1200, "threshold": 3,
         "custodians": [{"name": a.name, "address": a.address} for a in agents]})  # fmt: skip
     assert r.status_code == 201, r.text
+    # one custodian's token cannot post as another: custodian 2 posting under index 1
+    tid = "0x" + tender_id_bytes(CODE).hex()
+    other = {"Authorization": f"Bearer {tokens[agents[1].address]}"}
+    r = http.post(f"/v1/tenders/{tid}/dealings", headers=other,
+                  json={"index": 1, "body": "00", "signature": "00" * 65})  # fmt: skip
+    assert r.status_code == 403, r.text
+    assert "a custodian acts only as itself" in r.json()["detail"]
 
     def warp(seconds: int) -> None:
         services.client.request("evm_increaseTime", [seconds])  # type: ignore[union-attr]
