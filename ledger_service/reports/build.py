@@ -52,6 +52,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "announced": ("招标公告", "Tender announced"),
     "key_generated": ("开标密钥生成", "Opening key generated"),
     "key_dealing": ("密钥分发", "Key dealing"),
+    "key_complaints": ("密钥分发异议", "Key dealing complaints"),
+    "key_rerun": ("密钥重新生成", "Key generation rerun"),
     "issue_documents": ("招标文件发出", "Tender documents issued"),
     "amend": ("澄清与修改", "Clarification / amendment"),
     "bidder_registered": ("投标人登记", "Bidder registered"),

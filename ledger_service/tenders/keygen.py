@@ -9,6 +9,7 @@ read back from the chain (``docs/threshold-keys.md`` section 10).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -17,7 +18,7 @@ from eth_utils.crypto import keccak
 from ledger_service.chain.tender_messages import (
     tender_id_bytes,
 )
-from ledger_service.chain.tender_registry import TenderRegistryContract
+from ledger_service.chain.tender_registry import TenderRegistryContract, TenderStatus
 from ledger_service.core import threshold
 from ledger_service.core.errors import (
     Conflict,
@@ -26,6 +27,8 @@ from ledger_service.core.errors import (
 from ledger_service.store.tenders import StoredTender, TenderStore
 from ledger_service.tenders import chain_view
 from ledger_service.tenders.lifecycle import State
+
+log = logging.getLogger("chainwitness.tenders")
 
 
 class _Tenders(Protocol):
@@ -149,3 +152,41 @@ class KeyGeneration:
         if text is None:
             raise Conflict(f"expected tender {code}'s opening key, found the key not generated yet")
         return threshold.GroupKey.from_json(json.loads(text))
+
+    def rerun_key_generation(self: _Tenders, code: str, now: int) -> bool:
+        """Start the next round when this one ended with fewer than t qualified dealers.
+
+        Past the complaint deadline of a tender still in key generation, the public rule
+        is applied to the transcript read from the chain; if it gives no key, a new round
+        opens with windows as long as the last complaint window, which must still end
+        before the bid deadline (docs/threshold-keys.md section 10). Returns whether a
+        round was started; a tender whose schedule has no room left is logged, and the
+        operator can only cancel it.
+        """
+        tid = tender_id_bytes(code)
+        tender = chain_view.read_tender(self._registry, tid)
+        view = tender.view
+        if view.status != TenderStatus.KEY_GENERATION or now < view.complaint_deadline:
+            return False
+        result = chain_view.outcome(tender)
+        if not result.rerun:
+            return False
+        window = max(60, view.complaint_deadline - view.dealing_deadline)
+        dealing, complaints = now + window, now + 2 * window
+        if complaints >= view.bid_deadline:
+            log.error(
+                "tender %s: round %d qualified %d of t=%d dealers and no new round fits before "
+                "the bid deadline %d; cancel and re-tender", code, view.round,
+                len(result.qualified), view.threshold, view.bid_deadline,
+            )  # fmt: skip
+            return False
+        tx = self._registry.restart_key_generation(tid, dealing, complaints)
+        self._record(
+            code, "key_rerun",
+            {"round": view.round + 1, "qualified": list(result.qualified),
+             "disqualified": sorted(result.disqualified), "dealing_deadline": dealing,
+             "complaint_deadline": complaints, "tx_hash": tx.tx_hash},
+        )  # fmt: skip
+        log.info("tender %s: key generation rerun in round %d (%d of t=%d qualified)",
+                 code, view.round + 1, len(result.qualified), view.threshold)  # fmt: skip
+        return True

@@ -24,9 +24,16 @@ class TenderWatcher:
         self._poll = poll_s
 
     def step(self) -> list[str]:
-        """One pass; returns the codes of tenders it opened or failed."""
+        """One pass: rerun key generations that qualified too few dealers, close bidding at
+        the deadline, open at the opening time; returns the codes it opened or failed."""
         svc = self._tenders
         now = svc.chain_time()
+        for keyless in svc.store.in_states([State.ANNOUNCED.value]):
+            if keyless.group_key is None:
+                try:
+                    svc.rerun_key_generation(keyless.code, now)
+                except EvidenceError as exc:
+                    log.error("tender %s: %s", keyless.code, exc)
         waiting = svc.store.in_states([State.DOCUMENTS_ISSUED.value, State.BIDS_CLOSED.value])
         done = []
         for tender in waiting:

@@ -391,6 +391,8 @@ _Handler = Callable[[TenderSoFar, StepMeta, ReleaseOut], None]
 STEPS: dict[str, tuple[tuple[str, ...], _Handler]] = {
     "announced": (("tender",), _announced),
     "key_dealing": ((), _key_step),
+    "key_complaints": ((), _key_step),
+    "key_rerun": ((), _key_step),
     "key_generated": ((), _key_step),
     "issue_documents": (("tenderUpdate",), _issue_documents),
     "amend": (("tenderAmendment",), _amend),
