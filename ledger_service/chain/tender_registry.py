@@ -321,6 +321,13 @@ class TenderRegistryContract(Eip712Wrapper):
         )
         return [blob[i : i + 33] for i in range(0, len(blob), 33)]
 
+    def _round_hash(
+        self, name: str, tender_id: bytes, round_: int, index: int, block: BlockIdentifier
+    ) -> bytes | None:
+        fn = getattr(self._f(), name)(_bytes32("tender_id", tender_id), round_, index)
+        h = bytes(self._read(fn, block))
+        return None if h == _ZERO32 else h
+
     def dealing_hash(
         self,
         tender_id: bytes,
@@ -329,13 +336,7 @@ class TenderRegistryContract(Eip712Wrapper):
         block_identifier: BlockIdentifier = "latest",
     ) -> bytes | None:
         """keccak of custodian ``index``'s dealing body in ``round_``, None if none."""
-        h = bytes(
-            self._read(
-                self._f().dealingHash(_bytes32("tender_id", tender_id), round_, index),
-                block_identifier,
-            )
-        )
-        return None if h == _ZERO32 else h
+        return self._round_hash("dealingHash", tender_id, round_, index, block_identifier)
 
     def complaints_hash(
         self,
@@ -344,13 +345,8 @@ class TenderRegistryContract(Eip712Wrapper):
         index: int,
         block_identifier: BlockIdentifier = "latest",
     ) -> bytes | None:
-        h = bytes(
-            self._read(
-                self._f().complaintsHash(_bytes32("tender_id", tender_id), round_, index),
-                block_identifier,
-            )
-        )
-        return None if h == _ZERO32 else h
+        """keccak of custodian ``index``'s complaint bundle in ``round_``, None if none."""
+        return self._round_hash("complaintsHash", tender_id, round_, index, block_identifier)
 
     def dealings_hash(
         self, tender_id: bytes, block_identifier: BlockIdentifier = "latest"
