@@ -243,6 +243,10 @@ class Certificate:
 # -- JOSE ---------------------------------------------------------------------
 
 
+_SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HALF_ORDER = _SECP256K1_ORDER // 2
+
+
 def _b64decode(part: str, what: str) -> bytes:
     _check(bool(_B64URL.fullmatch(part)) and len(part) % 4 != 1, what,
            "unpadded base64url", part[:40])  # fmt: skip
@@ -336,7 +340,16 @@ def issue(cert: Certificate, private_key: bytes) -> str:
     _check(found == cert.notary, "private key", f"the key of {cert.notary}", found)
     header = {"alg": ALG, "typ": TYP, "kid": cert.kid, "jwk": public}
     payload = canonicalize(cert.to_json(), name="credential")
-    return str(jose.serialize_compact(header, payload, key, algorithms=[ALG]))
+    token = str(jose.serialize_compact(header, payload, key, algorithms=[ALG]))
+    # ECDSA signs with either s or n - s; only the low one is a certificate (no twin JWS
+    # with another digest): normalize here, refuse high s in verify_signature
+    signing_input, _, sig = token.rpartition(".")
+    raw = _b64decode(sig, "signature")
+    r, s_ = raw[:32], int.from_bytes(raw[32:], "big")
+    if s_ > _HALF_ORDER:
+        low = (_SECP256K1_ORDER - s_).to_bytes(32, "big")
+        token = f"{signing_input}.{base64.urlsafe_b64encode(r + low).rstrip(b'=').decode()}"
+    return token
 
 
 def verify_signature(jws: str | bytes) -> Certificate:
@@ -368,6 +381,12 @@ def verify_signature(jws: str | bytes) -> Certificate:
             f"found the key of {signer}"
         )
     _check(header["kid"] == cert.kid, "header.kid", cert.kid, header["kid"])
+    raw = _b64decode(token.rpartition(".")[2], "signature")
+    if len(raw) == 64 and int.from_bytes(raw[32:], "big") > _HALF_ORDER:
+        raise VerificationFailed(
+            "signature: expected a low-s ES256K signature (s <= n/2), found a high s: the "
+            "malleated twin of a certificate, whose digest differs from the registered one"
+        )
     try:
         jose.deserialize_compact(token, ECKey.import_key(header["jwk"]), algorithms=[ALG])
     except (JoseError, ValueError) as exc:

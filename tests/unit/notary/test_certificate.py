@@ -80,3 +80,30 @@ def test_limits_and_trailing_garbage() -> None:
         json.dumps(CERT.to_json()).encode()).rstrip(b"=").decode()  # fmt: skip
     with pytest.raises(MalformedInput, match="canonical"):
         vc.parse(".".join([h, padded, s]))
+
+
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _twin(jws: str) -> str:
+    """The malleated twin: the same (r, s) with s replaced by n - s."""
+    h, p, sig = _parts(jws)
+    raw = base64.urlsafe_b64decode(sig + "==")
+    s = int.from_bytes(raw[32:], "big")
+    other = raw[:32] + (N - s).to_bytes(32, "big")
+    return ".".join([h, p, base64.urlsafe_b64encode(other).rstrip(b"=").decode()])
+
+
+def test_issued_signatures_are_low_s_and_the_high_s_twin_is_refused() -> None:
+    """ECDSA is malleable: (r, n - s) also verifies, as a second JWS with another digest.
+    Issuance gives low s only; the twin (high s) is refused, so one certificate has one
+    digest (the one registered on chain)."""
+    for serial in range(12):  # ECDSA nonces are random: both halves show up unnormalized
+        jws = vc.issue(replace(CERT, serial=f"CWN-2026-{serial:06d}"), KEY)
+        s = int.from_bytes(base64.urlsafe_b64decode(_parts(jws)[2] + "==")[32:], "big")
+        assert s <= N // 2
+        vc.verify_signature(jws)
+        twin = _twin(jws)
+        assert vc.certificate_digest(twin) != vc.certificate_digest(jws)
+        with pytest.raises(VerificationFailed, match="expected a low-s ES256K signature"):
+            vc.verify_signature(twin)
