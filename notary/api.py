@@ -1,7 +1,10 @@
 """HTTP endpoints of digital notarization (数字公证), mounted by ``ledger_service.api``.
 
 Offered through the ``chainwitness.routers`` entry point group, so the evidence service
-never imports this package. In the service-hosted case the notary's signing key comes
+never imports this package. The service-hosted notary is DEVELOPMENT ONLY: a notary's
+key belongs on the notary's own machine, so it is refused unless the service runs a
+development chain (refused once ``CHAINWITNESS_CHAIN_KIND`` is ``consortium``). There
+the notary's signing key comes
 from ``CHAINWITNESS_NOTARY_KEY`` (and its display name from ``CHAINWITNESS_NOTARY_NAME``);
 the registry address from ``CHAINWITNESS_NOTARY_REGISTRY_ADDRESS`` or the service's
 ``deployment.json``. The :class:`NotaryService` is built on first use and kept on the app.
@@ -20,7 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.chain.keys import load_signer
-from ledger_service.core.errors import ConfigurationError
+from ledger_service.core.errors import ConfigurationError, Forbidden
 from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
@@ -103,8 +106,18 @@ def notary_service(request: Request, services: ServicesDep) -> NotaryService:
     return svc
 
 
-def notary_account(request: Request) -> LocalAccount:
+def notary_account(request: Request, services: ServicesDep) -> LocalAccount:
+    """The hosted notary's account: development chains only.
+
+    Raises Forbidden on a chain declared a consortium (``CHAINWITNESS_CHAIN_KIND``): in
+    production the operator must never hold a notary's private key.
+    """
     key = _settings(request).key
+    if services.settings.chain_kind == "consortium":
+        raise Forbidden(
+            "expected the notary to sign on its own machine, found the service-hosted notary "
+            "asked for on a consortium chain (CHAINWITNESS_NOTARY_KEY is development-only)"
+        )
     if key is None:
         raise ConfigurationError(
             "expected CHAINWITNESS_NOTARY_KEY for the hosted notary, found none"

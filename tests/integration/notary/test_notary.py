@@ -294,3 +294,13 @@ def test_http_issue_verify_revoke(running: tuple[Services, NotaryService]) -> No
         failed = http.get(f"/v1/notary/certificates/{digest}/verify")
         assert failed.status_code == 422
         assert "reason code 1 (keyCompromise)" in failed.json()["detail"]
+        # on a production (consortium) chain the service may not hold a notary's key
+        again = http.post("/v1/notary/requests", headers=as_bidder,
+                          json={"subject": SUBJECT, "requester": "bidder:x"}).json()["request_id"]  # fmt: skip
+        services.settings.chain_kind = "consortium"
+        try:
+            hosted = http.post(f"/v1/notary/requests/{again}/issue", headers=as_notary)
+        finally:
+            services.settings.chain_kind = None
+        assert hosted.status_code == 403
+        assert "CHAINWITNESS_NOTARY_KEY is development-only" in hosted.json()["detail"]

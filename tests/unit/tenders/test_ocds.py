@@ -197,7 +197,12 @@ def test_key_steps_and_other_kinds_are_not_published() -> None:
     kinds = [r.kind for _, r in story.records]
     assert kinds.count("tender.key_dealing") == 3 and "bid.sealed" in kinds
     assert len(ocds.releases(story.records)) == len(kinds) - 3 - 1 - 1
-    assert sorted(ocds.UNPUBLISHED_EVENTS) == ["key_complaints", "key_dealing", "key_generated", "key_rerun"]
+    assert sorted(ocds.UNPUBLISHED_EVENTS) == [
+        "key_complaints",
+        "key_dealing",
+        "key_generated",
+        "key_rerun",
+    ]
     assert ocds.RELEASE_TAGS["cancel"] == ("tenderCancellation",)
 
 
