@@ -193,7 +193,7 @@ def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
                 f"{v['proofs'][0]['anchor']['block_time']}"
             )
         say("7. 招投标全流程见证 Full-process tender witness with sealed bids")
-        if demo_tender.run(services, base, DEMO_DIR / "tender", say) != 0:
+        if demo_tender.run(services, base, DEMO_DIR / "tender", say, policy_file) != 0:
             print("   the tender story FAILED")
             return 1
         if demo_court.run(services, anchorer, base, DEMO_DIR / "tender", say, policy_file) != 0:
@@ -220,8 +220,10 @@ def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
     )
     print(
         "\nDemo complete: every head cosigned by independent witnesses, a backdated checkpoint"
-        " refused; proofs verified offline and on chain against the pinned trust policy; the"
-        " tender opened itself; its signed report, evidence package and notarization verified."
+        " refused; proofs verified offline and on chain against the pinned trust policy; bids"
+        " witnessed before the deadline; the tender opened itself once the custodians' clocks,"
+        " the chain and the witnesses agreed; its signed report, evidence package and"
+        " notarization verified."
     )
     return 0
 

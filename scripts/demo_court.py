@@ -86,7 +86,11 @@ def run(services: Services, anchorer: Anchorer, base: str, work: Path,
     print(f"   $ chainwitness verify {package.relative_to(root)}{pinned} --rpc ...   (no database)")
     # the pinned chain and contract, the newest head's cosigned checkpoint, the chain's check
     checkpoints = [x for x in lines if "checkpoints/" in x]
-    shown = [x for x in lines if "pinned ones" in x] + checkpoints[-1:] + lines[-3:]
+    on_time = [x for x in lines if ": on time: bid by" in x]
+    shown = [x for x in lines if "pinned ones" in x] + checkpoints[-1:] + on_time[:1]
+    if on_time:
+        shown.append(f"... {len(on_time)} bids on time by witnessed time (step 8a)")
+    shown += lines[-3:]
     for line in shown:
         print("   " + line)
     if res.returncode != 0:

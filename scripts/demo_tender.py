@@ -1,7 +1,12 @@
 """The tender half of `make demo`: 5 custodians (t = 3), 20 bidders, sealed bids that
 open themselves at opening time, a late bid refused by the chain, a custodian offline,
 a tampered ciphertext flagged, the opening repeated from the chain, the OCDS record.
-Each custodian agent reads only its configured chain and prints what it checked itself."""
+
+It runs on real time (no warp of the dev chain): the deadlines are seconds apart, and
+every party uses its own clock. Each custodian agent reads only its configured chain,
+pins the trust policy and releases only when its own clock, chain time and the
+witnessed time (a checkpoint the independent witnesses cosign now) agree; each bidder
+checks that the witnesses saw its bid before the deadline."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +25,8 @@ from ledger_service.chain.client import ChainClient
 from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.errors import EvidenceError
+from ledger_service.core.trust_policy import TrustPolicy
+from ledger_service.evidence.checkpointing import FRESH_S
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import create_token
 from ledger_service.tenders.bidder import BidderClient, ChainTrust, bidder_public_key
@@ -31,14 +39,8 @@ CUSTODIANS = ["交易中心 trading centre", "行业监督 regulator", "公证�
 N_BIDDERS = 20
 
 
-class DemoClock:
-    """The custodians' own clock in the demo (simulated: the demo warps chain time)."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+#: seconds from the announcement to each deadline (real time; generous for slow machines)
+DEALING_S, COMPLAINT_S, BID_S, OPENING_S = 8, 14, 60, 65
 
 
 class RegistryView:
@@ -52,7 +54,18 @@ class RegistryView:
         return [str(a) for a in self._registry.bidders(tender_id_bytes(code))]
 
 
-def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -> int:
+def _wait_until(dev: ChainClient, t: int, what: str) -> None:
+    """Wait on the real clock until ``t``, then mine a block at that time."""
+    left = t - time.time()
+    if left > 0:
+        print(f"   (waiting {left:.0f} s for the {what})")
+        time.sleep(left)
+    dev.request("evm_mine", [])
+
+
+def run(
+    services: Services, base: str, work: Path, say: Callable[[str], None], policy_file: Path
+) -> int:
     assert services.client is not None and services.tenders is not None
     root = Path(__file__).resolve().parent.parent
     work.mkdir(parents=True, exist_ok=True)
@@ -65,34 +78,33 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     watcher = TenderWatcher(services.tenders)
 
     say("8. 密钥托管 Five custodians register their own keys and generate the opening key (3-of-5)")
+    policy = TrustPolicy.from_bytes(policy_file.read_bytes())
     agents = [CustodianAgent.create(name) for name in CUSTODIANS]
-    # Each agent reads only the chain it is configured with. Its own clock is simulated
-    # here, because this demo warps the dev chain's time forward by hours.
-    own_clock = DemoClock(float(services.tenders.chain_time()))
     runs = []
     for a in agents:
         dev.request("anvil_setBalance", [a.address, hex(10**20)])
         # each custodian's token is issued in its own address: it relays only as itself
         relay = HttpRelay(base, create_token(engine, a.address, "custodian")[1])
-        run_ = AgentRun.connect(a, dev.rpc_url, registry, dev.chain_id, relay, own_clock)
+        # its own clock (time.time), its own chain endpoint, the pinned witnesses
+        run_ = AgentRun.connect(a, dev.rpc_url, registry, dev.chain_id, relay,
+                                witnessed_time=relay.witnessed_time(policy))  # fmt: skip
         a.register_key(run_.registry)
         runs.append(run_)
-    now = services.tenders.chain_time()
-    dealing, complaints, deadline, opening_time = now + 300, now + 600, now + 3600, now + 7200
+    dev.request("evm_mine", [])
+    now = max(int(time.time()), services.tenders.chain_time())
+    dealing, complaints = now + DEALING_S, now + COMPLAINT_S
+    deadline, opening_time = now + BID_S, now + OPENING_S
     http.post("/v1/tenders", headers=op, json={
         "code": CODE, "title": "市政道路改造工程 municipal road works",
         "dealing_deadline": dealing, "complaint_deadline": complaints, "bid_deadline": deadline,
         "opening_time": opening_time, "threshold": 3,
         "custodians": [{"name": a.name, "address": a.address} for a in agents]}).raise_for_status()  # fmt: skip
 
-    def warp(to: int) -> None:
-        dev.request("evm_increaseTime", [max(0, to - services.tenders.chain_time())])
-        dev.request("evm_mine", [])
-        own_clock.now = max(own_clock.now, float(services.tenders.chain_time()))
-
+    print(f"   deadlines (real time, seconds from now): dealings {DEALING_S}, complaints "
+          f"{COMPLAINT_S}, bids {BID_S}, opening {OPENING_S}")  # fmt: skip
     for run_ in runs:
         run_.step()  # signed dealings with proofs of knowledge, relayed by the service
-    warp(complaints)
+    _wait_until(dev, complaints, "complaint deadline")
     for run_ in runs:
         run_.step()  # each approves the key it computed itself; the 3rd approval finalizes it
     tender = http.get(f"/v1/tenders/{CODE}").json()
@@ -107,7 +119,8 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     bidders = [
         Account.from_key(hashlib.sha256(b"demo bidder %d" % i).digest()) for i in range(N_BIDDERS)
     ]
-    trust = ChainTrust(dev.rpc_url, dev.chain_id, registry, tuple(a.address for a in agents))
+    trust = ChainTrust(dev.rpc_url, dev.chain_id, registry, tuple(a.address for a in agents),
+                       policy=policy)  # fmt: skip
     clients = []
     for i, b in enumerate(bidders):
         # each bidder holds a token issued in its own address and pins the chain
@@ -129,9 +142,15 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
         receipts[b.address] = client.submit(CODE, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
     print(f"   {len(receipts)} sealed bids accepted on chain; the chain names no bidder: "
           f"bidders() = {RegistryView(dev, registry).bidders(CODE)}")  # fmt: skip
+    witnessed = [c.on_time(CODE, receipts[b.address], wait_s=60)
+                 for b, c in zip(bidders[:-1], clients[:-1], strict=True)]  # fmt: skip
+    latest = max(w.witnessed_time for w in witnessed)
+    print(f"   each bidder checked on its own that {witnessed[0].k} of {witnessed[0].n} pinned "
+          f"witnesses cosigned its bid before the deadline (latest {deadline - latest} s early; "
+          f"bidder 01 by {', '.join(witnessed[0].cosigned_by)})")  # fmt: skip
 
-    say("11. 截止 The deadline passes by chain time: a late bid is refused by the chain")
-    warp(deadline)
+    say("11. 截止 The deadline passes: a late bid is refused by the chain")
+    _wait_until(dev, deadline, "bid deadline")
     late = clients[-1]
     plain = bids_dir / "bid-20-late.pdf"
     plain.write_bytes(b"late bid\n" * 1000)
@@ -153,7 +172,8 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     path.write_bytes(bytes(data))
 
     say("13. 开标 Opening time: 4 custodians release their shares (one is offline); bids open")
-    warp(opening_time)
+    _wait_until(dev, opening_time + 1, "opening time")
+    time.sleep(FRESH_S)  # a fresh checkpoint made after the opening time
     for run_ in runs[:4]:
         run_.step()
         print(f"   {run_.agent.name} checked on its own before releasing:")
@@ -182,15 +202,14 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None]) -
     record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
 
     say("14. 复核 Anyone repeats the opening from the chain and the ciphertexts alone")
-    tender = http.get(f"/v1/tenders/{CODE}").json()
     cmd = [sys.executable, "-m", "ledger_service", "tender", "verify-opening", "--tender", CODE,
-           "--rpc", dev.rpc_url, "--registry", tender["chain"]["tender_registry"],
+           "--rpc", dev.rpc_url, "--policy", str(policy_file),
            "--ciphertexts", str(services.settings.blob_dir)]  # fmt: skip
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
-    print(
-        "   $ chainwitness tender verify-opening --tender GC-2026-0417 --rpc ... --ciphertexts ..."
-    )
-    print("   " + (res.stdout + res.stderr).strip().splitlines()[-1])
+    print("   $ chainwitness tender verify-opening --tender GC-2026-0417 --rpc ... "
+          "--policy trust-policy.json --ciphertexts ...")  # fmt: skip
+    for line in (res.stdout + res.stderr).strip().splitlines()[-2:]:
+        print("   " + line)
     if res.returncode != 0:
         return 1
 

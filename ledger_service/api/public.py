@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from ledger_service import __version__
-from ledger_service.api.deps import ServicesDep
+from ledger_service.api.deps import AnyRole, ServicesDep
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.evidence.proofs import (
@@ -72,6 +72,23 @@ def checkpoint_latest(services: ServicesDep) -> dict[str, Any]:
         "witnessed": quorum > 0 and stored.cosigned >= quorum,
         "checkpoint": SignedCheckpoint.from_bytes(stored.note).to_json(),
     }
+
+
+@router.post(
+    "/v1/checkpoints/fresh",
+    summary="A checkpoint of the newest anchored head, cosigned now (the witnesses' present)",
+)
+def checkpoint_fresh(services: ServicesDep, _token: AnyRole) -> dict[str, Any]:
+    """For custodian agents: the witnessed time of this checkpoint is when k witnesses,
+    by their own clocks, cosigned it; an agent releases only once it reached the opening
+    time. Made at most every few seconds (then the same answer); needs a token."""
+    publisher, anchored = services.publisher, services.anchors.latest_confirmed()
+    if publisher is None or publisher.quorum == 0:
+        raise NotFound("expected log witnesses configured, found none")
+    if anchored is None:
+        raise NotFound("expected an anchored head to cosign, found none yet")
+    signed = publisher.fresh(anchored.tree_size, anchored.root)
+    return {"tree_size": anchored.tree_size, "checkpoint": signed.to_json()}
 
 
 @router.get("/v1/heads/latest", summary="The log's current head and the newest anchored head")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -168,10 +168,19 @@ async def deposit_file(
 
 
 @router.get("/records/{index}", summary="A record with its inclusion proof and anchor")
-def get_record(index: int, services: ServicesDep, _token: AnyRole) -> dict[str, Any]:
+def get_record(
+    index: int,
+    services: ServicesDep,
+    _token: AnyRole,
+    head: Annotated[
+        Literal["newest", "first"],
+        Query(description="the anchored head the proof goes to: the newest one holding the "
+              "record, or the first (its checkpoint dates when the record was first witnessed)"),
+    ] = "newest",
+) -> dict[str, Any]:
     if index < 0:
         raise MalformedInput(f"expected a record index >= 0, found {index}")
-    proof = inclusion_proof(services.log_store, services.anchors, index)
+    proof = inclusion_proof(services.log_store, services.anchors, index, first=head == "first")
     checkpoint = checkpoint_for(services.checkpoints, proof)
     return {
         "status": "anchored" if proof.anchor else "pending",

@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx
 import typer
@@ -28,6 +28,9 @@ from rich.progress import (
 
 from ledger_service.core.errors import EvidenceError, MalformedInput
 from ledger_service.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger_service.core.trust_policy import TrustPolicy
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -47,6 +50,58 @@ Token = Annotated[str | None, typer.Option(help="API token [env CHAINWITNESS_TOK
 Keystore = Annotated[Path, typer.Option(help="your encrypted key (keystore JSON)", exists=True,
                                         dir_okay=False)]  # fmt: skip
 TenderCode = Annotated[str, typer.Option("--tender", help="tender code, e.g. GC-2026-0417")]
+PolicyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        help="the trust policy published with the tender notice: pinned chain, contracts, "
+        "log key, witnesses (refuses artefacts naming anything else)",
+        dir_okay=False,
+    ),
+]
+
+
+def load_policy(path: Path | None, require_production: bool = False) -> TrustPolicy | None:
+    """Read the pinned policy; with ``require_production`` refuse a development chain."""
+    from ledger_service.core.trust_policy import TrustPolicy
+
+    if path is None:
+        if require_production:
+            raise MalformedInput("expected --policy FILE with --require-production, found none")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MalformedInput(f"expected a trust policy file at {path}, found: {exc}") from None
+    policy = TrustPolicy.from_bytes(data)
+    if require_production:
+        policy.require_production()
+    return policy
+
+
+def pinned_tender_chain(
+    policy: TrustPolicy | None, chain_id: int | None, registry: str | None
+) -> tuple[int, str]:
+    """The chain id and TenderRegistry to use: the policy's, or the explicit options.
+
+    Raises:
+        MalformedInput: neither given, or an explicit value that differs from the policy's.
+    """
+    if policy is None:
+        if chain_id is None or registry is None:
+            raise MalformedInput(
+                "expected --chain-id and --registry from the tender notice, or --policy FILE, "
+                "found neither"
+            )
+        return chain_id, registry
+    pinned = policy.contract("TenderRegistry")
+    if chain_id is not None and chain_id != policy.chain_id:
+        raise MalformedInput(
+            f"--chain-id: expected {policy.chain_id} (the pinned policy), found {chain_id}"
+        )
+    if registry is not None and registry.lower() != pinned.lower():
+        raise MalformedInput(f"--registry: expected {pinned} (the pinned policy), found {registry}")
+    return policy.chain_id, pinned
 
 
 def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:

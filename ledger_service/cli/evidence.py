@@ -14,6 +14,7 @@ from ledger_service.cli.console import (
     DataDir,
     checked,
     err,
+    load_policy,
     out,
     progress_bar,
     read_chunks,
@@ -22,7 +23,6 @@ from ledger_service.cli.console import (
     sha256_file,
 )
 from ledger_service.core.errors import MalformedInput
-from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.settings import Settings
 
 
@@ -173,7 +173,7 @@ def verify(
     from ledger_service.evidence.verify import verify_proof_file, verify_remote_digest
 
     def body() -> None:
-        policy = _load_policy(policy_file, require_production)
+        policy = load_policy(policy_file, require_production)
         path = Path(target)
         if target.endswith(".zip"):
             from ledger_service.evidence.package_rpc import verify_package
@@ -206,22 +206,6 @@ def verify(
             out.print(line, highlight=False, markup=False)
 
     run(body)
-
-
-def _load_policy(path: Path | None, require_production: bool) -> TrustPolicy | None:
-    """Read the pinned policy; with ``require_production`` refuse a development chain."""
-    if path is None:
-        if require_production:
-            raise MalformedInput("expected --policy FILE with --require-production, found none")
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MalformedInput(f"expected a trust policy file at {path}, found: {exc}") from None
-    policy = TrustPolicy.from_bytes(data)
-    if require_production:
-        policy.require_production()
-    return policy
 
 
 def package(

@@ -5,50 +5,63 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ledger_service.cli.console import (
     Keystore,
+    PolicyFile,
     Server,
     TenderCode,
     Token,
     account,
     err,
+    load_policy,
     out,
     password,
+    pinned_tender_chain,
     progress_bar,
     run,
 )
 from ledger_service.core.errors import MalformedInput
 
+if TYPE_CHECKING:
+    from ledger_service.tenders.bidder import BidderClient
+
 Rpc = Annotated[
     str, typer.Option(help="JSON-RPC of the chain you trust", envvar="CHAINWITNESS_RPC_URL")
 ]
-ChainId = Annotated[int, typer.Option(help="chain id from the tender notice (pinned)")]
+ChainId = Annotated[
+    int | None, typer.Option(help="chain id from the tender notice (default: the policy's)")
+]
 Registry = Annotated[
-    str, typer.Option(help="TenderRegistry address from the tender notice (pinned)")
+    str | None,
+    typer.Option(help="TenderRegistry address from the tender notice (default: the policy's)"),
 ]
 
 
-def _bidder(server: str, token: str | None, keystore: Path, rpc: str, chain_id: int, registry: str):  # type: ignore[no-untyped-def]
+def _bidder(server: str, token: str | None, keystore: Path, rpc: str, chain_id: int | None,
+            registry: str | None, policy_file: Path | None) -> BidderClient:  # fmt: skip
     from ledger_service.tenders.bidder import BidderClient, ChainTrust
 
-    return BidderClient(server, token, account(keystore), ChainTrust(rpc, chain_id, registry))
+    policy = load_policy(policy_file)
+    chain, address = pinned_tender_chain(policy, chain_id, registry)
+    trust = ChainTrust(rpc, chain, address, policy=policy)
+    return BidderClient(server, token, account(keystore), trust)
 
 
 def bid_seal(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the bid document")],
-    tender: TenderCode, server: Server, keystore: Keystore, rpc: Rpc, chain_id: ChainId,
-    registry: Registry,
+    tender: TenderCode, server: Server, keystore: Keystore, rpc: Rpc, chain_id: ChainId = None,
+    registry: Registry = None, policy: PolicyFile = None,
     output: Annotated[Path | None, typer.Option("-o", help="default: FILE.cwseal")] = None,
 ) -> None:  # fmt: skip
     """Check the tender's opening key on your chain, then seal a bid on this machine."""
 
     def body() -> None:
         dst = output or file.with_name(file.name + ".cwseal")
-        client = _bidder(server, None, keystore, rpc, chain_id, registry)
+        client = _bidder(server, None, keystore, rpc, chain_id, registry, policy)
         with progress_bar() as p:
             task = p.add_task(f"sealing {file.name}", total=file.stat().st_size)
             res = client.seal(tender, file, dst, progress=lambda n: p.advance(task, n))
@@ -62,13 +75,19 @@ def bid_seal(
 def bid_submit(
     sealed: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .cwseal file")],
     tender: TenderCode, server: Server, token: Token, keystore: Keystore, rpc: Rpc,
-    chain_id: ChainId, registry: Registry,
+    chain_id: ChainId = None, registry: Registry = None, policy: PolicyFile = None,
     nonce: Annotated[int | None, typer.Option(help="default: one above your last")] = None,
+    wait: Annotated[float, typer.Option(help="with --policy: seconds to wait for the "
+                                        "witnesses' cosignatures")] = 60.0,
 ) -> None:  # fmt: skip
-    """Sign the sealed bid's commitment with your keys and submit it (before the deadline)."""
+    """Sign the sealed bid's commitment with your keys and submit it (before the deadline).
+
+    With --policy the client then waits until k of the pinned witnesses cosigned a
+    checkpoint holding the bid and checks, by their clocks, that it was on time.
+    """
 
     def body() -> None:
-        client = _bidder(server, token, keystore, rpc, chain_id, registry)
+        client = _bidder(server, token, keystore, rpc, chain_id, registry, policy)
         with progress_bar() as p:
             task = p.add_task(f"uploading {sealed.name}", total=sealed.stat().st_size)
             receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n))
@@ -77,6 +96,16 @@ def bid_submit(
         out.print(
             f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}"
         )
+        if client.trust.policy is not None:
+            with err.status("waiting for the witnesses' cosignatures"):
+                on_time = client.on_time(tender, receipt, wait_s=wait)
+            receipt["witnessed"] = on_time.to_json()
+            receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
+            out.print(
+                f"on time     witnessed at {on_time.witnessed_time} by "
+                f"{', '.join(on_time.cosigned_by)} ({on_time.k} of {on_time.n} needed), "
+                f"deadline {on_time.deadline}"
+            )
         out.print(f"receipt     {receipt_file}")
 
     run(body)
@@ -84,12 +113,12 @@ def bid_submit(
 
 def bid_withdraw(
     tender: TenderCode, server: Server, token: Token, keystore: Keystore, rpc: Rpc,
-    chain_id: ChainId, registry: Registry,
+    chain_id: ChainId = None, registry: Registry = None, policy: PolicyFile = None,
 ) -> None:  # fmt: skip
     """Withdraw your bid (signed with your pseudonym's key; before the deadline)."""
 
     def body() -> None:
-        res = _bidder(server, token, keystore, rpc, chain_id, registry).withdraw(tender)
+        res = _bidder(server, token, keystore, rpc, chain_id, registry, policy).withdraw(tender)
         out.print(f"withdrawn; evidence record {res['record_index']}")
 
     run(body)
@@ -97,12 +126,13 @@ def bid_withdraw(
 
 def bid_status(
     tender: TenderCode, server: Server, token: Token, keystore: Keystore, rpc: Rpc,
-    chain_id: ChainId, registry: Registry,
+    chain_id: ChainId = None, registry: Registry = None, policy: PolicyFile = None,
 ) -> None:  # fmt: skip
     """Your bids on a tender as the service knows them."""
 
     def body() -> None:
-        for b in _bidder(server, token, keystore, rpc, chain_id, registry).status(tender):
+        client = _bidder(server, token, keystore, rpc, chain_id, registry, policy)
+        for b in client.status(tender):
             out.print(f"nonce {b['nonce']}  {b['status']:<9} sha256 {b['ciphertext_sha256']}  "
                       f"tx {b['tx_hash']}  record {b['record_index']}")  # fmt: skip
 
@@ -144,7 +174,7 @@ def custodian_init(
 
 def custodian_register_key(
     keys: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="from custodian init")],
-    rpc: Rpc, chain_id: ChainId, registry: Registry,
+    rpc: Rpc, chain_id: ChainId = None, registry: Registry = None, policy: PolicyFile = None,
 ) -> None:  # fmt: skip
     """Register your encryption key on chain from your own account (once)."""
     from ledger_service.chain.client import ChainClient
@@ -152,9 +182,10 @@ def custodian_register_key(
     from ledger_service.tenders.custodian import CustodianAgent
 
     def body() -> None:
+        chain, address = pinned_tender_chain(load_policy(policy), chain_id, registry)
         agent = CustodianAgent.load(keys, password("CHAINWITNESS_KEY_PASSWORD", str(keys)))
-        client = ChainClient(rpc, agent.account, chain_id)
-        agent.register_key(TenderRegistryContract(client, registry))
+        client = ChainClient(rpc, agent.account, chain)
+        agent.register_key(TenderRegistryContract(client, address))
         out.print(
             f"custodian {agent.name}: key {agent.public_key.hex()} registered by {agent.address}"
         )
@@ -164,18 +195,27 @@ def custodian_register_key(
 
 def custodian_run(
     keys: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="from custodian init")],
-    server: Server, token: Token, rpc: Rpc, chain_id: ChainId, registry: Registry,
+    server: Server, token: Token, rpc: Rpc, chain_id: ChainId = None,
+    registry: Registry = None, policy: PolicyFile = None,
     state: Annotated[Path | None, typer.Option(help="file of the dealings you signed")] = None,
     poll: Annotated[float, typer.Option(help="seconds between checks")] = 1.0,
 ) -> None:  # fmt: skip
-    """Guard your tenders from your own chain: deal, complain, approve, release on time."""
+    """Guard your tenders from your own chain: deal, complain, approve, release on time.
+
+    With --policy the agent also releases only once k of the pinned witnesses, by
+    their own clocks, cosigned a checkpoint at or after the opening time.
+    """
     from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
 
     def body() -> None:
+        pinned = load_policy(policy)
+        chain, address = pinned_tender_chain(pinned, chain_id, registry)
         agent = CustodianAgent.load(keys, password("CHAINWITNESS_KEY_PASSWORD", str(keys)))
-        agent_run = AgentRun.connect(agent, rpc, registry, chain_id,
-                                     HttpRelay(server, token), state_file=state)  # fmt: skip
-        err.print(f"custodian {agent.name} ({agent.address}) watching {registry} at {rpc}")
+        relay = HttpRelay(server, token)
+        agent_run = AgentRun.connect(agent, rpc, address, chain, relay, state_file=state,
+                                     witnessed_time=relay.witnessed_time(pinned))  # fmt: skip
+        err.print(f"custodian {agent.name} ({agent.address}) watching {address} at {rpc}"
+                  + ("" if pinned else "; no --policy: witnessed time not checked"))  # fmt: skip
         try:
             agent_run.run(threading.Event(), poll)
         except KeyboardInterrupt:
@@ -187,17 +227,26 @@ def custodian_run(
 def tender_verify_opening(
     tender: TenderCode,
     rpc: Annotated[str, typer.Option(help="JSON-RPC of the chain", envvar="CHAINWITNESS_RPC_URL")],
-    registry: Annotated[str, typer.Option(help="TenderRegistry address")],
     ciphertexts: Annotated[Path, typer.Option(exists=True, file_okay=False,
                                               help="folder with the sealed bids")],
+    registry: Registry = None, chain_id: ChainId = None, policy: PolicyFile = None,
     from_block: Annotated[int, typer.Option(help="first block to read events from")] = 0,
 ) -> None:  # fmt: skip
-    """Repeat an opening from the chain alone and compare with the on-chain record."""
+    """Repeat an opening from the chain alone and compare with the on-chain record.
+
+    Give --registry (and optionally --chain-id), or --policy: the pinned chain id and
+    TenderRegistry (the endpoint must serve that chain).
+    """
     from ledger_service.core.errors import VerificationFailed
     from ledger_service.tenders.verify_opening import verify_opening
 
     def body() -> None:
-        check = verify_opening(rpc, registry, tender, ciphertexts, from_block)
+        pinned = load_policy(policy)
+        if pinned is None and registry is None:
+            raise MalformedInput("expected --registry or --policy FILE, found neither")
+        chain, address = (chain_id, registry) if pinned is None else pinned_tender_chain(
+            pinned, chain_id, registry)  # fmt: skip
+        check = verify_opening(rpc, str(address), tender, ciphertexts, from_block, chain)
         for b in check.record["bids"]:
             out.print(f"{b['result']:<20} {b['bidder']}  nonce {b['nonce']}  {b['detail']}")
         if not check.matches:
@@ -212,6 +261,9 @@ def tender_verify_opening(
         out.print(
             f"OK  the opening of {tender} repeats exactly: record sha256 {check.digest.hex()}"
         )
+        if pinned is not None and pinned.operator_controlled:
+            out.print(f"--  chain {pinned.chain_id} is a development chain controlled by its "
+                      "operator: what it says binds nobody")  # fmt: skip
 
     run(body)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ log = logging.getLogger("chainwitness.checkpoints")
 LOG_KEY_FILE = "log.key"
 #: seconds between retries of a head that has not gathered its quorum yet
 RETRY_S = 10.0
+#: a fresh checkpoint (:meth:`CheckpointPublisher.fresh`) is made at most this often
+FRESH_S = 2.0
 
 
 def default_origin() -> str:
@@ -135,6 +138,9 @@ class CheckpointPublisher:
         #: witness URL -> the size it last cosigned, as far as we know
         self._sizes: dict[str, int] = {}
         self._last_try: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._fresh_lock = threading.Lock()
+        self._fresh: tuple[float, int, SignedCheckpoint] | None = None
 
     @property
     def origin(self) -> str:
@@ -156,22 +162,7 @@ class CheckpointPublisher:
                 f"checkpoint of size {size}: expected the log's root {ours.hex()}, "
                 f"found {root.hex()}"
             )
-        now = int(self._clock())
-        signed = sign_checkpoint(
-            Checkpoint(self.origin, size, root, (f"{TIME_EXTENSION} {now}",)), self._signer
-        )
-        answers: tuple[WitnessAnswer, ...] = ()
-        if self._witnesses:
-            signed, answers = collect(
-                signed, self._witnesses, self._log.consistency_proof, self._post, self._sizes
-            )
-            for a in answers:
-                if a.cosignature is not None:
-                    self._sizes[a.witness.url] = size
-                elif a.known_size is not None:
-                    self._sizes[a.witness.url] = a.known_size
-                if a.error:
-                    log.warning("witness %s on size %d: %s", a.witness.url, size, a.error)
+        signed, answers, now = self._sign_and_collect(size, root)
         count = self._count(signed)
         previous = self._store.at_size(size)
         stored = StoredCheckpoint(size, root, signed.to_bytes(), count, now)
@@ -183,6 +174,56 @@ class CheckpointPublisher:
         log.info("checkpoint of size %d: %d of %d witnesses cosigned (quorum %d)",
                  size, count, len(self._witnesses), self.quorum)  # fmt: skip
         return Published(stored, answers)
+
+    def _sign_and_collect(
+        self, size: int, root: bytes
+    ) -> tuple[SignedCheckpoint, tuple[WitnessAnswer, ...], int]:
+        with self._lock:
+            now = int(self._clock())
+            signed = sign_checkpoint(
+                Checkpoint(self.origin, size, root, (f"{TIME_EXTENSION} {now}",)), self._signer
+            )
+            answers: tuple[WitnessAnswer, ...] = ()
+            if self._witnesses:
+                signed, answers = collect(
+                    signed, self._witnesses, self._log.consistency_proof, self._post, self._sizes
+                )
+                for a in answers:
+                    if a.cosignature is not None:
+                        self._sizes[a.witness.url] = size
+                    elif a.known_size is not None:
+                        self._sizes[a.witness.url] = a.known_size
+                    if a.error:
+                        log.warning("witness %s on size %d: %s", a.witness.url, size, a.error)
+        return signed, answers, now
+
+    def fresh(self, size: int, root: bytes) -> SignedCheckpoint:
+        """A checkpoint of the anchored head (``size``, ``root``) signed now and cosigned
+        now: its witnessed time is the witnesses' present, by their clocks (a custodian
+        agent releases only once that time has reached the opening time).
+
+        It is not stored (the stored checkpoint of a size keeps the time the head was
+        first witnessed); one is made at most every FRESH_S seconds, so callers cannot
+        turn it into witness traffic.
+
+        Raises:
+            ChainStateMismatch: the log's own root at ``size`` is not ``root``.
+        """
+        ours = self._log.root_at(size)
+        if ours != root:
+            raise ChainStateMismatch(
+                f"checkpoint of size {size}: expected the log's root {ours.hex()}, "
+                f"found {root.hex()}"
+            )
+        with self._fresh_lock:
+            last = self._fresh
+            if last is not None and last[1] >= size and self._clock() - last[0] < FRESH_S:
+                return last[2]
+            signed, _, _ = self._sign_and_collect(size, root)
+            self._fresh = (self._clock(), size, signed)
+            log.info("fresh checkpoint of size %d: %d of %d witnesses cosigned",
+                     size, self._count(signed), len(self._witnesses))  # fmt: skip
+            return signed
 
     def _count(self, signed: SignedCheckpoint) -> int:
         keys = [w.key for w in self._witnesses]

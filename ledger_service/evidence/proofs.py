@@ -29,14 +29,18 @@ def anchor_of(info: AnchorInfo) -> Anchor:
     )
 
 
-def inclusion_proof(log_store: LogStore, anchors: AnchorStore, index: int) -> InclusionProof:
-    """Proof of record ``index`` to the newest anchored head that holds it.
+def inclusion_proof(
+    log_store: LogStore, anchors: AnchorStore, index: int, *, first: bool = False
+) -> InclusionProof:
+    """Proof of record ``index`` to the newest anchored head that holds it (with
+    ``first``: the oldest one, whose checkpoint's witnessed time says when the record
+    was first witnessed, e.g. a bid against its deadline).
 
     A record not yet anchored gets a proof to the current head with ``anchor``
     null: it verifies, but nothing on chain backs it yet.
     """
     stored = log_store.record(index)
-    info = anchors.covering(index)
+    info = anchors.first_covering(index) if first else anchors.covering(index)
     if info is None:
         head = log_store.head()
         size, root, anchor = head.size, head.root, None

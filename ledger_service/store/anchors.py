@@ -103,6 +103,15 @@ class AnchorStore:
         """The newest confirmed anchor whose tree contains leaf ``index``."""
         return self._one(_ANCHORS.c.status == CONFIRMED, _ANCHORS.c.tree_size > index)
 
+    def first_covering(self, index: int) -> AnchorInfo | None:
+        """The oldest confirmed anchor whose tree contains leaf ``index``."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(_ANCHORS).where(_ANCHORS.c.status == CONFIRMED, _ANCHORS.c.tree_size > index)
+                .order_by(_ANCHORS.c.tree_size.asc()).limit(1)
+            ).first()  # fmt: skip
+        return None if row is None else _info(row)
+
     def at_size(self, size: int) -> AnchorInfo | None:
         return self._one(_ANCHORS.c.status == CONFIRMED, _ANCHORS.c.tree_size == size)
 

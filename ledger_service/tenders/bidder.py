@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,13 +39,16 @@ from ledger_service.chain.tender_registry import TenderRegistryContract, TenderS
 from ledger_service.core import sealing
 from ledger_service.core.errors import (
     ChainUnavailable,
+    ConfigurationError,
     EvidenceError,
     MalformedInput,
     NotFound,
     VerificationFailed,
 )
+from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.tenders import envelope_files
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
+from ledger_service.tenders.on_time import OnTime, check_on_time
 
 Progress = Callable[[int], None]
 _CHUNK = 1 << 20
@@ -74,6 +78,9 @@ class ChainTrust:
     chain_id: int
     registry: str
     custodians: tuple[str, ...] | None = None
+    #: the trust policy published with the tender notice: with it the client checks
+    #: that its bid was witnessed on time (:meth:`BidderClient.on_time`)
+    policy: TrustPolicy | None = None
 
 
 def check_tender(
@@ -258,6 +265,41 @@ class BidderClient:
         if resp.status_code >= 400:
             raise _fail(resp)
         return dict(resp.json())
+
+    def on_time(
+        self, code: str, receipt: Mapping[str, Any], wait_s: float = 60.0, poll_s: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> OnTime:  # fmt: skip
+        """Wait until k pinned witnesses cosigned a checkpoint holding our bid; check it
+        was by the deadline (the chain's, read from our own endpoint) by their clocks.
+
+        Raises:
+            ConfigurationError: no policy is pinned.
+            VerificationFailed: the bid is late by witnessed time, the service's answer
+                does not check against the policy, or no cosigned head held the bid
+                within ``wait_s`` seconds.
+        """
+        policy = self.trust.policy
+        if policy is None:
+            raise ConfigurationError("expected a pinned trust policy to check witnessed time")
+        deadline = self._registry.get_tender(tender_id_bytes(code)).bid_deadline
+        index = int(receipt["record_index"])
+        until = time.monotonic() + wait_s
+        while True:
+            answer = self._get(f"/v1/records/{index}?head=first")
+            checked = check_on_time(
+                answer, policy, code=code, bidder=self.account.address,
+                nonce=int(receipt["nonce"]), ciphertext_sha256=str(receipt["ciphertext_sha256"]),
+                deadline=deadline, now=int(clock()),
+            )  # fmt: skip
+            if checked is not None:
+                return checked
+            if time.monotonic() > until:
+                raise VerificationFailed(
+                    f"expected record {index} (our bid) in a head cosigned by "
+                    f"{policy.witnesses.k} pinned witnesses within {wait_s:.0f} s, found none yet"
+                )
+            time.sleep(poll_s)
 
     def status(self, code: str) -> list[dict[str, Any]]:
         return list(self._get(f"/v1/tenders/{code}/bids/{self.account.address}"))

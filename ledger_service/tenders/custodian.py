@@ -13,8 +13,12 @@ at its index; that every dealing is signed by its custodian and carries a valid 
 of knowledge; that no dealing under its own index was made by anyone else; that the
 key it approves is the one the public rule gives from the transcript it read, with the
 chain's transcript hash. It releases its share only when its OWN clock and chain time
-both say the opening time has passed, and the share leaves the agent only inside the
-signed release transaction (no estimate, no call), sent to its configured endpoint.
+both say the opening time has passed and, given the trust policy published with the
+tender notice, when the witnessed time agrees: a checkpoint cosigned just now by k of
+the pinned witnesses, each by its own clock, is dated at or after the opening time
+(so neither a warped chain nor a pushed custodian clock, e.g. through the intranet's
+NTP, opens bids early). The share leaves the agent only inside the signed release
+transaction (no estimate, no call), sent to its configured endpoint.
 """
 
 from __future__ import annotations
@@ -36,11 +40,28 @@ from eth_utils.crypto import keccak
 from ledger_service.chain.tender_events import TenderCreatedEvent
 from ledger_service.chain.tender_registry import TenderRegistryContract, TenderStatus
 from ledger_service.core import threshold
+from ledger_service.core.checkpoints import SignedCheckpoint, Witnessed, verify_witnessed
 from ledger_service.core.errors import ConfigurationError, EvidenceError, VerificationFailed
+from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
 
 log = logging.getLogger("chainwitness.custodian")
 Clock = Callable[[], float]
+#: ``own_now -> Witnessed``: a checkpoint cosigned now, verified against the pinned policy
+WitnessedTime = Callable[[int], Witnessed]
+
+
+def pinned_witnessed_time(
+    policy: TrustPolicy, fetch: Callable[[], SignedCheckpoint]
+) -> WitnessedTime:
+    """Witnessed time from ``fetch`` (e.g. the service's fresh checkpoint), checked against
+    ``policy``: the pinned log key and origin, and k of the pinned witnesses."""
+
+    def witnessed(now: int) -> Witnessed:
+        signed = fetch()
+        return verify_witnessed(signed, policy.log_key, policy.log_origin, policy.witnesses, now)
+
+    return witnessed
 
 
 class TenderRefused(VerificationFailed):
@@ -158,12 +179,14 @@ class AgentRun:
     def __init__(
         self, agent: CustodianAgent, registry: TenderRegistryContract, relay: Relay,
         clock: Clock = time.time, state_file: Path | None = None,
+        witnessed_time: WitnessedTime | None = None,
     ) -> None:  # fmt: skip
         if registry.client.address != agent.account.address:
             raise ConfigurationError(
                 f"expected a chain client signing as {agent.address}, found {registry.client.address}"
             )
         self.agent, self.registry, self.relay, self.clock = agent, registry, relay, clock
+        self.witnessed_time = witnessed_time
         self.checks: dict[str, list[str]] = {}
         self._state_file = state_file
         self._signed: set[str] = set()
@@ -175,14 +198,14 @@ class AgentRun:
     def connect(
         cls, agent: CustodianAgent, rpc_url: str, registry_address: str, chain_id: int,
         relay: Relay, clock: Clock = time.time, state_file: Path | None = None,
+        witnessed_time: WitnessedTime | None = None,
     ) -> AgentRun:  # fmt: skip
         """Bind to the configured endpoint; ConfigurationError if it serves another chain."""
         from ledger_service.chain.client import ChainClient
 
         client = ChainClient(rpc_url, agent.account, chain_id, retries=2)
-        return cls(
-            agent, TenderRegistryContract(client, registry_address), relay, clock, state_file
-        )
+        return cls(agent, TenderRegistryContract(client, registry_address), relay, clock,
+                   state_file, witnessed_time)  # fmt: skip
 
     def _note(self, tid: bytes, line: str) -> None:
         lines = self.checks.setdefault(tid.hex(), [])
@@ -331,6 +354,15 @@ class AgentRun:
             tid,
             f"own clock {own_now} and chain time {chain_now} both at or past the opening time {opening}",
         )
+        if self.witnessed_time is not None:
+            w = self.witnessed_time(own_now)
+            if not w.time >= opening:
+                log.info("%s, tender %s: witnessed time %d (%d of %d witnesses) is before the "
+                         "opening time %d: not releasing", self.agent.name, tid.hex()[:12],
+                         w.time, w.k, w.n, opening)  # fmt: skip
+                return
+            self._note(tid, f"witnessed time {w.time} (cosigned now by {w.k} of {w.n} pinned "
+                            f"witnesses) at or past the opening time {opening}")  # fmt: skip
         group = tender.group()
         result = outcome(tender)
         if result.group is None or result.group.public_key != group.public_key:
@@ -372,6 +404,22 @@ class HttpRelay:
         resp = self._http.post(path, json=body)
         if resp.status_code >= 400:
             raise ConfigurationError(f"the relay answered {resp.status_code}: {resp.text[:300]}")
+
+    def witnessed_time(self, policy: TrustPolicy | None) -> WitnessedTime | None:
+        """With ``policy``: witnessed time from the service's fresh checkpoint
+        (``POST /v1/checkpoints/fresh``), checked against the policy, not the service."""
+        if policy is None:
+            return None
+
+        def fetch() -> SignedCheckpoint:
+            resp = self._http.post("/v1/checkpoints/fresh")
+            if resp.status_code >= 400:
+                raise ConfigurationError(
+                    f"the relay answered {resp.status_code} for a fresh checkpoint: {resp.text[:300]}"
+                )
+            return SignedCheckpoint.from_json(resp.json().get("checkpoint"))
+
+        return pinned_witnessed_time(policy, fetch)
 
     def post_dealing(self, tender_id: bytes, index: int, body: bytes, signature: bytes) -> None:
         self._post(f"/v1/tenders/0x{tender_id.hex()}/dealings",

@@ -94,7 +94,8 @@ def _index_ciphertexts(folder: Path) -> dict[str, Path]:
 
 
 def verify_opening(
-    rpc_url: str, registry_address: str, code: str, ciphertexts: Path, from_block: int = 0
+    rpc_url: str, registry_address: str, code: str, ciphertexts: Path, from_block: int = 0,
+    chain_id: int | None = None,
 ) -> OpeningCheck:
     """Rebuild the key from released shares, re-check every revealed bid's signature,
     open every bid against the digests in its ``BidRevealed`` event, compare digests.
@@ -102,8 +103,10 @@ def verify_opening(
     An unreadable tender wrap is reported as the bidder's (``unreadable``): nothing here
     uses a bidder's own key. Raises NotFound when the chain has no such tender or no
     opening yet, and VerificationFailed when the shares do not rebuild the tender key.
+    With ``chain_id`` (e.g. a pinned policy's) the endpoint must serve that chain
+    (ConfigurationError otherwise).
     """
-    client = ChainClient(rpc_url, Account.create(), None, retries=2)
+    client = ChainClient(rpc_url, Account.create(), chain_id, retries=2)
     registry = TenderRegistryContract(client, registry_address)
     tid = tender_id_bytes(code)
     tender = read_tender(registry, tid, from_block)

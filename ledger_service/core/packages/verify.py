@@ -13,6 +13,8 @@ specification gives, and stops at the first failure:
 8. :func:`check_checkpoints` the heads' signed checkpoints; with a pinned trust
                              policy: the pinned chain and EvidenceLog, and the newest
                              head cosigned by k of the n pinned witnesses
+   :func:`check_bid_deadlines` (with a policy) every bid first witnessed by its
+                             tender's bid deadline (``core/packages/deadlines.py``)
 9. :func:`check_chain`       (optional) the chain still holds the blocks and roots
 
 Steps 1-8 need nothing but the zip (and the policy); step 9 asks a :class:`ChainView`
@@ -29,6 +31,7 @@ from ledger_service.core import merkle
 from ledger_service.core._fields import formatted
 from ledger_service.core.errors import ConfigurationError, MalformedInput, VerificationFailed
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
+from ledger_service.core.packages.deadlines import check_bid_deadlines
 from ledger_service.core.packages.format import (
     HEADS_FORMAT,
     LIMITS,
@@ -44,7 +47,7 @@ from ledger_service.core.packages.format import (
 from ledger_service.core.packages.manifest import Manifest, read_manifest, subject_matches
 from ledger_service.core.packages.verdicts import OFFLINE, ONLINE, Verdict
 from ledger_service.core.packages.witnessed import check_checkpoints
-from ledger_service.core.pinned import chain_trust
+from ledger_service.core.pinned import chain_trust, witness_trust
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.core.trust_policy import TrustPolicy
@@ -135,6 +138,8 @@ def verify_package(
     out += check_signatures(entries)
     witnessed, verdicts = check_checkpoints(entries, heads, policy, now or 0)
     out += verdicts
+    if policy is not None:
+        out += check_bid_deadlines(records, witnessed, witness_trust(policy))
     if chain is not None:
         out += check_chain(heads, manifest.chain_id, chain, policy, set(witnessed))
     return Report(manifest.package_id, manifest.subject, digest, tuple(out))

@@ -76,9 +76,8 @@ class World:
             run.step()
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    services = open_services(Settings(data_dir=tmp_path / "svc"))
+def make_world(services: Services, tmp_path: Path) -> World:
+    """Five custodians who registered their own keys, 20 bidders, over ``services``."""
     assert services.client is not None and services.tenders is not None
     assert services.tender_views is not None
     rpc_url = services.client.rpc_url
@@ -94,9 +93,15 @@ def world(tmp_path: Path) -> Iterator[World]:
         agents.append(agent)
         runs.append(AgentRun(agent, registry, services.tenders, clock))
     bidders = [Account.from_key(hashlib.sha256(b"bidder %d" % i).digest()) for i in range(20)]
+    return World(services, services.tenders, services.tender_views, agents, runs, clock,
+                 bidders, tmp_path, rpc_url)  # fmt: skip
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    services = open_services(Settings(data_dir=tmp_path / "svc"))
     try:
-        yield World(services, services.tenders, services.tender_views, agents, runs, clock,
-                    bidders, tmp_path, rpc_url)  # fmt: skip
+        yield make_world(services, tmp_path)
     finally:
         services.close()
 
