@@ -174,8 +174,10 @@ def get_record(
     _token: AnyRole,
     head: Annotated[
         Literal["newest", "first"],
-        Query(description="the anchored head the proof goes to: the newest one holding the "
-              "record, or the first (its checkpoint dates when the record was first witnessed)"),
+        Query(
+            description="the anchored head the proof goes to: the newest one holding the "
+            "record, or the first (its checkpoint dates when the record was first witnessed)"
+        ),
     ] = "newest",
 ) -> dict[str, Any]:
     if index < 0:
