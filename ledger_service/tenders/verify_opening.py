@@ -94,7 +94,11 @@ def _index_ciphertexts(folder: Path) -> dict[str, Path]:
 
 
 def verify_opening(
-    rpc_url: str, registry_address: str, code: str, ciphertexts: Path, from_block: int = 0,
+    rpc_url: str,
+    registry_address: str,
+    code: str,
+    ciphertexts: Path,
+    from_block: int = 0,
     chain_id: int | None = None,
 ) -> OpeningCheck:
     """Rebuild the key from released shares, re-check every revealed bid's signature,
