@@ -178,10 +178,37 @@ def _configured_signer(settings: Settings) -> LocalAccount | None:
     )
 
 
+#: ``web3_clientVersion`` prefixes of development nodes (their operator can rewrite them)
+DEVELOPMENT_NODES = ("anvil", "hardhat", "ganache", "ethereumjs")
+
+
+def _refuse_development_chain(settings: Settings, client: ChainClient | None) -> None:
+    """``CHAINWITNESS_CHAIN_KIND=consortium`` refuses a chain its operator controls.
+
+    Raises:
+        ConfigurationError: the embedded anvil, or a node that says it is a development
+            node (``web3_clientVersion``), under a consortium setting.
+    """
+    if settings.chain_kind != "consortium":
+        return
+    if client is None:
+        raise ConfigurationError(
+            "CHAINWITNESS_CHAIN_KIND=consortium: expected CHAINWITNESS_RPC_URL of the consortium "
+            "chain, found the embedded anvil (a development chain its operator controls)"
+        )
+    version = str(client.request("web3_clientVersion", []))
+    if version.lower().startswith(DEVELOPMENT_NODES):
+        raise ConfigurationError(
+            f"CHAINWITNESS_CHAIN_KIND=consortium: expected a consortium chain's node, found "
+            f"{version!r} at {client.rpc_url}, a development node its operator controls"
+        )
+
+
 def _open_chain(services: Services) -> None:
     settings = services.settings
     configured = _configured_signer(settings)
     if settings.embedded_chain:
+        _refuse_development_chain(settings, None)
         node = ManagedAnvil(settings.data_dir / "anvil", chain_id=settings.chain_id or 31337)
         node.start()
         services.node = node
@@ -196,6 +223,8 @@ def _open_chain(services: Services) -> None:
             )
         rpc_url, signer = settings.rpc_url, configured
     client = ChainClient(rpc_url, signer, settings.chain_id)
+    if not settings.embedded_chain:
+        _refuse_development_chain(settings, client)
     if settings.embedded_chain:
         client.fund_from_dev_account(DEV_FUNDING_WEI)
     dep = None
