@@ -16,8 +16,7 @@ import pytest
 import uvicorn
 
 from ledger_service.api.app import create_app
-
-MAX_JSON_BODY = 64 * 1024  # ledger_service.api.guard.MAX_JSON_BODY, pinned
+from ledger_service.api.guard import MAX_JSON_BODY
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
