@@ -9,7 +9,6 @@ bids", is not a role refusal and is arranged not to happen here).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
