@@ -24,7 +24,7 @@ from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tender_registry import TenderRegistryContract
-from ledger_service.core.errors import ConfigurationError
+from ledger_service.core.errors import ConfigurationError, NotConfigured
 from ledger_service.cosigner.collector import httpx_post
 from ledger_service.econtracts.service import ContractService
 from ledger_service.evidence.checkpointing import (
@@ -85,10 +85,10 @@ class Services:
         """The collaborators ``evidence.packaging.build_package`` collects from.
 
         Raises:
-            ConfigurationError: the services were opened without the chain.
+            NotConfigured: the services were opened without the chain.
         """
         if self.client is None or self.chain is None:
-            raise ConfigurationError("expected services opened with the chain, found none")
+            raise NotConfigured("expected services opened with the chain, found none")
         return PackageSources(
             self.log_store, self.anchors, self.blobs, self.client, self.chain.chain_id,
             self.checkpoints,

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",
     )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="seconds a request body may stall before 408"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
 

@@ -18,12 +18,13 @@ from typing import Annotated, Any
 from eth_account.signers.local import LocalAccount
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.chain.keys import load_signer
-from ledger_service.core.errors import ConfigurationError, Forbidden
+from ledger_service.core.canonical import MAX_SAFE_INTEGER
+from ledger_service.core.errors import Forbidden, NotConfigured
 from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
@@ -36,7 +37,9 @@ __all__ = ["NotarySettings", "notary_service_for", "router"]
 router = APIRouter(prefix="/v1/notary", tags=["notary"])
 NotaryRole = Annotated[TokenInfo, Depends(require("notary"))]
 AnyRole = Annotated[TokenInfo, Depends(require())]
+Requester = Annotated[TokenInfo, Depends(require("operator", "court", "notary"))]
 _HEX64 = r"^[0-9a-f]{64}$"
+RequestId = Annotated[int, Path(ge=1, le=MAX_SAFE_INTEGER)]
 
 
 class NotarySettings(BaseSettings):
@@ -66,10 +69,10 @@ def notary_service_for(
     a generated one kept beside the CA).
 
     Raises:
-        ConfigurationError: ``services`` was opened without the chain.
+        NotConfigured: ``services`` was opened without the chain.
     """
     if services.chain is None:
-        raise ConfigurationError("expected services opened with the chain, found none")
+        raise NotConfigured("expected services opened with the chain, found none")
     settings = services.settings
     if not ca_password and settings.witness_password is not None:
         ca_password = settings.witness_password.get_secret_value()
@@ -95,7 +98,7 @@ def notary_service(request: Request, services: ServicesDep) -> NotaryService:
         deployment = Deployment.load(services.settings.data_dir)
         address = deployment.contracts.get("NotaryRegistry") if deployment else None
     if address is None or services.client is None:
-        raise ConfigurationError(
+        raise NotConfigured(
             "expected a NotaryRegistry (CHAINWITNESS_NOTARY_REGISTRY_ADDRESS or deployment.json) "
             "and a chain, found none"
         )
@@ -119,9 +122,7 @@ def notary_account(request: Request, services: ServicesDep) -> LocalAccount:
             "asked for on a consortium chain (CHAINWITNESS_NOTARY_KEY is development-only)"
         )
     if key is None:
-        raise ConfigurationError(
-            "expected CHAINWITNESS_NOTARY_KEY for the hosted notary, found none"
-        )
+        raise NotConfigured("expected CHAINWITNESS_NOTARY_KEY for the hosted notary, found none")
     return load_signer(key.get_secret_value(), None, None)
 
 
@@ -130,8 +131,11 @@ AccountDep = Annotated[LocalAccount, Depends(notary_account)]
 
 
 class RequestIn(BaseModel):
+    """The requester is the caller's token (``role:name``), never a field of the body."""
+
+    model_config = ConfigDict(extra="forbid")
+
     subject: str = Field(min_length=1, max_length=256, examples=["tender:GC-2026-0417"])
-    requester: str = Field(min_length=1, max_length=128)
     note: str = Field(default="", max_length=2000)
 
 
@@ -154,19 +158,21 @@ def _view(row: NotaryRequest) -> dict[str, Any]:
 
 
 @router.post("/requests", status_code=201, summary="Request notarization of a subject")
-def create_request(body: RequestIn, notary: NotaryDep, _t: AnyRole) -> dict[str, Any]:
-    request_id = notary.request(body.subject, body.requester, body.note)
+def create_request(body: RequestIn, notary: NotaryDep, token: Requester) -> dict[str, Any]:
+    # each request builds a whole evidence package (every record of the subject, files
+    # included): only parties entitled to that evidence may ask, under their own name
+    request_id = notary.request(body.subject, f"{token.role}:{token.name}", body.note)
     return _view(notary.row(request_id))
 
 
 @router.get("/requests/{request_id}", summary="A notarization request and its status")
-def get_request(request_id: int, notary: NotaryDep, _t: AnyRole) -> dict[str, Any]:
+def get_request(request_id: RequestId, notary: NotaryDep, _t: AnyRole) -> dict[str, Any]:
     return _view(notary.row(request_id))
 
 
 @router.post("/requests/{request_id}/review", summary="Verify the package and record the verdict")
 def review(
-    request_id: int, notary: NotaryDep, account: AccountDep, _t: NotaryRole
+    request_id: RequestId, notary: NotaryDep, account: AccountDep, _t: NotaryRole
 ) -> dict[str, Any]:
     result = notary.review(request_id, account)
     return {"request_id": request_id, "passed": result.passed, "lines": list(result.lines)}
@@ -174,7 +180,7 @@ def review(
 
 @router.post("/requests/{request_id}/issue", status_code=201, summary="Issue the certificate")
 def issue(
-    request_id: int, request: Request, notary: NotaryDep, account: AccountDep, _t: NotaryRole
+    request_id: RequestId, request: Request, notary: NotaryDep, account: AccountDep, _t: NotaryRole
 ) -> dict[str, Any]:
     issued = notary.issue(request_id, account, _settings(request).name)
     return {
@@ -186,7 +192,7 @@ def issue(
 
 @router.post("/requests/{request_id}/reject", summary="Reject a request, stating why")
 def reject(
-    request_id: int, body: RejectIn, notary: NotaryDep, account: AccountDep, _t: NotaryRole
+    request_id: RequestId, body: RejectIn, notary: NotaryDep, account: AccountDep, _t: NotaryRole
 ) -> dict[str, Any]:
     notary.reject(request_id, account, body.reason)
     return _view(notary.row(request_id))

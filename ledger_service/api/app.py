@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from ledger_service import __version__
 from ledger_service.api import court, econtracts, problems, public, records, reports, tenders
+from ledger_service.api.deps import check_token
+from ledger_service.api.guard import RequestGuard
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.runtime import Services
 
@@ -59,6 +61,14 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(econtracts.router)
     _include_plugins(app)
+    # outermost of the app's own layers: no route reads a body before the guard has
+    # authenticated the caller and bounded the body
+    app.add_middleware(
+        RequestGuard,
+        routes=lambda: app.router.routes,
+        authenticate=lambda token, roles: check_token(services, token, roles),
+        body_timeout_s=services.settings.body_timeout_s,
+    )
     return app
 
 

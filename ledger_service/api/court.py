@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import ServicesDep, require
+from ledger_service.core.errors import Forbidden, NotFound
 from ledger_service.evidence.custody import record_custody
-from ledger_service.evidence.packaging import build_package
+from ledger_service.evidence.packaging import MAX_PACKAGE_RECORDS, PACKAGE_KIND, build_package
 from ledger_service.store.tokens import TokenInfo
 
 router = APIRouter(prefix="/v1", tags=["court"])
@@ -71,7 +73,21 @@ def request_package(body: PackageRequest, services: ServicesDep, who: Oversight)
 
 
 @router.get("/court/packages/{sha256}", summary="Download an evidence package")
-def download_package(sha256: str, services: ServicesDep, who: Oversight) -> FileResponse:
+def download_package(
+    services: ServicesDep, who: Oversight, sha256: str = PathParam(pattern=_HEX64)
+) -> FileResponse:
+    # only blobs that an evidence.package record names are packages: the blob store also
+    # holds original documents, bid ciphertexts and reports, none of them served here
+    packages = [services.log_store.record(i).record for i in
+                services.log_store.find_by_sha256(sha256, MAX_PACKAGE_RECORDS)]  # fmt: skip
+    packages = [r for r in packages if r.kind == PACKAGE_KIND]
+    if not packages:
+        raise NotFound(f"expected the SHA-256 of an evidence package, found no package {sha256}")
+    if who.role == "regulator" and all(r.metadata.get("files", 1) != 0 for r in packages):
+        raise Forbidden(
+            f"expected a package without original documents for a regulator, found package "
+            f"{sha256} with files (built for a court)"
+        )
     path = services.blobs.open(sha256)
     record_custody(services.log_store, who.role, who.name, "download", {"sha256": sha256})
     return FileResponse(path, media_type="application/zip", filename=f"evidence-{sha256[:16]}.zip")

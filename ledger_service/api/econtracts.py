@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import ServicesDep, require
-from ledger_service.core.errors import ConfigurationError
+from ledger_service.core.errors import NotConfigured
 from ledger_service.econtracts.service import ContractService
 from ledger_service.store.tokens import TokenInfo
 
@@ -21,7 +21,7 @@ _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 
 def contracts(services: ServicesDep) -> ContractService:
     if services.contracts is None:
-        raise ConfigurationError("expected a deployed ContractWitness, found none")
+        raise NotConfigured("expected a deployed ContractWitness, found none")
     svc: ContractService = services.contracts
     return svc
 

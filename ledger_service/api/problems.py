@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ledger_service.core.errors import EvidenceError
 
@@ -54,6 +55,13 @@ def install(app: FastAPI) -> None:
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(req: Request, _exc: ClientDisconnect) -> JSONResponse:
+        # nobody is left to read an answer: one line, no traceback
+        log.info("client disconnected during %s %s", req.method, req.url.path)
+        return problem(400, "client-disconnected", "Client disconnected",
+                       "the client closed the connection before sending its whole request")  # fmt: skip
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:

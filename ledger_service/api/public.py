@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from ledger_service import __version__
-from ledger_service.api.deps import AnyRole, ServicesDep
+from ledger_service.api.deps import AnyRole, MaybeToken, ServicesDep
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.evidence.proofs import (
@@ -19,6 +19,8 @@ from ledger_service.evidence.proofs import (
 )
 from ledger_service.runtime import Services
 from ledger_service.store.checkpoints import StoredCheckpoint
+from ledger_service.store.tenders import TenderStore
+from ledger_service.tenders import disclosure
 
 router = APIRouter(tags=["public"])
 
@@ -27,16 +29,23 @@ MAX_MATCHES = 20
 
 
 @router.get("/v1/verify/{sha256}", summary="Whether and when a SHA-256 digest was recorded")
-def verify_digest(sha256: str, services: ServicesDep) -> dict[str, Any]:
+def verify_digest(sha256: str, services: ServicesDep, token: MaybeToken) -> dict[str, Any]:
+    """Before a tender is opened, a match that is one of its bidder steps (a bid's
+    ciphertext) only counts in ``withheld``: recorded, but no record, bidder or proof."""
     digest = sha256.lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise MalformedInput(f"expected a SHA-256 digest of 64 hex digits, found {sha256!r}")
     indices = services.log_store.find_by_sha256(digest, MAX_MATCHES)
-    proofs = [inclusion_proof(services.log_store, services.anchors, i) for i in indices]
+    state_of = disclosure.states(TenderStore(services.log_store.engine))
+    shown = [i for i in indices
+             if not disclosure.withheld(services.log_store.record(i).record, state_of, token)]  # fmt: skip
+    proofs = [inclusion_proof(services.log_store, services.anchors, i) for i in shown]
     checkpoints = [checkpoint_for(services.checkpoints, p) for p in proofs]
     return {
         "sha256": digest,
-        "found": bool(proofs),
+        "found": bool(indices),
+        # recorded, shown without record or proof until the tender is opened
+        "withheld": len(indices) - len(shown),
         "proofs": [p.to_json() for p in proofs],
         # one per proof: the signed, cosigned checkpoint of its head (null if none yet)
         "checkpoints": [None if c is None else c.to_json() for c in checkpoints],

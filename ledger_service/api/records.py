@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from ledger_service.api.deps import AnyRole, Operator, ServicesDep
-from ledger_service.core.canonical import parse_json_strict
-from ledger_service.core.errors import LimitExceeded, MalformedInput
+from ledger_service.core.canonical import MAX_SAFE_INTEGER, parse_json_strict
+from ledger_service.core.errors import Forbidden, LimitExceeded, MalformedInput
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import record_from_request
 from ledger_service.evidence.proofs import checkpoint_for, inclusion_proof
 from ledger_service.settings import MAX_BATCH
+from ledger_service.store.blobs import MAX_FILE_BYTES
 from ledger_service.store.log import AppendResult
+from ledger_service.store.tenders import TenderStore
+from ledger_service.tenders import disclosure
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -73,10 +76,11 @@ def _actor(token: Any) -> str:
     status_code=201,
     summary="Deposit one record",
     openapi_extra={
+        "x-max-body-bytes": MAX_RECORD_BODY,
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": _RECORD_SCHEMA}},
-        }
+        },
     },
 )
 async def deposit_record(request: Request, services: ServicesDep, token: Operator) -> JSONResponse:
@@ -93,6 +97,7 @@ async def deposit_record(request: Request, services: ServicesDep, token: Operato
     status_code=201,
     summary=f"Deposit up to {MAX_BATCH} records atomically",
     openapi_extra={
+        "x-max-body-bytes": MAX_BATCH_BODY,
         "requestBody": {
             "required": True,
             "content": {
@@ -110,7 +115,7 @@ async def deposit_record(request: Request, services: ServicesDep, token: Operato
                     }
                 }
             },
-        }
+        },
     },
 )
 async def deposit_batch(request: Request, services: ServicesDep, token: Operator) -> JSONResponse:
@@ -135,12 +140,13 @@ async def deposit_batch(request: Request, services: ServicesDep, token: Operator
     status_code=201,
     summary="Deposit a file by streaming upload (raw body); its SHA-256 becomes a record",
     openapi_extra={
+        "x-max-body-bytes": MAX_FILE_BYTES,
         "requestBody": {
             "required": True,
             "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             },
-        }
+        },
     },
 )
 async def deposit_file(
@@ -169,9 +175,9 @@ async def deposit_file(
 
 @router.get("/records/{index}", summary="A record with its inclusion proof and anchor")
 def get_record(
-    index: int,
     services: ServicesDep,
-    _token: AnyRole,
+    token: AnyRole,
+    index: int = Path(ge=0, le=MAX_SAFE_INTEGER),
     head: Annotated[
         Literal["newest", "first"],
         Query(
@@ -180,8 +186,14 @@ def get_record(
         ),
     ] = "newest",
 ) -> dict[str, Any]:
-    if index < 0:
-        raise MalformedInput(f"expected a record index >= 0, found {index}")
+    record = services.log_store.record(index).record
+    if disclosure.withheld(
+        record, disclosure.states(TenderStore(services.log_store.engine)), token
+    ):
+        raise Forbidden(
+            f"expected record {index} to be a record this token may read, found a bidder's "
+            "step of a tender not opened yet (readable by that bidder and by oversight only)"
+        )
     proof = inclusion_proof(services.log_store, services.anchors, index, first=head == "first")
     checkpoint = checkpoint_for(services.checkpoints, proof)
     return {

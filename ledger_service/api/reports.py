@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import ServicesDep, require
-from ledger_service.core.errors import ConfigurationError
+from ledger_service.core.errors import NotConfigured
 from ledger_service.evidence.custody import record_custody
 from ledger_service.evidence.proofs import inclusion_proof
 from ledger_service.reports.build import ReportSources
@@ -50,9 +50,7 @@ def issue_report(
 ) -> dict[str, Any]:
     s = services.settings
     if s.witness_password is None:
-        raise ConfigurationError(
-            "expected CHAINWITNESS_WITNESS_PASSWORD for the witness CA, found none"
-        )
+        raise NotConfigured("expected CHAINWITNESS_WITNESS_PASSWORD for the witness CA, found none")
     number, pdf, index = reports.issue(body.subject, s.witness_password.get_secret_value(),
                                        s.base_url, tsa_url=s.tsa_url)  # fmt: skip
     sha = services.log_store.record(index).record.digests["sha256"]

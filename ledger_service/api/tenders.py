@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.core import threshold
-from ledger_service.core.errors import ConfigurationError, Forbidden, MalformedInput
+from ledger_service.core.canonical import MAX_SAFE_INTEGER
+from ledger_service.core.errors import Forbidden, MalformedInput, NotConfigured
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders.lifecycle import Event
 from ledger_service.tenders.model import Party, Schedule, SignedBid
-from ledger_service.tenders.service import TenderService
+from ledger_service.tenders.service import MAX_BID_BYTES, TenderService
 from ledger_service.tenders.views import TenderViews
 
 router = APIRouter(prefix="/v1", tags=["tenders"])
@@ -29,6 +30,7 @@ Custodian = Annotated[TokenInfo, Depends(require("custodian"))]
 _HEX64 = r"^[0-9a-f]{64}$"
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _PUB33 = r"^0[23][0-9a-f]{64}$"
+_MAX_INT = MAX_SAFE_INTEGER  # what JSON and the evidence records carry exactly
 
 
 def _tender_id(ref: str) -> bytes:
@@ -43,7 +45,7 @@ def _tender_id(ref: str) -> bytes:
 
 def tenders(services: ServicesDep) -> TenderService:
     if services.tenders is None:
-        raise ConfigurationError("expected the tender service (a chain connection), found none")
+        raise NotConfigured("expected the tender service (a chain connection), found none")
     return services.tenders
 
 
@@ -52,7 +54,7 @@ TendersDep = Annotated[TenderService, Depends(tenders)]
 
 def views(services: ServicesDep) -> TenderViews:
     if services.tender_views is None:
-        raise ConfigurationError("expected the tender service (a chain connection), found none")
+        raise NotConfigured("expected the tender service (a chain connection), found none")
     return services.tender_views
 
 
@@ -95,10 +97,10 @@ class BidderIn(PartyIn):
 class TenderIn(BaseModel):
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["GC-2026-0417"])
     title: str = Field(min_length=1, max_length=256)
-    dealing_deadline: int = Field(gt=0, description="unix seconds, judged by chain time")
-    complaint_deadline: int = Field(gt=0)
-    bid_deadline: int = Field(gt=0)
-    opening_time: int = Field(gt=0)
+    dealing_deadline: int = Field(gt=0, le=_MAX_INT, description="unix seconds, by chain time")
+    complaint_deadline: int = Field(gt=0, le=_MAX_INT)
+    bid_deadline: int = Field(gt=0, le=_MAX_INT)
+    opening_time: int = Field(gt=0, le=_MAX_INT)
     threshold: int = Field(ge=2, le=MAX_CUSTODIANS)
     custodians: list[CustodianIn] = Field(min_length=1, max_length=MAX_CUSTODIANS)
 
@@ -106,13 +108,13 @@ class TenderIn(BaseModel):
 class DocumentIn(BaseModel):
     name: str = Field(min_length=1, max_length=256)
     sha256: str = Field(pattern=_HEX64)
-    version: int = Field(default=1, ge=1)
+    version: int = Field(default=1, ge=1, le=_MAX_INT)
 
 
 class WithdrawalIn(BaseModel):
     bidder: str = Field(pattern=_ADDRESS)
     pseudonym: str = Field(pattern=_ADDRESS)
-    nonce: int = Field(ge=1)
+    nonce: int = Field(ge=1, le=_MAX_INT)
     signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
 
 
@@ -226,7 +228,7 @@ def register_bidder(code: str, body: BidderIn, svc: TendersDep, _t: Operator) ->
     "/tenders/{code}/bids",
     status_code=201,
     summary="Submit a sealed bid: the envelope as the raw body, the bidder's signed commitment as parameters",
-    openapi_extra={"requestBody": {"required": True, "content": {
+    openapi_extra={"x-max-body-bytes": MAX_BID_BYTES, "requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )  # fmt: skip
 async def submit_bid(
@@ -236,7 +238,7 @@ async def submit_bid(
     _t: Bidder,
     bidder: str = Query(pattern=_ADDRESS),
     pseudonym: str = Query(pattern=_ADDRESS),
-    nonce: int = Query(ge=1),
+    nonce: int = Query(ge=1, le=_MAX_INT),
     salt: str = Query(pattern=_HEX64),
     plaintext_commitment: str = Query(pattern=_HEX64),
     envelope_digest: str = Query(pattern=_HEX64),

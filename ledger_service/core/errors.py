@@ -99,6 +99,14 @@ class ConfigurationError(EvidenceError):
     title = "Configuration error"
 
 
+class NotConfigured(ConfigurationError):
+    """A feature this deployment does not offer (no chain, no notary registry...)."""
+
+    code = "not-configured"
+    status = 503
+    title = "Not configured"
+
+
 class DeadlinePassed(Conflict):
     """The chain refused a step because of its deadline or opening time."""
 

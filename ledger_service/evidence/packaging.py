@@ -221,6 +221,8 @@ def build_package(
                     "manifest_sha256": manifest_digest(data),
                     "records": len(stored),
                     "tree_size": newest.tree_size,
+                    # how many original documents it carries (regulators get none)
+                    "files": len(files),
                 },
                 now=stamp,
             )

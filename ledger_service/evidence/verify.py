@@ -188,4 +188,9 @@ def verify_remote_digest(
     body = resp.json()
     if not body.get("found"):
         raise VerificationFailed(f"expected a record with sha256 {digest}, found none at {server}")
+    if not body.get("proofs") and body.get("withheld"):
+        raise VerificationFailed(
+            f"expected a proof for sha256 {digest}, found it recorded at {server} with its proof "
+            "withheld until its tender is opened (a sealed bid); check again after opening"
+        )
     return verify_proofs(proofs_in(body), rpc_url, policy)

@@ -42,6 +42,8 @@ STORED_LEVEL_STRIDE = 4
 CACHE_MIN_LEVEL = 2 * STORED_LEVEL_STRIDE
 #: At most this many cached nodes (32 bytes each); the cache is emptied when full.
 CACHE_MAX_NODES = 1 << 18
+#: Most leaves a log can hold: ``node_key`` keeps the last leaf below 2**57.
+MAX_LEAVES = 1 << 57
 
 T = TypeVar("T")
 NodeGetter = Callable[[int, int], bytes]
@@ -223,6 +225,9 @@ class LogStore:
 
     def record(self, index: int) -> StoredRecord:
         """The stored record at ``index``; raises NotFound if the log is shorter."""
+        if not 0 <= index < MAX_LEAVES:  # beyond any log, and beyond what SQL can compare
+            size = self.head().size
+            raise NotFound(f"expected a record index below the log size {size}, found {index}")
         with read_only(self._engine.connect()) as conn:
             row = conn.execute(select(_RECORDS.c.canonical).where(_RECORDS.c.idx == index)).first()
             nodes = self._fetch(conn, [(0, index)])

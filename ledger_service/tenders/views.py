@@ -16,7 +16,7 @@ from ledger_service.core import threshold
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import TenderStore
-from ledger_service.tenders import ocds
+from ledger_service.tenders import disclosure, ocds
 from ledger_service.tenders.lifecycle import State
 
 PUBLISHER = "Chain Witness 链见证"
@@ -83,21 +83,22 @@ class TenderViews:
                       "envelope_digest": b.envelope_digest, "size": b.size, "status": b.status,
                       "tx_hash": b.tx_hash, "block_time": b.block_time,
                       "record_index": b.record_index} for b in ([] if hide else bids)],
-            "events": [{"seq": e.seq, "event": e.event, "state_after": e.state_after,
+            # numbered among the events shown: gaps left by withheld steps would count them
+            "events": [{"seq": seq, "event": e.event, "state_after": e.state_after,
                         "chain_time": e.chain_time, "record_index": e.record_index}
-                       for e in events if not (hide and e.event in self._BIDDER_STEPS)],
+                       for seq, e in enumerate(
+                           (e for e in events if not (hide and e.event in self._BIDDER_STEPS)),
+                           start=0)],
             "bidder_details_withheld": hide,
             "opening_record": None if t.opening_record is None else json.loads(t.opening_record),
         }  # fmt: skip
 
     #: Steps that name bidders: held back from the public until bids are opened
     #: (招标投标法 art. 22: no disclosure of the names or number of bidders before opening).
-    _BIDDER_STEPS = frozenset(
-        {"bidder_registered", "bid_submitted", "bid_withdrawn", "close_bidding"}
-    )
+    _BIDDER_STEPS = disclosure.BIDDER_STEPS
 
     def _disclosed(self, code: str) -> bool:
-        return self.state(code) not in (State.ANNOUNCED, State.DOCUMENTS_ISSUED, State.BIDS_CLOSED)
+        return disclosure.disclosed(self.state(code))
 
     def ocds(self, code: str, full: bool = False) -> dict[str, Any]:
         """OCDS 1.1 release and record packages, with each release's digest in the log.

@@ -86,6 +86,9 @@ MAX_JSON_BYTES = LIMITS.json_bytes
 MAX_FILE_BYTES = LIMITS.file_bytes
 MAX_TOTAL_BYTES = LIMITS.total_bytes
 
+#: Bytes inflated at a time when reading an entry.
+INFLATE_CHUNK = 64 * 1024
+
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.sha256"
 _INDEX = r"(0|[1-9][0-9]{0,15})"
@@ -289,6 +292,12 @@ def read_entries(data: bytes, limits: Limits = LIMITS) -> dict[str, bytes]:
         raise LimitExceeded(
             f"package: expected at most {limits.entries} entries, found {len(infos)}"
         )
+    declared = sum(i.file_size for i in infos)
+    if declared > limits.total_bytes:
+        raise LimitExceeded(
+            f"package: expected at most {limits.total_bytes} bytes unpacked, found {declared} "
+            "declared"
+        )
     out: dict[str, bytes] = {}
     total = 0
     for info in infos:
@@ -299,18 +308,10 @@ def read_entries(data: bytes, limits: Limits = LIMITS) -> dict[str, bytes]:
         if info.flag_bits & 1:
             raise MalformedInput(f"zip entry {name!r}: expected no encryption, found encrypted")
         limit = limits.file_bytes if name.startswith("files/") else limits.json_bytes
-        if info.file_size > limit:
+        if info.file_size > limit:  # a declared size only ever refuses early, never admits
             raise LimitExceeded(f"{name}: expected at most {limit} bytes, found {info.file_size}")
-        try:
-            with zf.open(info) as f:
-                content = f.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise MalformedInput(f"{name}: expected a readable zip entry, found: {exc}") from exc
-        if len(content) > limit:
-            raise LimitExceeded(f"{name}: expected at most {limit} bytes, found more")
+        content = _inflate(zf, info, limit, limits.total_bytes - total)
         total += len(content)
-        if total > limits.total_bytes:
-            raise LimitExceeded(f"package: expected at most {limits.total_bytes} bytes unpacked")
         out[name] = content
     if list(out)[:2] != [MANIFEST, MANIFEST_DIGEST]:
         raise MalformedInput(
@@ -318,6 +319,30 @@ def read_entries(data: bytes, limits: Limits = LIMITS) -> dict[str, bytes]:
             f"found {list(out)[:2]}"
         )
     return out
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, room: int) -> bytes:
+    """Inflate one entry chunk by chunk, stopping at the first byte past ``limit`` (the
+    entry's) or ``room`` (what the package total has left): whatever the entry declares,
+    no more than the limits plus one chunk is ever inflated."""
+    name = info.filename
+    parts: list[bytes] = []
+    size = 0
+    try:
+        with zf.open(info) as f:
+            while chunk := f.read(INFLATE_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise LimitExceeded(f"{name}: expected at most {limit} bytes, found more")
+                if size > room:
+                    raise LimitExceeded(
+                        f"package: expected at most {room} more bytes unpacked at {name}, "
+                        "found more (total limit)"
+                    )
+                parts.append(chunk)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise MalformedInput(f"{name}: expected a readable zip entry, found: {exc}") from exc
+    return b"".join(parts)
 
 
 def manifest_digest(zip_bytes: bytes, limits: Limits = LIMITS) -> str:

@@ -274,10 +274,18 @@ def test_http_issue_verify_revoke(running: tuple[Services, NotaryService]) -> No
     bidder_token = create_token(engine, "bidder-x", "bidder")[1]
     as_notary = {"Authorization": f"Bearer {notary_token}"}
     as_bidder = {"Authorization": f"Bearer {bidder_token}"}
+    as_centre = {"Authorization": f"Bearer {create_token(engine, 'centre', 'operator')[1]}"}
     with TestClient(app) as http:
-        made = http.post("/v1/notary/requests", headers=as_bidder,
-                         json={"subject": SUBJECT, "requester": "bidder:x"})  # fmt: skip
+        # a bidder may not have the service build and record a package under any name
+        denied = http.post("/v1/notary/requests", headers=as_bidder, json={"subject": SUBJECT})
+        assert denied.status_code == 403, denied.text
+        # the requester is the token, never a field of the body
+        named = http.post("/v1/notary/requests", headers=as_centre,
+                          json={"subject": SUBJECT, "requester": "court:supreme"})  # fmt: skip
+        assert named.status_code == 422 and "requester" in named.text, named.text
+        made = http.post("/v1/notary/requests", headers=as_centre, json={"subject": SUBJECT})
         assert made.status_code == 201, made.text
+        assert made.json()["requester"] == "operator:centre"
         request_id = made.json()["request_id"]
         refused = http.post(f"/v1/notary/requests/{request_id}/issue", headers=as_bidder)
         assert refused.status_code == 403
@@ -295,8 +303,8 @@ def test_http_issue_verify_revoke(running: tuple[Services, NotaryService]) -> No
         assert failed.status_code == 422
         assert "reason code 1 (keyCompromise)" in failed.json()["detail"]
         # on a production (consortium) chain the service may not hold a notary's key
-        again = http.post("/v1/notary/requests", headers=as_bidder,
-                          json={"subject": SUBJECT, "requester": "bidder:x"}).json()["request_id"]  # fmt: skip
+        again = http.post("/v1/notary/requests", headers=as_centre,
+                          json={"subject": SUBJECT}).json()["request_id"]  # fmt: skip
         services.settings.chain_kind = "consortium"
         try:
             hosted = http.post(f"/v1/notary/requests/{again}/issue", headers=as_notary)

@@ -142,3 +142,63 @@ def test_every_limit_fails_one_below(field: str, pattern: str) -> None:
 def test_limits_are_positive_integers(bad: Any) -> None:
     with pytest.raises(ConfigurationError, match=r"limits.entries: expected an integer >= 1"):
         Limits(entries=bad)
+
+
+# ---------------------------------------------------------------- zip bombs
+
+
+def _bomb(entry_bytes: int, count: int) -> bytes:
+    """A tiny zip of ``count`` ``files/`` entries of ``entry_bytes`` zeros each."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(count):
+            zf.writestr(f"files/{hashlib.sha256(bytes([i])).hexdigest()}", bytes(entry_bytes))
+    return buf.getvalue()
+
+
+def _peak_while(call: Any) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+    except MalformedInput:  # LimitExceeded included
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_zip_bomb_over_the_total_is_refused_before_inflating() -> None:
+    mib = 1024**2
+    bomb = _bomb(4 * mib, 3)  # 12 MiB of zeros in a few KiB, each entry within its limit
+    assert len(bomb) < 64 * 1024
+    limits = Limits(file_bytes=4 * mib, total_bytes=8 * mib)
+    with pytest.raises(LimitExceeded, match="expected at most 8388608 bytes unpacked"):
+        read_entries(bomb, limits)
+    # the old reader inflated 8 MiB and more before the total stopped it
+    assert _peak_while(lambda: read_entries(bomb, limits)) < mib
+
+
+def test_a_zip_bomb_lying_about_its_sizes_inflates_no_more_than_it_declares() -> None:
+    mib = 1024**2
+    bomb = bytearray(_bomb(4 * mib, 3))
+    # claim 1 KiB per entry in the central directory (uncompressed size at offset 24)
+    at = 0
+    while (at := bomb.find(b"PK\x01\x02", at)) >= 0:
+        bomb[at + 24 : at + 28] = (1024).to_bytes(4, "little")
+        at += 4
+    limits = Limits(file_bytes=4 * mib, total_bytes=8 * mib)
+    with pytest.raises(MalformedInput, match="expected a readable zip entry"):
+        read_entries(bytes(bomb), limits)
+    assert _peak_while(lambda: read_entries(bytes(bomb), limits)) < mib
+
+
+def test_entries_inflate_in_chunks_against_the_limits() -> None:
+    big = _bomb(3 * packages.format.INFLATE_CHUNK, 1)
+    with pytest.raises(LimitExceeded, match=r"files/[0-9a-f]{64}: expected at most 1000 bytes"):
+        read_entries(big, Limits(file_bytes=1000, total_bytes=10**9))
