@@ -33,6 +33,7 @@ from ledger_service.evidence.checkpointing import (
     parse_witness,
 )
 from ledger_service.evidence.packaging import PackageSources
+from ledger_service.evidence.timestamping import HttpTimestamper
 from ledger_service.settings import Settings
 from ledger_service.store.anchors import AnchorStore
 from ledger_service.store.blobs import BlobStore
@@ -278,8 +279,9 @@ def _open_publisher(services: Services) -> None:
     settings = services.settings
     witnesses = [parse_witness(w) for w in settings.witnesses]
     services._http = httpx.Client(timeout=10)
+    stamper = None if settings.tsa_url is None else HttpTimestamper(settings.tsa_url, services._http)
     services.publisher = CheckpointPublisher(
         services.log_store, services.checkpoints,
         ensure_log_key(settings.data_dir, settings.log_origin),
-        witnesses, settings.quorum, httpx_post(services._http),
+        witnesses, settings.quorum, httpx_post(services._http), timestamper=stamper,
     )  # fmt: skip

@@ -60,7 +60,12 @@ class Settings(BaseSettings):
         default=None, description="URL the public reaches the API at (QR codes); default host:port"
     )
     tsa_url: str | None = Field(
-        default=None, description="RFC 3161 timestamp authority for reports"
+        default=None,
+        description="RFC 3161 timestamp authority for reports and checkpoints",
+    )
+    tsa_root: Path | None = Field(
+        default=None,
+        description="PEM file of the TSA's root certificate(s), pinned in trust-policy.json",
     )
     log_origin: str | None = Field(
         default=None,

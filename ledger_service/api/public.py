@@ -16,6 +16,7 @@ from ledger_service.evidence.proofs import (
     checkpoint_for,
     consistency_proof,
     inclusion_proof,
+    timestamp_for,
 )
 from ledger_service.runtime import Services
 from ledger_service.store.checkpoints import StoredCheckpoint
@@ -49,6 +50,8 @@ def verify_digest(sha256: str, services: ServicesDep, token: MaybeToken) -> dict
         "proofs": [p.to_json() for p in proofs],
         # one per proof: the signed, cosigned checkpoint of its head (null if none yet)
         "checkpoints": [None if c is None else c.to_json() for c in checkpoints],
+        # one per proof: a TSA's RFC 3161 token over that checkpoint (base64 DER, or null)
+        "timestamps": [timestamp_for(services.checkpoints, p) for p in proofs],
     }
 
 

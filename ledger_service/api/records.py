@@ -12,7 +12,7 @@ from ledger_service.core.canonical import MAX_SAFE_INTEGER, parse_json_strict
 from ledger_service.core.errors import Forbidden, LimitExceeded, MalformedInput
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import record_from_request
-from ledger_service.evidence.proofs import checkpoint_for, inclusion_proof
+from ledger_service.evidence.proofs import checkpoint_for, inclusion_proof, timestamp_for
 from ledger_service.settings import MAX_BATCH
 from ledger_service.store.blobs import MAX_FILE_BYTES
 from ledger_service.store.log import AppendResult
@@ -201,4 +201,6 @@ def get_record(
         "proof": proof.to_json(),
         # the log's checkpoint of the proof's head with the witnesses' cosignatures
         "checkpoint": None if checkpoint is None else checkpoint.to_json(),
+        # a TSA's RFC 3161 token over that checkpoint (base64 DER), when one was obtained
+        "timestamp": timestamp_for(services.checkpoints, proof),
     }

@@ -23,6 +23,7 @@ from ledger_service.core.canonical import MAX_SAFE_INTEGER, canonicalize, parse_
 from ledger_service.core.checkpoints import WitnessQuorum
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.notes import SIG_TYPE_ED25519, VerifierKey
+from ledger_service.core.timestamps import load_roots
 
 __all__ = ["CHAIN_KINDS", "CONTRACT_NAMES", "MAX_ORIGIN_BYTES", "NotaryAuthority", "TrustPolicy"]
 
@@ -34,7 +35,7 @@ CONTRACT_NAMES = ("EvidenceLog", "TenderRegistry", "NotaryRegistry", "ContractWi
 #: longest log origin, in UTF-8 bytes (the bound c2sp.org/tlog-cosignature sets for ML-DSA)
 MAX_ORIGIN_BYTES = 255
 _DID = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._%-]+(?::[A-Za-z0-9._%-]+)*")
-_FIELDS = ("format", "version", "chain", "contracts", "log", "witnesses", "notary")
+_FIELDS = ("format", "version", "chain", "contracts", "log", "witnesses", "notary", "tsa")
 
 
 def _object(
@@ -106,6 +107,8 @@ class TrustPolicy:
     log_key: VerifierKey
     witnesses: WitnessQuorum
     notary: NotaryAuthority | None = None
+    #: PEM root certificates of the RFC 3161 TSAs whose checkpoint timestamps count
+    tsa_roots: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if type(self.chain_id) is not int or not 1 <= self.chain_id <= MAX_SAFE_INTEGER:
@@ -145,6 +148,9 @@ class TrustPolicy:
             )
         if self.log_key.public_key in {w.public_key for w in self.witnesses.keys}:
             raise MalformedInput("witnesses: expected keys other than the log's own key")
+        if type(self.tsa_roots) is not tuple or not all(type(r) is str for r in self.tsa_roots):
+            raise MalformedInput("tsa.roots: expected an array of PEM certificates")
+        load_roots(self.tsa_roots)
 
     # ------------------------------------------------------------ checks
 
@@ -221,12 +227,15 @@ class TrustPolicy:
         }
         if self.notary is not None:
             out["notary"] = self.notary.to_json()
+        if self.tsa_roots:
+            out["tsa"] = {"roots": list(self.tsa_roots)}
         return out
 
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse the JSON object. Raises MalformedInput if anything is off."""
-        o = _object("trust policy", obj, set(_FIELDS) - {"notary"}, frozenset({"notary"}))
+        o = _object("trust policy", obj, set(_FIELDS) - {"notary", "tsa"},
+                    frozenset({"notary", "tsa"}))  # fmt: skip
         if (
             o["format"] != cls.FORMAT
             or type(o["version"]) is not int
@@ -246,6 +255,12 @@ class TrustPolicy:
         if "notary" in o:
             n = _object("notary", o["notary"], set(), frozenset({"address", "did"}))
             notary = NotaryAuthority(n.get("address"), n.get("did"))
+        roots: tuple[str, ...] = ()
+        if "tsa" in o:
+            tsa = _object("tsa", o["tsa"], {"roots"})
+            if type(tsa["roots"]) is not list or not tsa["roots"]:
+                raise MalformedInput("tsa.roots: expected a non-empty array of PEM certificates")
+            roots = tuple(tsa["roots"])
         return cls(
             chain_id=chain["id"],
             chain_kind=chain["kind"],
@@ -257,6 +272,7 @@ class TrustPolicy:
                 wit["quorum"],
             ),
             notary=notary,
+            tsa_roots=roots,
         )
 
     def to_bytes(self) -> bytes:

@@ -7,7 +7,8 @@
   every configured witness with the consistency proof from the size that witness
   last cosigned, and stores the note with the cosignatures that verified. A head
   counts as witnessed once ``k`` of the pinned witnesses cosigned it
-  (``core.checkpoints.verify_witnessed`` decides that for verifiers).
+  (``core.checkpoints.verify_witnessed`` decides that for verifiers). With a TSA
+  configured it also keeps the TSA's RFC 3161 token over the checkpoint's signed text.
 
 Specification: ``docs/checkpoints.md`` and ``docs/log-witness.md``.
 """
@@ -123,6 +124,7 @@ class CheckpointPublisher:
         post: Post,
         *,
         clock: Callable[[], float] = time.time,
+        timestamper: Callable[[bytes], bytes | None] | None = None,
     ) -> None:
         if witnesses and not 1 <= quorum <= len(witnesses):
             raise ConfigurationError(
@@ -135,6 +137,8 @@ class CheckpointPublisher:
         self.quorum = quorum if witnesses else 0
         self._post = post
         self._clock = clock
+        #: message -> RFC 3161 TimeStampResp (``evidence.timestamping``), or None
+        self._timestamper = timestamper
         #: witness URL -> the size it last cosigned, as far as we know
         self._sizes: dict[str, int] = {}
         self._last_try: dict[int, float] = {}
@@ -165,7 +169,8 @@ class CheckpointPublisher:
         signed, answers, now = self._sign_and_collect(size, root)
         count = self._count(signed)
         previous = self._store.at_size(size)
-        stored = StoredCheckpoint(size, root, signed.to_bytes(), count, now)
+        stamp = None if self._timestamper is None else self._timestamper(signed.note.text.encode())
+        stored = StoredCheckpoint(size, root, signed.to_bytes(), count, now, stamp)
         if previous is None or previous.cosigned <= count:
             self._store.put(stored)
         else:

@@ -121,15 +121,21 @@ def _heads(sources: PackageSources, indices: list[int]) -> list[Anchor]:
     return heads
 
 
-def _checkpoints(sources: PackageSources, heads: list[Anchor]) -> dict[int, SignedCheckpoint]:
-    """The stored checkpoint of each head, where one was signed for that head's root."""
+def _checkpoints(
+    sources: PackageSources, heads: list[Anchor]
+) -> tuple[dict[int, SignedCheckpoint], dict[int, bytes]]:
+    """The stored checkpoint of each head, where one was signed for that head's root, and
+    the TSA's RFC 3161 token over it where one was obtained."""
     out: dict[int, SignedCheckpoint] = {}
+    stamps: dict[int, bytes] = {}
     for h in heads if sources.checkpoints is not None else []:
         assert sources.checkpoints is not None
         stored = sources.checkpoints.at_size(h.tree_size)
         if stored is not None and stored.root == h.root:
             out[h.tree_size] = SignedCheckpoint.from_bytes(stored.note)
-    return out
+            if stored.timestamp is not None:
+                stamps[h.tree_size] = stored.timestamp
+    return out, stamps
 
 
 def build_package(
@@ -189,6 +195,7 @@ def build_package(
                 continue
             files[digest] = data
     stamp = now or datetime.now(UTC)
+    checkpoints, stamps = _checkpoints(sources, heads)
     contents = PackageContents(
         package_id=package_id or uuid.uuid4().hex,
         created_at=stamp.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
@@ -205,7 +212,8 @@ def build_package(
         anchors={h.tx_hash: anchor_evidence(sources.client, h) for h in heads},
         files=files,
         signatures=dict(signatures or {}),
-        checkpoints=_checkpoints(sources, heads),
+        checkpoints=checkpoints,
+        timestamps=stamps,
     )
     data = write_package(contents)
     verify_package(data)  # never issue a package that does not verify

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from ledger_service.core.checkpoints import SignedCheckpoint
@@ -87,6 +88,16 @@ def checkpoint_for(checkpoints: CheckpointStore, proof: InclusionProof) -> Signe
     return SignedCheckpoint.from_bytes(stored.note)
 
 
+def timestamp_for(checkpoints: CheckpointStore, proof: InclusionProof) -> str | None:
+    """The TSA's RFC 3161 token (base64 DER) over the checkpoint of ``proof``'s head, if any."""
+    if proof.anchor is None:
+        return None
+    stored = checkpoints.at_size(proof.tree_size)
+    if stored is None or stored.root != proof.root or stored.timestamp is None:
+        return None
+    return base64.b64encode(stored.timestamp).decode()
+
+
 def proof_bundle(
     log_store: LogStore, anchors: AnchorStore, checkpoints: CheckpointStore, index: int
 ) -> dict[str, Any]:
@@ -98,4 +109,5 @@ def proof_bundle(
         "version": 1,
         "proof": p.to_json(),
         "checkpoint": None if cp is None else cp.to_json(),
+        "timestamp": timestamp_for(checkpoints, p),
     }

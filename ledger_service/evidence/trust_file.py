@@ -51,7 +51,23 @@ def build_trust_policy(
         log_key=signer.verifier_key,
         witnesses=WitnessQuorum(keys, settings.quorum),
         notary=_notary(settings.notary),
+        tsa_roots=_tsa_roots(settings.tsa_root),
     )
+
+
+def _tsa_roots(path: Path | None) -> tuple[str, ...]:
+    """``CHAINWITNESS_TSA_ROOT``: each PEM certificate in the file."""
+    if path is None:
+        return ()
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigurationError(f"TSA root: expected a PEM file at {path}, found: {exc}") from None
+    end = "-----END CERTIFICATE-----"
+    pems = tuple(part.strip() + "\n" + end + "\n" for part in text.split(end)[:-1])
+    if not pems:
+        raise ConfigurationError(f"TSA root: expected PEM certificates in {path}, found none")
+    return pems
 
 
 def _notary(value: str | None) -> NotaryAuthority | None:

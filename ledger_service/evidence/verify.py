@@ -7,6 +7,7 @@ endpoint. Each verdict line ends with the trust it rests on, in brackets.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from ledger_service.core.pinned import (
     witnessed_text,
 )
 from ledger_service.core.proofs import InclusionProof
+from ledger_service.core.timestamps import load_roots, verify_timestamp
 from ledger_service.core.trust_policy import TrustPolicy
 
 #: a proof and the checkpoint it rests on (None when the artefact carries none)
@@ -49,6 +51,42 @@ def proofs_in(obj: Any) -> list[Evidence]:
     if isinstance(obj, dict) and "proof" in obj:
         return [(InclusionProof.from_json(obj["proof"]), _checkpoint(obj.get("checkpoint")))]
     return [(InclusionProof.from_json(obj), None)]
+
+
+def timestamps_in(obj: Any) -> list[bytes | None]:
+    """The RFC 3161 token beside each proof's checkpoint (``timestamp``/``timestamps``,
+    base64 DER), aligned with :func:`proofs_in`; None where there is none."""
+    if isinstance(obj, dict) and isinstance(obj.get("proofs"), list):
+        raw = obj.get("timestamps") or [None] * len(obj["proofs"])
+    elif isinstance(obj, dict) and "proof" in obj:
+        raw = [obj.get("timestamp")]
+    else:
+        return [None]
+    if not isinstance(raw, list):
+        raise MalformedInput("timestamps: expected one per proof")
+    out: list[bytes | None] = []
+    for t in raw:
+        if t is not None and not isinstance(t, str):
+            raise MalformedInput("timestamp: expected base64 DER text or null")
+        try:
+            out.append(None if t is None else base64.b64decode(t, validate=True))
+        except ValueError:
+            raise MalformedInput("timestamp: expected base64 DER text, found other text") from None
+    return out
+
+
+def check_timestamp(token: bytes, checkpoint: SignedCheckpoint | None, policy: TrustPolicy) -> str:
+    """The verdict line of an RFC 3161 token over the proof's checkpoint, against the
+    policy's pinned TSA roots. Raises VerificationFailed."""
+    if checkpoint is None:
+        raise VerificationFailed("timestamp: expected the checkpoint it stamps, found none")
+    if not policy.tsa_roots:
+        return "--  RFC 3161 timestamp carried; not checked (no TSA root pinned in the policy)"
+    stamp = verify_timestamp(token, checkpoint.note.text.encode(), load_roots(policy.tsa_roots))
+    return (
+        f"OK  checkpoint of size {checkpoint.checkpoint.size} existed by {stamp.time}: RFC 3161 "
+        f"token {stamp.serial} of {stamp.tsa} [TSA roots pinned by {policy.fingerprint[:19]}]"
+    )
 
 
 def check_offline(p: InclusionProof) -> str:
@@ -138,7 +176,10 @@ def check_on_chain(
 
 
 def verify_proofs(
-    proofs: list[Evidence], rpc_url: str | None, policy: TrustPolicy | None = None
+    proofs: list[Evidence],
+    rpc_url: str | None,
+    policy: TrustPolicy | None = None,
+    timestamps: list[bytes | None] | None = None,
 ) -> list[str]:
     """Verdict lines for each proof; raises VerificationFailed at the first failure.
 
@@ -146,10 +187,13 @@ def verify_proofs(
     """
     lines: list[str] = []
     now = int(time.time())  # the verifier's own clock
-    for p, checkpoint in proofs:
+    stamps = timestamps or [None] * len(proofs)
+    for (p, checkpoint), stamp in zip(proofs, stamps, strict=True):
         lines.append(check_offline(p))
         if policy is not None:
             lines.extend(check_pinned(p, checkpoint, policy, now))
+            if stamp is not None:
+                lines.append(check_timestamp(stamp, checkpoint, policy))
         elif checkpoint is not None:
             lines.append("--  checkpoint carried; not checked (pass --policy FILE to check it)")
         if rpc_url:
@@ -171,7 +215,7 @@ def verify_proof_file(
         obj = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise MalformedInput(f"expected a JSON proof in {path}, found: {exc}") from exc
-    return verify_proofs(proofs_in(obj), rpc_url, policy)
+    return verify_proofs(proofs_in(obj), rpc_url, policy, timestamps_in(obj))
 
 
 def verify_remote_digest(
@@ -193,4 +237,4 @@ def verify_remote_digest(
             f"expected a proof for sha256 {digest}, found it recorded at {server} with its proof "
             "withheld until its tender is opened (a sealed bid); check again after opening"
         )
-    return verify_proofs(proofs_in(body), rpc_url, policy)
+    return verify_proofs(proofs_in(body), rpc_url, policy, timestamps_in(body))

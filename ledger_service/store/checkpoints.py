@@ -23,13 +23,16 @@ class StoredCheckpoint:
     note: bytes
     cosigned: int
     signed_at: int
+    #: the TSA's DER TimeStampResp over the checkpoint's signed text (RFC 3161), if any
+    timestamp: bytes | None = None
 
 
 def _stored(row: object) -> StoredCheckpoint:
     r = row._mapping  # type: ignore[attr-defined]
+    stamp = r["timestamp"]
     return StoredCheckpoint(
         int(r["tree_size"]), bytes(r["root"]), str(r["note"]).encode(), int(r["cosigned"]),
-        int(r["signed_at"]),
+        int(r["signed_at"]), None if stamp is None else bytes(stamp),
     )  # fmt: skip
 
 
@@ -46,7 +49,7 @@ class CheckpointStore:
             conn.execute(
                 insert(_CHECKPOINTS).values(
                     tree_size=c.tree_size, root=c.root, note=c.note.decode(),
-                    cosigned=c.cosigned, signed_at=c.signed_at,
+                    cosigned=c.cosigned, signed_at=c.signed_at, timestamp=c.timestamp,
                 )
             )  # fmt: skip
 

@@ -252,3 +252,5 @@ class CheckpointRow(Base):
     note: Mapped[str] = mapped_column(Text, nullable=False)
     cosigned: Mapped[int] = mapped_column(Integer, nullable=False)
     signed_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: the TSA's DER TimeStampResp over the checkpoint's signed text (RFC 3161), if any
+    timestamp: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -101,6 +101,7 @@ ROLES = {
     "anchor": re.compile(r"anchors/0x[0-9a-f]{64}\.json"),
     "signature": re.compile(r"signatures/[a-z0-9][a-z0-9_-]{0,63}\.json"),
     "checkpoint": re.compile(rf"checkpoints/{_INDEX}\.json"),
+    "timestamp": re.compile(rf"timestamps/{_INDEX}\.tsr"),
 }
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: equal contents give equal zip bytes
 
@@ -198,6 +199,8 @@ class PackageContents:
     signatures: Mapping[str, Signature] = field(default_factory=dict)
     #: tree size of a head -> the log's signed (and cosigned) checkpoint of that head
     checkpoints: Mapping[int, SignedCheckpoint] = field(default_factory=dict)
+    #: tree size -> a TSA's DER TimeStampResp over that checkpoint's signed text (RFC 3161)
+    timestamps: Mapping[int, bytes] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- writing
@@ -227,6 +230,8 @@ def write_package(c: PackageContents) -> bytes:
         entries[f"checkpoints/{size}.json"] = (
             "checkpoint", canonicalize(cp.to_json(), name="checkpoint"),
         )  # fmt: skip
+    for size, token in c.timestamps.items():
+        entries[f"timestamps/{size}.tsr"] = ("timestamp", token)
     for name, sig in c.signatures.items():
         entries[f"signatures/{name}.json"] = (
             "signature", canonicalize(sig.to_json(), name="signature"),

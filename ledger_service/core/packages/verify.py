@@ -13,6 +13,7 @@ specification gives, and stops at the first failure:
 8. :func:`check_checkpoints` the heads' signed checkpoints; with a pinned trust
                              policy: the pinned chain and EvidenceLog, and the newest
                              head cosigned by k of the n pinned witnesses
+   :func:`check_timestamps` RFC 3161 tokens of checkpoints, against pinned TSA roots
    :func:`check_bid_deadlines` (with a policy) every bid first witnessed by its
                              tender's bid deadline (``core/packages/deadlines.py``)
 9. :func:`check_chain`       (optional) the chain still holds the blocks and roots
@@ -45,6 +46,7 @@ from ledger_service.core.packages.format import (
     sha256_hex,
 )
 from ledger_service.core.packages.manifest import Manifest, read_manifest, subject_matches
+from ledger_service.core.packages.stamps import check_timestamps
 from ledger_service.core.packages.verdicts import OFFLINE, ONLINE, Verdict
 from ledger_service.core.packages.witnessed import check_checkpoints
 from ledger_service.core.pinned import chain_trust, witness_trust
@@ -138,6 +140,7 @@ def verify_package(
     out += check_signatures(entries)
     witnessed, verdicts = check_checkpoints(entries, heads, policy, now or 0)
     out += verdicts
+    out += check_timestamps(entries, heads, policy)
     if policy is not None:
         out += check_bid_deadlines(records, witnessed, witness_trust(policy))
     if chain is not None:
