@@ -12,6 +12,7 @@ import typer
 
 from ledger_service.cli.console import (
     DataDir,
+    PolicyFile,
     checked,
     err,
     load_policy,
@@ -153,15 +154,7 @@ def verify(
     server: Annotated[
         str | None, typer.Option(help="fetch proofs for a digest or file from this API")
     ] = None,
-    policy_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            help="the trust policy published with the tender notice: pinned chain, contracts, "
-            "log key, witnesses (refuses artefacts naming anything else)",
-            dir_okay=False,
-        ),
-    ] = None,
+    policy_file: PolicyFile = None,
     require_production: Annotated[
         bool,
         typer.Option(

@@ -160,12 +160,7 @@ class CheckpointPublisher:
         Raises:
             ChainStateMismatch: the log's own root at ``size`` is not ``root``.
         """
-        ours = self._log.root_at(size)
-        if ours != root:
-            raise ChainStateMismatch(
-                f"checkpoint of size {size}: expected the log's root {ours.hex()}, "
-                f"found {root.hex()}"
-            )
+        self._check_root(size, root)
         signed, answers, now = self._sign_and_collect(size, root)
         count = self._count(signed)
         previous = self._store.at_size(size)
@@ -179,6 +174,14 @@ class CheckpointPublisher:
         log.info("checkpoint of size %d: %d of %d witnesses cosigned (quorum %d)",
                  size, count, len(self._witnesses), self.quorum)  # fmt: skip
         return Published(stored, answers)
+
+    def _check_root(self, size: int, root: bytes) -> None:
+        ours = self._log.root_at(size)
+        if ours != root:
+            raise ChainStateMismatch(
+                f"checkpoint of size {size}: expected the log's root {ours.hex()}, "
+                f"found {root.hex()}"
+            )
 
     def _sign_and_collect(
         self, size: int, root: bytes
@@ -214,12 +217,7 @@ class CheckpointPublisher:
         Raises:
             ChainStateMismatch: the log's own root at ``size`` is not ``root``.
         """
-        ours = self._log.root_at(size)
-        if ours != root:
-            raise ChainStateMismatch(
-                f"checkpoint of size {size}: expected the log's root {ours.hex()}, "
-                f"found {root.hex()}"
-            )
+        self._check_root(size, root)
         with self._fresh_lock:
             last = self._fresh
             if last is not None and last[1] >= size and self._clock() - last[0] < FRESH_S:

@@ -6,47 +6,32 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from ledger_service.api.app import create_app
 from ledger_service.api.guard import MAX_JSON_BODY
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
 from ledger_service.store.tokens import create_token
+from tests.integration.serving import serving
 
 pytestmark = pytest.mark.integration
 GIB = 1024**3
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[tuple[Services, int]]:
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, body_timeout_s=0.5)
     services = open_services(settings, chain=False)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                        log_level="info"))  # fmt: skip
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
     try:
-        yield services, port
+        with serving(create_app(services), log_level="info") as (_, port):
+            yield services, port
     finally:
-        srv.should_exit = True
-        thread.join(10)
         services.close()
 
 

@@ -15,15 +15,12 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ledger_service.chain.client import ChainClient
@@ -37,6 +34,7 @@ from ledger_service.evidence.checkpointing import LOG_KEY_FILE, ensure_log_key
 from ledger_service.evidence.trust_file import build_trust_policy, write_trust_policy
 from ledger_service.runtime import Services, open_services
 from ledger_service.settings import Settings
+from tests.integration.serving import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[3]
 ORIGIN = "ggzy.example.gov.cn/chainwitness/log"
@@ -61,12 +59,6 @@ class Witness:
         return f"{self.url} {self.key.to_text()}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(
     name: str, data_dir: Path, log_key: VerifierKey
 ) -> tuple[subprocess.Popen[bytes], Witness]:
@@ -76,23 +68,14 @@ def _start(
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert init.returncode == 0, init.stderr
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ledger_service.cosigner", "run", "--data-dir", str(data_dir),
          "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(f"{url}/{'0' * 64}/checkpoint", timeout=1)
-            break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(f"cosigner {name} did not start") from None
-            time.sleep(0.1)
+    wait_http(f"{url}/{'0' * 64}/checkpoint", proc, f"cosigner {name}", timeout=20)
     return proc, Witness(url, VerifierKey.from_text(init.stdout.strip()), data_dir)
 
 

@@ -33,12 +33,12 @@ from ledger_service.evidence.trust_file import build_trust_policy
 from ledger_service.runtime import Services, open_services
 from tests.integration.attacks.conftest import (
     Witness,
-    _free_port,
     anchorer_of,
     deposit,
     run_cli,
     settings_for,
 )
+from tests.integration.serving import free_port, wait_http
 
 SUBJECT = "tender:GC-2026-0417"
 
@@ -50,22 +50,13 @@ class Tsa:
 
 
 def _start_tsa(directory: Path, offset: float = 0.0) -> tuple[subprocess.Popen[bytes], Tsa]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.tsa", "--dir", str(directory), "--port", str(port),
          "--offset", str(offset)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    until = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > until:
-                proc.kill()
-                raise AssertionError("the test TSA did not start") from None
-            time.sleep(0.1)
+    wait_http(f"http://127.0.0.1:{port}/", proc, "the test TSA")
     return proc, Tsa(f"http://127.0.0.1:{port}/", directory / "root.pem")
 
 
@@ -156,7 +147,7 @@ def test_a_tsa_that_is_down_costs_the_checkpoint_its_token_not_its_publication(
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     settings = settings_for(log_dir, anvil, chain_client, evidence_log.address, witnesses)
-    down = f"http://127.0.0.1:{_free_port()}/"
+    down = f"http://127.0.0.1:{free_port()}/"
     services = open_services(settings.model_copy(update={"tsa_url": down}))
     try:
         deposit(services, SUBJECT, "bid")

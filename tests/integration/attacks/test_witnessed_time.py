@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from ledger_service.api.app import create_app
 from ledger_service.chain.tender_messages import tender_id_bytes
@@ -40,6 +37,7 @@ from ledger_service.tenders.bidder import BidderClient, ChainTrust
 from ledger_service.tenders.custodian import pinned_witnessed_time
 from ledger_service.tenders.model import Schedule
 from tests.integration.attacks.conftest import ORIGIN, QUORUM, Witness, anchorer_of
+from tests.integration.serving import serving
 from tests.integration.tenders.conftest import World, make_world
 from tests.integration.tenders.helpers import CODE, announce, bid, generate_key, open_for_bids
 
@@ -246,20 +244,8 @@ def test_custodians_release_once_witnessed_time_reaches_the_opening(witnessed: W
 @contextlib.contextmanager
 def _serving(services: Services) -> Iterator[str]:
     """The service's API on a loopback port, anchoring (and checkpointing) as it runs."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    app = create_app(services, anchorer=anchorer_of(services))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    with serving(create_app(services, anchorer=anchorer_of(services))) as (url, _):
+        yield url
 
 
 def _client(world: World, url: str, i: int) -> BidderClient:

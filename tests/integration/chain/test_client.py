@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import socket
 import stat
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import ChainUnavailable, ConfigurationError, Conflict
 from ledger_service.core.merkle.size import size_proof_from_leaves
+from tests.integration.serving import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -31,12 +31,6 @@ ROOT_2 = hashlib.sha256(b"\x01" + ROOT_1 + hashlib.sha256(b"\x00y").digest()).di
 #: the size proofs of the one- and two-leaf trees over b"x", b"y" (EvidenceLog 2)
 SIZE_1, SIZE_2 = (size_proof_from_leaves([b"x", b"y"], n) for n in (1, 2))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port  # closed again: nothing listens there
 
 
 def test_empty_log_reads_as_size_zero(evidence_log: EvidenceLogContract) -> None:
@@ -189,7 +183,7 @@ def test_wrong_chain_id_is_a_configuration_error(anvil: ManagedAnvil) -> None:
 
 
 def test_unreachable_node_is_unavailable_after_retries() -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
     with pytest.raises(
         ChainUnavailable, match=rf"expected {url} to answer eth_chainId, found after 3 attempt"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from ledger_service.core.checkpoints import (
 from ledger_service.core.notes import SIG_TYPE_ED25519, NoteSigner, VerifierKey
 from ledger_service.core.witness_protocol import AddCheckpoint
 from ledger_service.cosigner.collector import WitnessEndpoint, collect_cosignatures, httpx_post
+from tests.integration.serving import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -51,12 +51,6 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -83,7 +77,7 @@ def cosigner(tmp_path: Path) -> Iterator[RunningCosigner]:
     assert init.returncode == 0, init.stderr
     key = VerifierKey.from_text(init.stdout.strip())
     assert (data_dir / "cosigner.key").stat().st_mode & 0o777 == 0o600
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ledger_service.cosigner", "run",
          "--data-dir", str(data_dir), "--port", str(port)],

@@ -4,15 +4,12 @@ and their own keys; the public sees no bidder before opening."""
 from __future__ import annotations
 
 import hashlib
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from ledger_service.api.app import create_app
@@ -25,33 +22,20 @@ from ledger_service.store.tokens import create_token
 from ledger_service.tenders import ocds
 from ledger_service.tenders.bidder import bidder_public_key, pseudonym_of
 from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
+from tests.integration.serving import serving
 
 pytestmark = pytest.mark.integration
 CODE = "HTTP-2026-001"
 PASSWORD = "correct horse battery staple"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Services, str]]:
     services = open_services(Settings(data_dir=tmp_path / "svc"))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                        log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.02)
     try:
-        yield services, f"http://127.0.0.1:{port}"
+        with serving(create_app(services)) as (url, _):
+            yield services, url
     finally:
-        srv.should_exit = True
-        thread.join(10)
         services.close()
 
 
