@@ -25,9 +25,9 @@ RING_FILE_ID = "c0ffee00a11ce5b0b5ca1ab1e0ddba11"
 
 
 def price_of(i: int) -> int:
-    """Honest prices scatter; the ring's three climb by exactly 21,000."""
+    """Honest prices scatter below 1,090,000; the ring's three climb by exactly 21,000 above."""
     if i in RING:
-        return 1_052_000 + 21_000 * RING.index(i)
+        return 1_120_000 + 21_000 * RING.index(i)
     return (
         1_000_000
         + int.from_bytes(hashlib.sha256(b"price %d" % i).digest()[:4]) % 90_000 // 100 * 100
@@ -73,8 +73,9 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None], c
     for h in alert["hits"]:
         if {p.lower() for p in h["parties"]} == ring_set:
             named.append(h["rule"])
-            print(f"   - {h['zh'][:150]}")
-            print(f"     evidence records {h['refs']}")
+            what = h["detail"].get("identifier") or h["zh"].split("：")[-1]
+            print(f"   - {h['rule']} ({alert['points'][h['rule']]} points): {what}; "
+                  f"evidence records {h['refs']}")  # fmt: skip
     for h in alert["hits"]:
         if h["rule"] in ("shared_ip", "submission_timing"):
             print(f"   - ({h['rule']}: every bidder uploaded from this one demo machine, so all "
