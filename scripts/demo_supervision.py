@@ -1,4 +1,4 @@
-"""Step 16 of `make demo` (智慧监管): the collusion ring planted in the tender is found from
+"""Steps 15b and 15c of `make demo` (智慧监管): the collusion ring planted in the tender is found from
 the signals captured at upload and opening, its alert is an evidence record with proofs,
 the regulator confirms it; then the tamper watch catches a record changed in the
 "trading system" behind the log's back."""
@@ -62,7 +62,9 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None], c
     op_token = create_token(engine, "trading system", "operator")[1]
     http = httpx.Client(base_url=base, timeout=120)
 
-    say("16. 智慧监管 The regulator scans the tender: the planted ring is named, with its evidence")
+    say(
+        "15b. 智慧监管 The regulator scans the tender: the planted ring is named, with its evidence"
+    )
     res = http.post(f"/v1/supervision/tenders/{code}/scan", headers=reg)
     res.raise_for_status()
     alert = res.json()["alert"]
@@ -101,7 +103,7 @@ def run(services: Services, base: str, work: Path, say: Callable[[str], None], c
     done.raise_for_status()
     print(f"   the regulator confirms it: disposition record {done.json()['record_index']}")
 
-    say("16b. 篡改监测 The trading system's bid table changes behind the log's back")
+    say("15c. 篡改监测 The trading system's bid table changes behind the log's back")
     opening = http.get(f"/v1/tenders/{code}", headers=reg).json()["opening_record"]
     table = [{"id": f"{code}/{b['bidder']}", "bidder": b["bidder"], "tender": code,
               "status": b["result"], "plaintext_size": b["plaintext_size"] or 0}
