@@ -24,7 +24,8 @@ from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import ManagedAnvil
 from ledger_service.chain.tender_registry import TenderRegistryContract
-from ledger_service.core.errors import ConfigurationError, NotConfigured
+from ledger_service.core.canonical import parse_json_strict
+from ledger_service.core.errors import ConfigurationError, MalformedInput, NotConfigured
 from ledger_service.cosigner.collector import httpx_post
 from ledger_service.econtracts.service import ContractService
 from ledger_service.evidence.checkpointing import (
@@ -42,6 +43,8 @@ from ledger_service.store.db import Checkpointer, make_engine, migrate
 from ledger_service.store.econtracts import ContractStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import TenderStore
+from ledger_service.supervision.scoring import Weights
+from ledger_service.supervision.service import SupervisionService
 from ledger_service.tenders.service import TenderService
 from ledger_service.tenders.views import TenderViews
 
@@ -75,6 +78,7 @@ class Services:
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
     contracts: ContractService | None = None  # when a ContractWitness is deployed
+    supervision: SupervisionService | None = None
     #: signs a checkpoint of each anchored head and collects cosignatures
     publisher: CheckpointPublisher | None = None
     #: every contract the deployment (or the settings) names, for the trust policy
@@ -150,10 +154,26 @@ def dev_notary_authority(data_dir: Path) -> LocalAccount:
     return embedded_signer(data_dir, "notary-authority")
 
 
+def load_weights(path: Path | None) -> Weights:
+    """The scoring weights: the documented defaults, or those of the JSON file ``path``
+    (``Weights.from_json``). Raises ConfigurationError for a missing or bad file."""
+    if path is None:
+        return Weights()
+    try:
+        return Weights.from_json(parse_json_strict(path.read_bytes()))
+    except (OSError, MalformedInput) as exc:
+        raise ConfigurationError(
+            f"CHAINWITNESS_SUPERVISION_WEIGHTS: expected a weights file, found {path}: {exc}"
+        ) from exc
+
+
 def open_services(settings: Settings, *, chain: bool = True) -> Services:
     """Open everything the service needs; with ``chain`` also the chain and contract."""
     log_store, anchors, blobs = open_store(settings)
     services = Services(settings, log_store, anchors, blobs)
+    services.supervision = SupervisionService(
+        log_store, TenderStore(log_store.engine), load_weights(settings.supervision_weights)
+    )
     ensure_log_key(settings.data_dir, settings.log_origin)
     # a long-running service checkpoints SQLite's WAL off the request path
     services.checkpointer = Checkpointer(log_store.engine).start()

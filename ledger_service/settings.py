@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         default=30.0, gt=0, description="seconds a request body may stall before 408"
     )
+    supervision_weights: Path | None = Field(
+        default=None,
+        description="JSON file of supervision scoring weights and thresholds "
+        "(docs/supervision.md); default: the documented weights",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)
 

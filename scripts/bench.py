@@ -318,13 +318,15 @@ def main() -> int:
     ap.add_argument("--skip-pymerkle", action="store_true")
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument(
-        "--only", choices=["log", "sealing", "witness"], help="run one group of figures"
+        "--only",
+        choices=["log", "sealing", "witness", "supervision"],
+        help="run one group of figures",
     )
     args = ap.parse_args()
     total = args.records
     if total < 1:
         ap.error(f"expected at least 1 record, found {total}")
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
     work = Path(
         tempfile.mkdtemp(prefix="cw-bench-", dir=ROOT / "var" if (ROOT / "var").exists() else None)
     )
@@ -349,6 +351,10 @@ def main() -> int:
             import bench_witness
 
             bench_witness.run(out)
+        if args.only in (None, "supervision"):
+            import bench_supervision
+
+            bench_supervision.run(out, ROOT / "bench" / "supervision.json")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.parent.mkdir(exist_ok=True)

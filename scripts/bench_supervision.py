@@ -85,15 +85,11 @@ def _ocdscardinal(releases: list[dict[str, Any]]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
-    parser.add_argument("--tenders", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=14)
-    args = parser.parse_args()
-    scale = args.tenders / 3000
+def measure(tenders: int = 10_000, seed: int = 14) -> dict[str, Any]:
+    """Every figure of this benchmark for a corpus of ``tenders`` (see the module docstring)."""
+    scale = tenders / 3000
     params = CorpusParams(
-        seed=args.seed, tenders=args.tenders, firms=max(30, round(900 * scale)),
+        seed=seed, tenders=tenders, firms=max(30, round(900 * scale)),
         regions=max(1, round(30 * scale)), buyers=max(3, round(90 * scale)), rings=max(1, round(40 * scale)),
     )  # fmt: skip
     t0 = time.perf_counter()
@@ -144,8 +140,32 @@ def main() -> int:
         "weights": weights.to_json(),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
     }
-    if args.tenders == 10_000:
+    if tenders == 10_000:
         out["supervision_score_10k_s"] = round(score_s, 3)
+    return out
+
+
+def run(results: dict[str, Any], detail: Path) -> None:
+    """For ``make bench``: the headline figures into ``results``, the rest into ``detail``."""
+    out = measure()
+    detail.parent.mkdir(parents=True, exist_ok=True)
+    detail.write_text(json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    for key in ("supervision_precision", "supervision_recall", "supervision_fpr",
+                "supervision_score_10k_s"):  # fmt: skip
+        results[key] = out[key]
+    cardinal = out["cardinal"]["ocdscardinal"]
+    results["ocdscardinal_ran"] = bool(cardinal.get("indicators_ran"))
+    if "coverage_s" in cardinal:
+        results["ocdscardinal_coverage_10k_s"] = cardinal["coverage_s"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
+    parser.add_argument("--tenders", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=14)
+    args = parser.parse_args()
+    out = measure(args.tenders, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(out, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8"

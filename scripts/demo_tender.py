@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import demo_supervision
 import httpx
 from eth_account import Account
 
@@ -137,9 +138,10 @@ def run(
     receipts = {}
     for i, (b, client) in enumerate(zip(bidders[:-1], clients[:-1], strict=True)):
         plain = bids_dir / f"bid-{i + 1:02d}.pdf"
-        plain.write_bytes(f"投标报价 bid price {1_000_000 + 7919 * i} CNY\n".encode() * 3000)
+        plain.write_bytes(demo_supervision.bid_document(i))  # bidders 03-05: a planted ring
         client.seal(CODE, plain, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
-        receipts[b.address] = client.submit(CODE, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal")
+        receipts[b.address] = client.submit(CODE, bids_dir / f"bid-{i + 1:02d}.pdf.cwseal",
+                                            device=demo_supervision.device_of(i))  # fmt: skip
     print(f"   {len(receipts)} sealed bids accepted on chain; the chain names no bidder: "
           f"bidders() = {RegistryView(dev, registry).bidders(CODE)}")  # fmt: skip
     witnessed = [c.on_time(CODE, receipts[b.address], wait_s=60)
@@ -220,4 +222,5 @@ def run(
     print(f"   {len(pkg['release_package']['releases'])} releases, each digest in the evidence log;"
           f" compiled record in {ocds_file.relative_to(root)}")  # fmt: skip
     print(f"   opening record in {record_file.relative_to(root)}")
-    return 0
+    ring = [bidders[i].address for i in demo_supervision.RING]
+    return demo_supervision.run(services, base, work, say, CODE, ring)

@@ -9,7 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ledger_service import __version__
-from ledger_service.api import court, econtracts, problems, public, records, reports, tenders
+from ledger_service.api import (
+    court,
+    econtracts,
+    problems,
+    public,
+    records,
+    reports,
+    supervision,
+    tenders,
+)
 from ledger_service.api.deps import check_token
 from ledger_service.api.guard import RequestGuard
 from ledger_service.evidence.anchoring import Anchorer
@@ -60,6 +69,7 @@ def create_app(
     app.include_router(court.router)
     app.include_router(reports.router)
     app.include_router(econtracts.router)
+    app.include_router(supervision.router)
     _include_plugins(app)
     # outermost of the app's own layers: no route reads a body before the guard has
     # authenticated the caller and bounded the body

@@ -190,6 +190,11 @@ def get_record(
     if disclosure.withheld(
         record, disclosure.states(TenderStore(services.log_store.engine)), token
     ):
+        if disclosure.bidder_step_of(record) is None:  # an alert or a disposition
+            raise Forbidden(
+                f"expected record {index} to be a record this token may read, found a "
+                "supervision alert (readable by oversight only: a suspicion is not a finding)"
+            )
         raise Forbidden(
             f"expected record {index} to be a record this token may read, found a bidder's "
             "step of a tender not opened yet (readable by that bidder and by oversight only)"

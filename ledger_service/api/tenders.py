@@ -244,10 +244,14 @@ async def submit_bid(
     envelope_digest: str = Query(pattern=_HEX64),
     sealed_signature: str = Query(pattern=r"^[0-9a-f]{130}$"),
     bid_signature: str = Query(pattern=r"^[0-9a-f]{130}$"),
-) -> JSONResponse:
+    device: str | None = Query(default=None, min_length=1, max_length=128,
+                               description="device fingerprint the bidder client reports"),
+) -> JSONResponse:  # fmt: skip
     bid = SignedBid(bidder, pseudonym, nonce, salt, plaintext_commitment, envelope_digest,
                     bytes.fromhex(sealed_signature), bytes.fromhex(bid_signature))  # fmt: skip
-    receipt = await svc.submit_bid(code, bid, request.stream())
+    # the peer address as this service sees it (a reverse proxy must pass the client's on)
+    ip = request.client.host if request.client is not None else "unknown"
+    receipt = await svc.submit_bid(code, bid, request.stream(), ip=ip, device=device)
     return JSONResponse(receipt.to_json(), status_code=201)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from ledger_service import __version__
-from ledger_service.cli import admin, court, evidence, tenders
+from ledger_service.cli import admin, court, evidence, supervise, tenders
 from ledger_service.cli.console import err, out
 
 
@@ -50,6 +50,7 @@ def build_app() -> typer.Typer:
     evidence.register(app)
     tenders.register(app)
     court.register(app)
+    supervise.register(app)
     # the independent log witness (not witness *reports*): chainwitness cosigner init|run|status
     from ledger_service.cosigner.cli import app as cosigner_app
 

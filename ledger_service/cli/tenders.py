@@ -79,6 +79,8 @@ def bid_submit(
     nonce: Annotated[int | None, typer.Option(help="default: one above your last")] = None,
     wait: Annotated[float, typer.Option(help="with --policy: seconds to wait for the "
                                         "witnesses' cosignatures")] = 60.0,
+    device: Annotated[str | None, typer.Option(help="device fingerprint to report ('auto': "
+                                               "this machine's); default: none")] = None,
 ) -> None:  # fmt: skip
     """Sign the sealed bid's commitment with your keys and submit it (before the deadline).
 
@@ -90,7 +92,8 @@ def bid_submit(
         client = _bidder(server, token, keystore, rpc, chain_id, registry, policy)
         with progress_bar() as p:
             task = p.add_task(f"uploading {sealed.name}", total=sealed.stat().st_size)
-            receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n))
+            receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n),
+                                    device=_device(device))  # fmt: skip
         receipt_file = sealed.with_name(sealed.name + ".receipt.json")
         receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
         out.print(
@@ -109,6 +112,12 @@ def bid_submit(
         out.print(f"receipt     {receipt_file}")
 
     run(body)
+
+
+def _device(option: str | None) -> str | None:
+    from ledger_service.tenders.bidder import device_fingerprint
+
+    return device_fingerprint() if option == "auto" else option
 
 
 def bid_withdraw(

@@ -126,6 +126,11 @@ class TenderStore:
             rows = conn.execute(select(_T).where(_T.c.state.in_(list(states)))).all()
         return [_tender(r) for r in rows]
 
+    def codes(self) -> list[str]:
+        """Every tender's code, sorted."""
+        with self.engine.connect() as conn:
+            return sorted(str(c) for c in conn.execute(select(_T.c.code)).scalars())
+
     def create(self, tender: StoredTender, custodians: Sequence[tuple[str, str, bytes]]) -> None:
         """Store a new tender with its custodians ``(name, address, public key)`` at 1..n.
 

@@ -12,9 +12,11 @@ only ciphertext.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,9 +205,14 @@ class BidderClient:
         return sealed.nonce + 1
 
     def submit(
-        self, code: str, sealed: Path, nonce: int | None = None, progress: Progress | None = None
-    ) -> dict[str, Any]:
-        """Sign the sealed commitment (pseudonym) and the Bid (our key); upload the envelope."""
+        self, code: str, sealed: Path, nonce: int | None = None, progress: Progress | None = None,
+        device: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Sign the sealed commitment (pseudonym) and the Bid (our key); upload the envelope.
+
+        ``device`` is the fingerprint this client reports for the machine it uploads from
+        (:func:`device_fingerprint`; optional): regulators compare it across bidders.
+        """
         key = self.opening_key(code)
         with sealed.open("rb") as f:
             if sealing.read_header(f).recipient("tender").public_key != key:
@@ -241,7 +248,8 @@ class BidderClient:
                     "nonce": nonce, "salt": salt.hex(),
                     "plaintext_commitment": plaintext_commitment.hex(),
                     "envelope_digest": envelope_digest.hex(),
-                    "sealed_signature": sealed_sig.hex(), "bid_signature": bid_sig.hex()},
+                    "sealed_signature": sealed_sig.hex(), "bid_signature": bid_sig.hex(),
+                    **({"device": device} if device else {})},
             content=body(), headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         if resp.status_code >= 400:
@@ -325,6 +333,16 @@ def open_own(sealed: Path, dst: Path, account: LocalAccount) -> sealing.OpenResu
         header = sealing.read_header(f)
     key = sealing.unwrap_key(header, "bidder", bytes(account.key))
     return envelope_files.open_to_path(sealed, dst, key)
+
+
+def device_fingerprint() -> str:
+    """This machine's fingerprint: SHA-256 (first 32 hex digits) of its network card
+    address and its ``/etc/machine-id`` (when present): the same machine gives the same
+    value for every tender, as the MAC/CPU/disk serials regulators compare would."""
+    machine = ""
+    with contextlib.suppress(OSError):
+        machine = Path("/etc/machine-id").read_text().strip()
+    return hashlib.sha256(f"{uuid.getnode():012x}|{machine}".encode()).hexdigest()[:32]
 
 
 def sha256_file(path: Path) -> str:

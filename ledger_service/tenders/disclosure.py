@@ -7,6 +7,11 @@ bidder steps (registrations, bids, withdrawals, the close of bidding that counts
 are readable only by the bidder they concern and by the roles that run or oversee the
 tender. The operator sees them anyway (it holds the database); other bidders and the
 public must not.
+
+Supervision records (``supervision.capture``) follow the same rule: the signals of a
+tender (uploads, submissions, prices, bonds) are bidder steps. Alerts, dispositions and
+tamper alerts are never public: a suspicion is not a finding, so only the oversight
+roles read them (the leaf hashes stay in the public tree, as every record's do).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ledger_service.core.errors import NotFound
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.store.tenders import TenderStore
 from ledger_service.store.tokens import TokenInfo
+from ledger_service.supervision.capture import SIGNAL_EVENTS
 from ledger_service.tenders.lifecycle import State
 
 #: Steps that name or count bidders.
@@ -27,6 +33,7 @@ SEES_BIDDERS = frozenset({"admin", "operator", "regulator", "court"})
 SEALED = frozenset({State.ANNOUNCED, State.DOCUMENTS_ISSUED, State.BIDS_CLOSED})
 
 _PREFIX = "tender."
+_SUPERVISION = "supervision."
 
 
 def disclosed(state: State) -> bool:
@@ -35,7 +42,12 @@ def disclosed(state: State) -> bool:
 
 
 def bidder_step_of(record: EvidenceRecord) -> str | None:
-    """The tender code when ``record`` is one of its bidder steps, else None."""
+    """The tender code when ``record`` is one of its bidder steps (or supervision
+    signals), else None."""
+    if record.kind.startswith(_SUPERVISION) and record.subject.startswith("supervision:"):
+        if record.kind[len(_SUPERVISION) :] not in SIGNAL_EVENTS:
+            return None
+        return record.subject.removeprefix("supervision:")
     if not record.kind.startswith(_PREFIX) or record.kind[len(_PREFIX) :] not in BIDDER_STEPS:
         return None
     if not record.subject.startswith("tender:"):
@@ -59,8 +71,12 @@ def withheld(
     ``state_of(code)`` answers a tender's state, None for a tender this service does not
     run (its records are not withheld: there is nothing sealed here to protect).
     """
+    if viewer is not None and viewer.role in SEES_BIDDERS:
+        return False
+    if record.kind.startswith(_SUPERVISION) and bidder_step_of(record) is None:
+        return True  # an alert, a disposition: oversight only
     code = bidder_step_of(record)
-    if code is None or (viewer is not None and viewer.role in SEES_BIDDERS):
+    if code is None:
         return False
     state = state_of(code)
     if state is None or disclosed(state):

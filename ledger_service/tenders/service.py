@@ -39,6 +39,7 @@ from ledger_service.evidence.deposit import TENDER, step_record
 from ledger_service.store.blobs import BlobStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import StoredBid, StoredTender, TenderStore
+from ledger_service.supervision import capture
 from ledger_service.tenders import opening
 from ledger_service.tenders.chain_view import revealed_bids
 from ledger_service.tenders.keygen import KeyGeneration
@@ -198,8 +199,9 @@ class TenderService(KeyGeneration):
     # -- bids --------------------------------------------------------------------------
 
     async def submit_bid(
-        self, code: str, bid: SignedBid, ciphertext: AsyncIterator[bytes]
-    ) -> BidReceipt:
+        self, code: str, bid: SignedBid, ciphertext: AsyncIterator[bytes], *,
+        ip: str | None = None, device: str | None = None,
+    ) -> BidReceipt:  # fmt: skip
         """Receive a sealed bid, check it, relay the pseudonym's signed commitment, record it.
 
         The ciphertext is streamed to storage and its SHA-256 computed on the way; the
@@ -225,6 +227,9 @@ class TenderService(KeyGeneration):
         index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bid.bidder}",
                              digests={"sha256": blob.sha256})  # fmt: skip
         self.store.put_bid(code, payload, index)
+        if ip is not None:
+            self.log_store.append([capture.upload_record(
+                code, bid.bidder, tx.block_time, ip, device, index, blob.sha256)])  # fmt: skip
         return BidReceipt(code, bid.bidder, bid.nonce, blob.sha256, bid.plaintext_commitment,
                           bid.envelope_digest, blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
 
@@ -364,6 +369,7 @@ class TenderService(KeyGeneration):
                 files[c.ciphertext_sha256] = self._blobs.open(c.ciphertext_sha256)
         outcomes = opening.open_all(committed, files, threshold.share_to_bytes(secret), out_dir)
         record, digest = opening.opening_record(code, group, released, invalid, outcomes)
+        self._capture_opening(code, out_dir, outcomes)
         tx = self._registry.record_opening(tid, digest)
         self.store.set_opening_record(code, json.dumps(record))
         self._move(code, Event.OPEN, {"opening_record_sha256": digest.hex(), "tx_hash": tx.tx_hash,
@@ -371,6 +377,17 @@ class TenderService(KeyGeneration):
                                       "flagged": sum(o.result != opening.OPENED for o in outcomes)},
                    digests={"sha256": digest.hex()})  # fmt: skip
         return record
+
+    def _capture_opening(
+        self, code: str, out_dir: Path, outcomes: Sequence[opening.BidOutcome]
+    ) -> None:
+        """The supervision signals of the opened bids (``supervision.capture``)."""
+        opened = [capture.Opened(o.bidder, o.ciphertext_sha256, out_dir / f"{o.bidder}-{o.nonce}.bin")
+                  for o in outcomes if o.result == opening.OPENED]  # fmt: skip
+        records = [
+            (r.index, r.record) for r in self.log_store.records_for_subject(capture.subject(code))
+        ]
+        capture.capture_opening(self.log_store, code, opened, records)
 
     # -- later steps, views ------------------------------------------------------------
 

@@ -75,11 +75,19 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/v1/notary/certificates/{digest}/verify"): PUBLIC,
     ("GET", "/v1/notary/certificates/{digest}"): PUBLIC,
     ("GET", "/v1/notary/certificates/{digest}/pdf"): PUBLIC,
+    ("POST", "/v1/supervision/tenders/{code}/scan"): frozenset({"regulator"}),
+    ("GET", "/v1/supervision/alerts"): frozenset({"regulator"}),
+    ("GET", "/v1/supervision/alerts/{index}"): frozenset({"regulator"}),
+    ("POST", "/v1/supervision/alerts/{index}/dispositions"): frozenset({"regulator"}),
+    ("GET", "/v1/supervision/parties/{party}"): frozenset({"regulator"}),
+    ("POST", "/v1/supervision/tenders/{code}/bonds"): frozenset({"operator"}),
+    ("POST", "/v1/supervision/trading-records"): frozenset({"operator"}),
+    ("POST", "/v1/supervision/tamper-watch"): frozenset({"regulator"}),
 }
 #: path parameters that pass validation (tokens are named after their role, so the
 #: bidder's own-bids rule admits the bidder token)
 PARAMS = {"code": "NO-SUCH-1", "bidder": "bidder", "sha256": "ab" * 32, "digest": "ab" * 32,
-          "index": "0", "number": "CW-NONE", "request_id": "1"}  # fmt: skip
+          "index": "0", "number": "CW-NONE", "request_id": "1", "party": "bidder"}  # fmt: skip
 
 
 def served_routes(app: FastAPI) -> list[tuple[str, str]]:
