@@ -29,6 +29,7 @@ COMMANDS = {
     "custodian": {"init", "register-key", "run"}, "tender": {"verify-opening"},
     "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify"},
     "cosigner": {"init", "run", "status"},
+    "supervise": {"scan", "alerts", "show", "dispose", "record", "tamper-watch"},
 }  # fmt: skip
 
 

@@ -116,7 +116,8 @@ def test_streaming_file_upload_is_content_addressed(
 def test_public_endpoints_need_no_token_and_are_read_only(client: TestClient) -> None:
     assert client.get("/v1/heads/latest").json()["log"]["tree_size"] == 0
     assert client.get(f"/v1/verify/{SHA}").json() == {
-        "sha256": SHA, "found": False, "withheld": 0, "proofs": [], "checkpoints": []
+        "sha256": SHA, "found": False, "withheld": 0, "proofs": [], "checkpoints": [],
+        "timestamps": []
     }  # fmt: skip
     assert client.get("/openapi.json").status_code == 200
     assert_problem(client.post("/v1/records", json=record()), 401, "Authorization: Bearer")
