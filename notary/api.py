@@ -187,6 +187,7 @@ def issue(
         "request_id": request_id, "serial": issued.certificate.serial,
         "certificate_digest": issued.digest, "jws": issued.jws, "tx_hash": issued.tx_hash,
         "pdf_sha256": issued.pdf_sha256, "verify_url": notary.verify_url(issued.digest),
+        "public_url": notary.public_url(issued.digest),
     }  # fmt: skip
 
 

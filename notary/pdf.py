@@ -1,8 +1,9 @@
 """The certificate PDF (数字公证书 Digital Notarization Certificate), signed PAdES.
 
-Laid out in the witness report's style (``ledger_service.reports.pdf_style``):
-STSong-Light for Chinese, Helvetica/Courier for Latin and hex, a QR code to the public
-check URL. The PDF is a human-readable rendering; the credential (the JWS) is what
+Laid out in the witness report's style (``ledger_service.reports.pdf_style``): embedded
+subsets of the shipped fonts (Droid Sans Fallback for Chinese, Liberation Sans/Mono for
+Latin and hex), PDF/A-2b (``ledger_service.reports.pdfa``), a QR code to the public
+verification page with the JSON check as a second line. The PDF is a human-readable rendering; the credential (the JWS) is what
 binds. It is signed with the notary's X.509 certificate, issued by a notary CA made
 with ``ledger_service.reports.ca`` under ``<data_dir>/notary/``::
 
@@ -12,6 +13,7 @@ with ``ledger_service.reports.ca`` under ``<data_dir>/notary/``::
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,15 @@ from ledger_service.reports import ca as witness_ca
 from ledger_service.reports.pades import sign_report
 from ledger_service.reports.pdf_style import (
     CJK_FONT,
+    LATIN_FONT,
     MONO_FONT,
     escape,
     markup,
     qr_png,
     register_fonts,
+    table_style,
 )
+from ledger_service.reports.pdfa import CREATOR, pdfa_canvas
 from notary.certificate import Certificate
 
 __all__ = ["notary_ca_cert", "notary_signer", "render_certificate", "sign_certificate"]
@@ -70,16 +75,21 @@ def notary_ca_cert(data_dir: Path) -> x509.Certificate:
     return witness_ca.load_cert(_ca_dir(data_dir) / witness_ca.CA_CERT)
 
 
-def render_certificate(cert: Certificate, cert_digest: str, verify_url: str, tx_hash: str) -> bytes:
-    """The certificate as PDF bytes (A4, one page, bilingual labels Chinese first).
+def render_certificate(
+    cert: Certificate, cert_digest: str, verify_url: str, tx_hash: str, *,
+    data_url: str | None = None,
+) -> bytes:  # fmt: skip
+    """The certificate as PDF/A-2b bytes (A4, one page, bilingual labels Chinese first),
+    deterministic for given arguments (dated ``cert.valid_from``).
 
-    ``tx_hash`` is the registration transaction on NotaryRegistry.
+    ``verify_url`` is the QR target (the public page), ``data_url`` the JSON check printed
+    under it; ``tx_hash`` is the registration transaction on NotaryRegistry.
     """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table
 
     from notary.certificate import STATEMENT_EN, STATEMENT_ZH
 
@@ -114,15 +124,17 @@ def render_certificate(cert: Certificate, cert_digest: str, verify_url: str, tx_
     ]
     rows = [[p(k, small), p(v, mono if is_hex else small)] for k, v, is_hex in facts]
     table = Table(rows, colWidths=[42 * mm, 98 * mm])
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
     ]))  # fmt: skip
     qr = Image(io.BytesIO(qr_png(verify_url)), width=34 * mm, height=34 * mm)
-    top = Table([[table, [qr, p("扫码核验 Scan to verify", small), p(verify_url, mono)]]],
-                colWidths=[142 * mm, 38 * mm])  # fmt: skip
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    qr_cell = [qr, p("扫码核验 Scan to verify", small), p(verify_url, mono)]
+    if data_url is not None:
+        qr_cell += [p("数据 JSON", small), p(data_url, mono)]
+    top = Table([[table, qr_cell]], colWidths=[142 * mm, 38 * mm])
+    top.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [
         p("数字公证书", title), p("Digital Notarization Certificate", title), Spacer(1, 5 * mm),
         top, Spacer(1, 5 * mm),
@@ -136,9 +148,11 @@ def render_certificate(cert: Certificate, cert_digest: str, verify_url: str, tx_
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
         bottomMargin=16 * mm, title=f"数字公证书 Digital Notarization Certificate {c.serial}",
-        author=c.notary_name, subject=c.subject, invariant=True,
+        author=c.notary_name, subject=c.subject, creator=CREATOR, invariant=True,
+        initialFontName=LATIN_FONT,
     )  # fmt: skip
-    doc.build(story)
+    when = datetime.strptime(c.valid_from, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    doc.build(story, canvasmaker=pdfa_canvas(when))
     return buf.getvalue()
 
 

@@ -223,7 +223,13 @@ class NotaryService:
         return path.read_text().strip()
 
     def verify_url(self, cert_digest: str) -> str:
+        """The certificate's machine-readable check (JSON)."""
         return f"{self._base_url}/v1/notary/certificates/{cert_digest}/verify"
+
+    def public_url(self, cert_digest: str) -> str:
+        """The public verification page of the certificate (its QR target): the page
+        looks the digest up among the records (the ``notary.issued`` record carries it)."""
+        return f"{self._base_url}/verify?sha256={cert_digest}"
 
     # -- steps ---------------------------------------------------------------
 
@@ -328,7 +334,10 @@ class NotaryService:
             self._data_dir, notary_account.address, notary_name, self._password()
         )
         document = pdf.sign_certificate(
-            pdf.render_certificate(cert, digest, self.verify_url(digest), tx.tx_hash), signer
+            pdf.render_certificate(
+                cert, digest, self.public_url(digest), tx.tx_hash, data_url=self.verify_url(digest)
+            ),
+            signer,
         )
         pdf_sha256 = self._blobs.put_bytes(document).sha256
         self._blobs.put_bytes(jws.encode("ascii"))

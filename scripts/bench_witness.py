@@ -70,7 +70,7 @@ def run(out: dict[str, float]) -> None:
             chain=ChainRef(services.chain.chain_id, services.chain.evidence_log, None),
             head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
                              datetime.fromtimestamp(anchor.block_time, UTC)),
-            events=rows, opening=None, verify_url="http://127.0.0.1:8700/v1/reports/CW-2026-000001",
+            events=rows, opening=None, verify_url="http://127.0.0.1:8700/verify?report=CW-2026-000001",
         )  # fmt: skip
         t = time.perf_counter()
         sign_report(render_report(report), signer, reason="bench", location="bench")

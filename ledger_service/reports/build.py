@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from ledger_service.core.errors import ConfigurationError, MalformedInput, NotFound
 from ledger_service.core.records import EvidenceRecord
@@ -21,6 +20,7 @@ from ledger_service.reports.model import (
     OpeningSummary,
     TreeHeadRef,
     WitnessReport,
+    report_links,
 )
 from ledger_service.store.anchors import AnchorInfo, AnchorStore
 from ledger_service.store.log import LogStore
@@ -138,6 +138,7 @@ def tender_report(
         if e["event"] == "open":
             opening = OpeningSummary(_count(record, "opened"), _count(record, "flagged"))
     chain = view["chain"]
+    links = report_links(verify_base_url, number)
     return WitnessReport(
         number=number, kind="tender", subject_code=code, subject_title=str(view["title"]),
         issued_at=(now or datetime.now(UTC)).replace(microsecond=0),
@@ -146,7 +147,7 @@ def tender_report(
         head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
                          datetime.fromtimestamp(anchor.block_time, UTC)),
         events=rows, opening=opening,
-        verify_url=f"{verify_base_url.rstrip('/')}/v1/reports/{quote(number, safe='')}",
+        verify_url=links[0], data_url=links[1],
     )  # fmt: skip
 
 
@@ -185,6 +186,7 @@ def contract_report(
             actor=rec.actor, digest=rec.digests["sha256"], record_index=s.index,
             tx_hash=str(tx) if isinstance(tx, str) and tx else NO_TX,
         ))  # fmt: skip
+    links = report_links(verify_base_url, number)
     return WitnessReport(
         number=number, kind="contract", subject_code=code, subject_title=title,
         issued_at=(now or datetime.now(UTC)).replace(microsecond=0),
@@ -192,5 +194,5 @@ def contract_report(
         head=TreeHeadRef(anchor.tree_size, anchor.root.hex(), anchor.tx_hash, anchor.block_number,
                          datetime.fromtimestamp(anchor.block_time, UTC)),
         events=rows, opening=None,
-        verify_url=f"{verify_base_url.rstrip('/')}/v1/reports/{quote(number, safe='')}",
+        verify_url=links[0], data_url=links[1],
     )  # fmt: skip

@@ -14,13 +14,16 @@ from typing import Any
 from ledger_service.reports.model import NO_TX, WitnessReport
 from ledger_service.reports.pdf_style import (
     CJK_FONT,
+    LATIN_FONT,
     MONO_FONT,
     escape,
     markup,
     numbered_canvas,
     qr_png,
     register_fonts,
+    table_style,
 )
+from ledger_service.reports.pdfa import CREATOR
 
 #: Characters of a 7 pt Courier actor that fit the actor column (33 mm less padding).
 ACTOR_CHARS = 20
@@ -55,7 +58,6 @@ def render_report(report: WitnessReport) -> bytes:
         SimpleDocTemplate,
         Spacer,
         Table,
-        TableStyle,
     )
 
     register_fonts()
@@ -99,14 +101,16 @@ def render_report(report: WitnessReport) -> bytes:
                  for k, v in facts]  # fmt: skip
     qr = Image(io.BytesIO(qr_png(r.verify_url)), width=34 * mm, height=34 * mm)
     facts_table = Table(fact_rows, colWidths=[40 * mm, 100 * mm])
-    facts_table.setStyle(TableStyle([
+    facts_table.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
     ]))  # fmt: skip
     qr_cell = [qr, p("扫码核验 Scan to verify", small), p(r.verify_url, mono)]
+    if r.data_url is not None:
+        qr_cell += [p("数据 JSON", small), p(r.data_url, mono)]
     top = Table([[facts_table, qr_cell]], colWidths=[142 * mm, 38 * mm])
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    top.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
 
     header = ["序号<br/>No.", "时间 (UTC)<br/>Time", "事件<br/>Event", "操作方<br/>Actor",
               "摘要 SHA-256<br/>Digest", "记录号<br/>Record", "交易<br/>Tx"]  # fmt: skip
@@ -121,7 +125,7 @@ def render_report(report: WitnessReport) -> bytes:
         ])  # fmt: skip
     events = LongTable(rows, repeatRows=1,
                        colWidths=[9 * mm, 32 * mm, 30 * mm, 33 * mm, 34 * mm, 13 * mm, 29 * mm])  # fmt: skip
-    events.setStyle(TableStyle([
+    events.setStyle(table_style([
         ("FONTNAME", (0, 1), (-1, -1), MONO_FONT),
         ("FONTNAME", (2, 1), (2, -1), CJK_FONT),
         ("FONTSIZE", (0, 1), (-1, -1), 7),
@@ -144,7 +148,7 @@ def render_report(report: WitnessReport) -> bytes:
     ]
     appendix += [[str(e.record_index), f"{e.digest}\n{e.tx_hash}"] for e in r.events]
     appendix_table = LongTable(appendix, repeatRows=1, colWidths=[16 * mm, 164 * mm])
-    appendix_table.setStyle(TableStyle([
+    appendix_table.setStyle(table_style([
         ("FONTNAME", (0, 1), (-1, -1), MONO_FONT),
         ("FONTSIZE", (0, 1), (-1, -1), 7),
         ("LEADING", (0, 1), (-1, -1), 9),
@@ -168,9 +172,10 @@ def render_report(report: WitnessReport) -> bytes:
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=16 * mm,
         bottomMargin=16 * mm, title=f"链见证报告 Chain Witness Report {r.number}",
-        author=r.issuer, subject=r.subject_code, invariant=True,
+        author=r.issuer, subject=r.subject_code, creator=CREATOR, invariant=True,
+        initialFontName=LATIN_FONT,
     )  # fmt: skip
-    doc.build(story, canvasmaker=numbered_canvas(r.number))
+    doc.build(story, canvasmaker=numbered_canvas(r.number, r.issued_at))
     return buf.getvalue()
 
 

@@ -25,6 +25,20 @@ _TX = re.compile(r"0x[0-9a-f]{64}")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
+def report_links(base_url: str, number: str) -> tuple[str, str]:
+    """(QR target, JSON link) of report ``number`` under the service's public ``base_url``.
+
+    The QR code opens the public verification page, ``<base>/verify?report=<number>``
+    (it fetches the report's record and proof and checks them in the browser, and
+    hashes a dropped copy of the PDF against the record); the JSON record and proof
+    stay at ``<base>/v1/reports/<number>``, printed as a second line under the QR code.
+    """
+    from urllib.parse import quote
+
+    base, n = base_url.rstrip("/"), quote(number, safe="")
+    return f"{base}/verify?report={n}", f"{base}/v1/reports/{n}"
+
+
 def _check(ok: bool, what: str, expected: str, found: object) -> None:
     if not ok:
         raise MalformedInput(f"{what}: expected {expected}, found {found!r}")
@@ -109,6 +123,8 @@ class WitnessReport:
     verify_url: str
     opening: OpeningSummary | None = None
     issuer: str = "链见证 Chain Witness"
+    #: the machine-readable record and proof (JSON), printed under the QR code
+    data_url: str | None = None
 
     def __post_init__(self) -> None:
         _check(bool(_NUMBER.fullmatch(self.number)), "number", "like CW-2026-000123", self.number)
@@ -119,6 +135,8 @@ class WitnessReport:
                self.issued_at)  # fmt: skip
         _check(self.verify_url.startswith(("https://", "http://")), "verify_url",
                "an http(s) URL", self.verify_url)  # fmt: skip
+        _check(self.data_url is None or self.data_url.startswith(("https://", "http://")),
+               "data_url", "an http(s) URL", self.data_url)  # fmt: skip
         rows = tuple(self.events)
         _check(0 < len(rows) <= MAX_EVENTS, "events", f"1..{MAX_EVENTS} rows", len(rows))
         late = [r.record_index for r in rows if r.record_index >= self.head.size]
@@ -128,5 +146,5 @@ class WitnessReport:
 
 __all__ = [
     "MAX_EVENTS", "NO_TX", "ChainRef", "EventRow", "OpeningSummary", "TreeHeadRef",
-    "WitnessReport",
+    "WitnessReport", "report_links",
 ]  # fmt: skip

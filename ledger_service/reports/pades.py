@@ -3,6 +3,12 @@
 ``sign_report`` adds a certification signature (plus an RFC 3161 timestamp when a
 TSA URL is given); ``verify_report`` checks the last signature offline with a given
 root certificate as the only trust anchor.
+
+Signing keeps a PDF/A-2b document PDF/A-2b (see :mod:`ledger_service.reports.pdfa`):
+the signature is an incremental update that stays on PDF 1.7 (PDF/A-2's base; pyHanko
+would otherwise declare ISO/TS 32002 for the P-256 key and raise the file to PDF 2.0),
+and the Info dictionary's ``/Producer`` is set to what pyHanko writes into the XMP
+packet, so the two agree as PDF/A requires.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ def sign_report(
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
         timestamper = HTTPTimeStamper(tsa_url)
+    signer_cls = _pdfa_signer_class()
     meta = signers.PdfSignatureMetadata(
         field_name="ChainWitness", reason=reason, location=location, md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES, certify=True,
@@ -54,7 +61,8 @@ def sign_report(
     )  # fmt: skip
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+        _align_producer(writer)
+        out = signer_cls(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
     except PdfError as e:
         raise MalformedInput(f"expected a PDF to sign, found one pyHanko rejects: {e}") from None
     except SigningError as e:
@@ -64,6 +72,33 @@ def sign_report(
             raise
         raise TimestampUnavailable(f"expected a timestamp from {tsa_url}, found: {e}") from None
     return bytes(out.getvalue())
+
+
+def _pdfa_signer_class() -> Any:
+    """pyHanko's ``PdfSigner`` declaring only the PAdES (ESIC) extension, on PDF 1.7."""
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers import constants
+
+    class PdfA2Signer(signers.PdfSigner):
+        def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+            pdf_out.ensure_output_version(version=(1, 7))
+            if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+                pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+    return PdfA2Signer
+
+
+def _align_producer(writer: Any) -> None:
+    """Give a document with XMP metadata the ``/Producer`` pyHanko writes into its XMP."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    info = writer.prev.trailer_view.get("/Info")
+    if "/Metadata" not in writer.root or info is None:
+        return
+    fresh = generic.DictionaryObject(info.get_object())  # type: ignore[no-untyped-call]
+    fresh["/Producer"] = generic.TextStringObject(VENDOR)
+    writer.set_info(fresh)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """The look shared by the platform's bilingual PDFs: fonts, QR codes, page footers.
 
-Chinese is set in the built-in CID font ``STSong-Light`` (no font file embedded), so
-every label stays extractable text; Latin runs are set in Helvetica, whose glyphs
-every viewer has (STSong-Light's Latin is substituted unevenly); hex in Courier.
+Every font is a TrueType font shipped in ``fonts/`` and embedded as a subset, so a
+PDF reads the same on any machine (no viewer-side CJK font pack needed, as PDF/A
+requires): Chinese in Droid Sans Fallback (Apache-2.0), Latin runs in Liberation
+Sans and hex in Liberation Mono (SIL OFL 1.1; metric-compatible with Helvetica and
+Courier, so the layout is that of the standard fonts). ``fonts/NOTICE`` names their
+versions and sources. Text stays extractable (each subset carries a ToUnicode map).
 Used by the witness report (:mod:`ledger_service.reports.layout`) and by the notary's
 certificate PDF (``notary.pdf``).
 """
@@ -11,23 +14,43 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
+from importlib.resources import files
 from typing import Any
 
-CJK_FONT = "STSong-Light"
-MONO_FONT = "Courier"
-LATIN_FONT = "Helvetica"
+CJK_FONT = "DroidSansFallback"
+MONO_FONT = "LiberationMono"
+LATIN_FONT = "LiberationSans"
+
+#: reportlab font name -> file in ``fonts/`` (TrueType outlines, embeddable subsets).
+FONT_FILES = {
+    CJK_FONT: "DroidSansFallbackFull.ttf",
+    LATIN_FONT: "LiberationSans-Regular.ttf",
+    MONO_FONT: "LiberationMono-Regular.ttf",
+}
 
 #: Runs set in the CJK font; everything else is set in LATIN_FONT.
 _CJK_RUN = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+)")
 
 
 def register_fonts() -> None:
-    """Register ``CJK_FONT`` with reportlab (once per process; idempotent)."""
+    """Register the shipped fonts with reportlab (once per process; idempotent)."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    registered = pdfmetrics.getRegisteredFontNames()
+    for name, file in FONT_FILES.items():
+        if name not in registered:
+            path = files("ledger_service.reports").joinpath("fonts", file)
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+
+
+def table_style(commands: list[tuple[Any, ...]]) -> Any:
+    """A reportlab ``TableStyle`` of ``commands`` whose cells default to LATIN_FONT
+    (reportlab's default, Helvetica, is a standard font no PDF embeds)."""
+    from reportlab.platypus import TableStyle
+
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), LATIN_FONT), *commands])
 
 
 def qr_png(url: str) -> bytes:
@@ -79,14 +102,16 @@ def draw_mixed(c: Any, x: float, y: float, text: str, size: float = 8, right: bo
     c.drawText(line)
 
 
-def numbered_canvas(number: str) -> Any:
-    """A reportlab canvas class that writes the report number, a header and
-    '第 n 页 / 共 N 页' on every page once the page count is known."""
+def numbered_canvas(number: str, when: datetime) -> Any:
+    """A PDF/A canvas class dated ``when`` (:func:`~ledger_service.reports.pdfa.pdfa_canvas`)
+    that writes the report number, a header and '第 n 页 / 共 N 页' on every page once the
+    page count is known."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
 
-    class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]  # reportlab is untyped
+    from ledger_service.reports.pdfa import pdfa_canvas
+
+    class NumberedCanvas(pdfa_canvas(when)):  # type: ignore[misc]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
@@ -111,6 +136,6 @@ def numbered_canvas(number: str) -> Any:
 
 
 __all__ = [
-    "CJK_FONT", "LATIN_FONT", "MONO_FONT", "draw_mixed", "escape", "markup",
-    "numbered_canvas", "qr_png", "register_fonts",
+    "CJK_FONT", "FONT_FILES", "LATIN_FONT", "MONO_FONT", "draw_mixed", "escape", "markup",
+    "numbered_canvas", "qr_png", "register_fonts", "table_style",
 ]  # fmt: skip

@@ -44,6 +44,7 @@ def sample_report(rows: int = 60) -> WitnessReport:
         chain=ChainRef(31337, "0x" + "11" * 20, "0x" + "22" * 20),
         head=TreeHeadRef(200, "ee" * 32, "0x" + "ff" * 32, 1234,
                          datetime(2026, 11, 30, 7, 0, tzinfo=UTC)),
-        events=events, verify_url="https://witness.example.cn/tenders/GC-2026-0417",
+        events=events, verify_url="https://witness.example.cn/verify?report=" + NUMBER,
+        data_url="https://witness.example.cn/v1/reports/" + NUMBER,
         opening=OpeningSummary(opened=14, flagged=1),
     )  # fmt: skip

@@ -97,7 +97,9 @@ def test_rows_labels_opening_and_head() -> None:
     assert r.events[1].digest == "01" * 32
     assert r.opening is not None and (r.opening.opened, r.opening.flagged) == (3, 1)
     assert (r.head.size, r.head.root, r.head.block_number) == (10, "ee" * 32, 77)
-    assert r.verify_url == "https://w.example.cn/v1/reports/CW-2026-000001"
+    # the QR opens the public page; the JSON record and proof are the second line
+    assert r.verify_url == "https://w.example.cn/verify?report=CW-2026-000001"
+    assert r.data_url == "https://w.example.cn/v1/reports/CW-2026-000001"
     assert r.chain.tender_registry == "0x" + "22" * 20
     render_report(r)  # renders
 
@@ -185,7 +187,9 @@ def test_contract_report_rows_title_and_chain() -> None:
     ]
     assert r.kind == "contract" and r.subject_title == "采购合同 Purchase contract"
     assert r.chain == s.chain and r.head.size == 10
-    assert r.verify_url == "https://w.example.cn/v1/reports/CW-2026-000002"
+    # the QR opens the public page; the JSON record and proof are the second line
+    assert r.verify_url == "https://w.example.cn/verify?report=CW-2026-000002"
+    assert r.data_url == "https://w.example.cn/v1/reports/CW-2026-000002"
 
 
 def test_contract_report_refusals() -> None:
