@@ -152,7 +152,8 @@ def render_certificate(
         initialFontName=LATIN_FONT,
     )  # fmt: skip
     when = datetime.strptime(c.valid_from, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    doc.build(story, canvasmaker=pdfa_canvas(when))
+    register_fonts()
+    doc.build(story, canvasmaker=pdfa_canvas(when, LATIN_FONT))
     return buf.getvalue()
 
 

@@ -111,7 +111,9 @@ def numbered_canvas(number: str, when: datetime) -> Any:
 
     from ledger_service.reports.pdfa import pdfa_canvas
 
-    class NumberedCanvas(pdfa_canvas(when)):  # type: ignore[misc]  # reportlab is untyped
+    register_fonts()
+
+    class NumberedCanvas(pdfa_canvas(when, LATIN_FONT)):  # type: ignore[misc]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []

@@ -123,19 +123,17 @@ def _make_pdfa(doc: Any, when: datetime) -> None:
     catalog.__NoDefault__ = [*type(catalog).__NoDefault__, "OutputIntents"]
 
 
-def pdfa_canvas(when: datetime, base: Any = None) -> Any:
+def pdfa_canvas(when: datetime, initial_font: str, base: Any = None) -> Any:
     """A reportlab canvas class (subclass of ``base``, default ``Canvas``) writing
-    PDF/A-2b documents dated ``when``; pass it to ``doc.build(canvasmaker=...)``."""
+    PDF/A-2b documents dated ``when``, starting in the registered, embedded font
+    ``initial_font``; pass it to ``doc.build(canvasmaker=...)``."""
     from reportlab.pdfgen import canvas
 
-    from ledger_service.reports.pdf_style import LATIN_FONT, register_fonts
-
-    register_fonts()
     parent = base or canvas.Canvas
 
     class PdfACanvas(parent):  # type: ignore[misc,valid-type]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["initialFontName"] = LATIN_FONT
+            kwargs["initialFontName"] = initial_font
             super().__init__(*args, **kwargs)
             _make_pdfa(self._doc, when)
 
