@@ -12,6 +12,7 @@ from ledger_service import __version__
 from ledger_service.api import (
     court,
     econtracts,
+    openapi,
     problems,
     public,
     records,
@@ -60,6 +61,7 @@ def create_app(
             "anchored on an EVM chain. Every error is RFC 9457 problem+json."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.services = services
     problems.install(app)
@@ -71,6 +73,7 @@ def create_app(
     app.include_router(econtracts.router)
     app.include_router(supervision.router)
     _include_plugins(app)
+    openapi.install(app)
     # outermost of the app's own layers: no route reads a body before the guard has
     # authenticated the caller and bounded the body
     app.add_middleware(
