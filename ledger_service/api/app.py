@@ -23,6 +23,7 @@ from ledger_service.api import (
 from ledger_service.api.deps import check_token
 from ledger_service.api.guard import RequestGuard
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.evidence.group_commit import GroupCommitter
 from ledger_service.runtime import Services
 
 log = logging.getLogger("chainwitness.api")
@@ -48,6 +49,7 @@ def create_app(
         try:
             yield
         finally:
+            deposits.close()
             for _, stop in workers:
                 stop.set()
             for thread, _ in workers:
@@ -64,6 +66,8 @@ def create_app(
         generate_unique_id_function=openapi.operation_id,
     )
     app.state.services = services
+    # concurrent deposits share one durable transaction (evidence.group_commit)
+    deposits = app.state.deposits = GroupCommitter(services.log_store)
     problems.install(app)
     app.include_router(records.router)
     app.include_router(public.router)
