@@ -20,6 +20,10 @@ Figures (a flat JSON object of numbers; a key keeps its meaning once it exists):
   pymerkle_build_records_per_s   records/s built (EvidenceRecord.create) and appended to
                                  pymerkle 7's InmemoryTree, the peer of ingest_library_records_per_s
 
+  load_*                         sustained HTTP load from wrk at 16 connections on a served
+                                 instance (scripts/bench_load.py): deposits and verification
+                                 requests/s, p50/p99 ms and errors, /healthz as the peer
+
 Record count: --records N, or the RECORDS environment variable (``make bench RECORDS=20000``).
 PostgreSQL: CHAINWITNESS_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test);
 a database is created beside the one named and dropped afterwards.
@@ -74,6 +78,10 @@ TARGETS = {
     "package_build_1000_s": ("<=", 2),
     "package_verify_1000_s": ("<=", 2),
     "report_render_s": ("<=", 2),
+    "load_deposit_rps": (">=", 1_000),
+    "load_deposit_p99_ms": ("<=", 100),
+    "load_verify_rps": (">=", 2_000),
+    "load_verify_p99_ms": ("<=", 100),
 }
 
 
@@ -319,7 +327,7 @@ def main() -> int:
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument(
         "--only",
-        choices=["log", "sealing", "witness", "supervision"],
+        choices=["log", "sealing", "witness", "supervision", "load"],
         help="run one group of figures",
     )
     args = ap.parse_args()
@@ -351,6 +359,10 @@ def main() -> int:
             import bench_witness
 
             bench_witness.run(out)
+        if args.only in (None, "load"):
+            import bench_load
+
+            bench_load.run(out)
         if args.only in (None, "supervision"):
             import bench_supervision
 
