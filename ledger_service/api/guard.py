@@ -29,7 +29,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger_service.api.problems import problem
+from ledger_service.api.problems import DATABASE_ERRORS, database_error, problem
 from ledger_service.core.canonical import parse_json_strict
 from ledger_service.core.errors import EvidenceError, LimitExceeded, MalformedInput
 from ledger_service.store.tokens import TokenInfo
@@ -149,6 +149,9 @@ class RequestGuard:
             return
         except EvidenceError as exc:
             await _answer(exc, scope, receive, send)
+            return
+        except DATABASE_ERRORS as exc:  # the token could not be checked
+            await _answer(database_error(exc), scope, receive, send)
             return
         await self._run(scope, inner, send, guarded)
 

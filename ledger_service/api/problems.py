@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from ledger_service.core.errors import EvidenceError
+from ledger_service.core.errors import DatabaseUnavailable, EvidenceError, StorageFull
 
 PROBLEM_BASE = "https://chainwitness.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -22,6 +23,21 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+#: what the database driver raises when it cannot serve (turned into problems below)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_error(exc: DBAPIError) -> EvidenceError:
+    """The problem a database failure is for the caller: the disk full (507) or the
+    database unreachable (503). Names the driver's first line, never the statement or
+    its parameters."""
+    cause = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else type(exc).__name__
+    if "disk is full" in cause or "No space left" in cause:
+        return StorageFull(f"expected room in the database, found the disk full ({cause})")
+    return DatabaseUnavailable(f"expected a reachable database, found: {cause}; nothing was "
+                               "stored by this request; retry later")  # fmt: skip
 
 
 def install(app: FastAPI) -> None:
@@ -62,6 +78,13 @@ def install(app: FastAPI) -> None:
         log.info("client disconnected during %s %s", req.method, req.url.path)
         return problem(400, "client-disconnected", "Client disconnected",
                        "the client closed the connection before sending its whole request")  # fmt: skip
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(req: Request, exc: DBAPIError) -> JSONResponse:
+        error = database_error(exc)
+        log.error("%s during %s %s: %s", error.code, req.method, req.url.path, error)
+        return problem(error.status, error.code, error.title, str(error))
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
