@@ -22,7 +22,7 @@ from ledger_service.chain.contract_witness import ContractWitnessContract
 from ledger_service.chain.deployment import ensure_deployed
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
-from ledger_service.chain.node import ManagedAnvil
+from ledger_service.chain.node import DataDirLock, ManagedAnvil, NodeSupervisor
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.canonical import parse_json_strict
 from ledger_service.core.errors import ConfigurationError, MalformedInput, NotConfigured
@@ -74,6 +74,10 @@ class Services:
     evidence_log: EvidenceLogContract | None = None
     deployed_at_block: int = 0
     node: ManagedAnvil | None = None
+    #: restarts the embedded node when it dies and keeps its state file fresh
+    supervisor: NodeSupervisor | None = None
+    #: held while the embedded chain runs: one service per data directory
+    lock: DataDirLock | None = None
     checkpointer: Checkpointer | None = None
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
@@ -110,11 +114,15 @@ class Services:
         self._closed = True
         if self.checkpointer is not None:
             self.checkpointer.stop()
-        if self.node is not None:
+        if self.supervisor is not None:
+            self.supervisor.stop()  # stops the node too, saving its state
+        elif self.node is not None:
             self.node.stop()
         if self._http is not None:
             self._http.close()
         self.log_store.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def open_store(settings: Settings) -> tuple[LogStore, AnchorStore, BlobStore]:
@@ -230,6 +238,8 @@ def _open_chain(services: Services) -> None:
     configured = _configured_signer(settings)
     if settings.embedded_chain:
         _refuse_development_chain(settings, None)
+        # two services on one data directory would run two nodes on one state file
+        services.lock = DataDirLock(settings.data_dir).acquire()
         node = ManagedAnvil(settings.data_dir / "anvil", chain_id=settings.chain_id or 31337)
         node.start()
         services.node = node
@@ -262,6 +272,10 @@ def _open_chain(services: Services) -> None:
         )
         address = dep.contracts["EvidenceLog"]
         deployed_at = dep.deployed_at_block
+    if services.node is not None:
+        # deployment.json names these contracts: the chain must keep them through a crash
+        services.node.save_state()
+        services.supervisor = NodeSupervisor(services.node).start()
     services.client = client
     services.evidence_log = EvidenceLogContract(client, address)
     services.deployed_at_block = deployed_at

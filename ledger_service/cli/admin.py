@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -87,16 +90,34 @@ def serve(
                     start_block=services.deployed_at_block,
                     # sign a checkpoint of every anchored head and have the witnesses cosign it
                     on_head=services.publisher.ensure if services.publisher else None,
+                    # embedded chain: an anchor counts once the node's state holding it is saved
+                    make_durable=services.node.save_state if services.node else None,
                 )
                 if s.anchoring_enabled
                 else None
             )
             api = create_app(services, anchorer=anchorer, watch_tenders=True)
-            uvicorn.run(api, host=s.host, port=s.port, log_level="info")
+            with _terminate_gracefully():
+                uvicorn.run(api, host=s.host, port=s.port, log_level="info")
         finally:
             services.close()
 
     run(body)
+
+
+@contextlib.contextmanager
+def _terminate_gracefully() -> Iterator[None]:
+    """SIGTERM ends ``serve`` with exit 0 after the cleanup (anvil saved and stopped).
+
+    uvicorn handles SIGTERM itself, then restores the previous handler and raises the
+    signal again; with the default handler that kills us before ``Services.close``
+    runs. This handler makes that second delivery a no-op.
+    """
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def status(data_dir: DataDir = None) -> None:
