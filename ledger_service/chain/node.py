@@ -323,6 +323,27 @@ class ManagedAnvil:
         """The node's latest block number. Raises OSError or ValueError if it does not answer."""
         return int(str(self._rpc("eth_blockNumber", [])), 16)
 
+    def mine_when_due(self, target: int) -> bool:
+        """Mine an empty block if the next block's time has reached ``target``.
+
+        anvil mines only when a transaction arrives, so its chain time stands still
+        between transactions; a deadline at ``target`` (Unix seconds, chain time)
+        must pass with no other traffic. The next block's time is anvil's clock
+        (wall time plus any ``evm_increaseTime`` offset). Returns True if it mined.
+
+        Raises:
+            ChainUnavailable: the node did not answer.
+        """
+        try:
+            pending = self._rpc("eth_getBlockByNumber", ["pending", False])
+            assert isinstance(pending, dict)
+            if int(str(pending["timestamp"]), 16) < target:
+                return False
+            self._rpc("evm_mine", [])
+        except (OSError, ValueError, KeyError, AssertionError) as exc:
+            raise ChainUnavailable(f"expected anvil on {self.rpc_url} to mine, found: {exc}") from exc
+        return True
+
     def save_state(self, timeout: float = 30) -> int:
         """Write the node's whole state to :attr:`state_file` atomically; return its block.
 
@@ -563,6 +584,23 @@ class DataDirLock:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
         return self
+
+    def holder(self) -> int | None:
+        """The PID of the process holding the lock, or None when nobody holds it."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        finally:
+            os.close(fd)  # also drops the shared lock, if we got it
+        return None
 
     def release(self) -> None:
         if self._fd is not None:
