@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ledger_service.cli import logs
 from ledger_service.cli.console import (
     DataDir,
     err,
@@ -101,7 +102,11 @@ def serve(
             # where `chainwitness status` finds this service's /readyz
             (s.data_dir / SERVE_URL_FILE).write_text(_local_url(s.host, s.port) + "\n")
             with _terminate_gracefully():
-                uvicorn.run(api, host=s.host, port=s.port, log_level="info")
+                uvicorn.run(
+                    api, host=s.host, port=s.port, log_level="info",
+                    # JSON lines: uvicorn's own lines go through the root handler too
+                    log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG,
+                )  # fmt: skip
         finally:
             services.close()
 
