@@ -175,8 +175,15 @@ def load_weights(path: Path | None) -> Weights:
         ) from exc
 
 
-def open_services(settings: Settings, *, chain: bool = True) -> Services:
-    """Open everything the service needs; with ``chain`` also the chain and contract."""
+def open_services(settings: Settings, *, chain: bool = True, exclusive: bool = False) -> Services:
+    """Open everything the service needs; with ``chain`` also the chain and contract.
+
+    On the embedded chain the first process to open a data directory runs its anvil
+    and holds the directory's lock; a later one (``package``, ``init`` while ``serve``
+    runs) uses that node at its stored port instead of starting another. With
+    ``exclusive`` (``serve``), a held lock is refused: ConfigurationError naming the
+    holder's PID.
+    """
     log_store, anchors, blobs = open_store(settings)
     services = Services(settings, log_store, anchors, blobs)
     services.supervision = SupervisionService(
@@ -188,7 +195,7 @@ def open_services(settings: Settings, *, chain: bool = True) -> Services:
     if not chain:
         return services
     try:
-        _open_chain(services)
+        _open_chain(services, exclusive)
     except BaseException:
         services.close()
         raise
@@ -233,17 +240,23 @@ def _refuse_development_chain(settings: Settings, client: ChainClient | None) ->
         )
 
 
-def _open_chain(services: Services) -> None:
+def _open_chain(services: Services, exclusive: bool = False) -> None:
     settings = services.settings
     configured = _configured_signer(settings)
     if settings.embedded_chain:
         _refuse_development_chain(settings, None)
-        # two services on one data directory would run two nodes on one state file
-        services.lock = DataDirLock(settings.data_dir).acquire()
         node = ManagedAnvil(settings.data_dir / "anvil", chain_id=settings.chain_id or 31337)
-        node.start()
-        services.node = node
-        rpc_url = node.rpc_url
+        lock = DataDirLock(settings.data_dir)
+        holder = None if exclusive else lock.holder()
+        if holder is None:
+            # two services on one data directory would run two nodes on one state file
+            services.lock = lock.acquire()
+            node.start()
+            services.node = node
+            rpc_url = node.rpc_url
+        else:
+            rpc_url = node.rpc_url  # the holder's node, on the stored port
+            log.info("embedded chain: using the node of PID %d at %s", holder, rpc_url)
         signer = configured or embedded_signer(settings.data_dir)
     else:
         assert settings.rpc_url is not None

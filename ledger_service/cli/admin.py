@@ -77,7 +77,7 @@ def serve(
 
     def body() -> None:
         s = settings_for(data_dir, host=host, port=port)
-        services = open_services(s)
+        services = open_services(s, exclusive=True)
         try:
             assert services.client and services.evidence_log
             anchorer = (

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,7 @@ def test_a_killed_anvil_is_restarted_on_the_same_port_and_anchoring_resumes(
 
 def test_a_second_serve_on_the_same_data_directory_is_refused(tmp_path: Path) -> None:
     first = Served(tmp_path / "data").start()
+    anvil = first.anvil_pid()
     second = Served(tmp_path / "data")
     try:
         second.start(wait=False)
@@ -73,6 +76,14 @@ def test_a_second_serve_on_the_same_data_directory_is_refused(tmp_path: Path) ->
         assert f"running as PID {first.pid}" in second.log(), second.log()
         # the first one is unharmed
         first.wait_anchored(first.deposit(0)["index"])
+        # a one-off command on the same directory uses the running node instead
+        package = subprocess.run(
+            [sys.executable, "-m", "ledger_service", "package", "0", "-o",
+             str(tmp_path / "p.zip"), "--data-dir", str(tmp_path / "data")],
+            env=first.env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert package.returncode == 0, package.stderr
+        assert first.anvil_pids() == [anvil]
     finally:
         second.stop()
         first.stop()
