@@ -142,6 +142,4 @@ class RequestMetrics:
             if metrics is not None:
                 route = scope.get("route")
                 template = getattr(route, "path", None) or "unmatched"
-                metrics.observe(
-                    scope["method"], template, status[0], time.perf_counter() - start
-                )
+                metrics.observe(scope["method"], template, status[0], time.perf_counter() - start)

@@ -18,7 +18,7 @@ import typer
 
 from ledger_service import __version__
 from ledger_service.cli import admin, court, evidence, logs, supervise, tenders
-from ledger_service.cli.console import err, out
+from ledger_service.cli.console import EXIT_CODES_HELP, EXIT_USAGE, err, out
 
 
 class LogFormat(StrEnum):
@@ -60,6 +60,7 @@ def build_app() -> typer.Typer:
     """The root command with every group and installed plugin."""
     app = typer.Typer(
         help="Chain Witness (链见证): verifiable evidence log anchored on an EVM chain.",
+        epilog=EXIT_CODES_HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
@@ -94,7 +95,7 @@ def main() -> None:
         code = build_app()(standalone_mode=False)
     except click.ClickException as exc:  # a missing or malformed option or argument
         err.print(f"error: {exc.format_message()} (see --help)", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -36,7 +36,9 @@ class JsonLines(logging.Formatter):
         }  # fmt: skip
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                line[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+                line[key] = (
+                    value if isinstance(value, str | int | float | bool | None) else str(value)
+                )
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

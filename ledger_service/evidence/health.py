@@ -81,7 +81,9 @@ def check_chain(rpc_url: str, timeout: float = CHAIN_PROBE_TIMEOUT_S) -> Check:
 
 def check_anchorer(anchorer: Anchorer) -> Check:
     if not anchorer.running:
-        return Check("anchorer", False, f"anchorer stopped: {anchorer.stopped_reason or 'not started'}")
+        return Check(
+            "anchorer", False, f"anchorer stopped: {anchorer.stopped_reason or 'not started'}"
+        )
     if anchorer.last_error is not None:
         return Check("anchorer", True, f"running, retrying: {anchorer.last_error}")
     return Check("anchorer", True, "running")

@@ -8,7 +8,6 @@ time although nobody sends anything in between.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
