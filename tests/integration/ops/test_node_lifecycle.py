@@ -90,3 +90,29 @@ def test_a_second_serve_on_the_same_data_directory_is_refused(tmp_path: Path) ->
     # the lock goes with its holder: a new serve starts
     third = Served(tmp_path / "data").start()
     third.stop()
+
+
+def test_a_frozen_chain_makes_serve_not_ready_but_deposits_go_on_and_anchor_after(
+    tmp_path: Path,
+) -> None:
+    import httpx
+
+    served = Served(tmp_path / "data").start()
+    try:
+        served.wait_anchored(served.deposit(0)["index"])
+        anvil = served.anvil_pid()
+        os.kill(anvil, signal.SIGSTOP)
+        try:
+            indices = [served.deposit(i)["index"] for i in range(1, 6)]  # accepted meanwhile
+            r = httpx.get(f"{served.url}/readyz", timeout=10)
+            assert r.status_code == 503 and "chain unreachable" in r.json()["detail"], r.text
+            assert httpx.get(f"{served.url}/healthz", timeout=5).status_code == 200
+        finally:
+            os.kill(anvil, signal.SIGCONT)
+        got = served.wait_anchored(indices[-1], timeout=90)
+        assert got["proof"]["anchor"]["tree_size"] >= indices[-1] + 1
+        wait_until("ready again", lambda: httpx.get(f"{served.url}/readyz", timeout=10)
+                   .status_code == 200, 60)  # fmt: skip
+        assert served.anvil_pids() == [anvil]  # frozen is not dead: no second node
+    finally:
+        served.stop()
