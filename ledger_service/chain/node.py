@@ -35,7 +35,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -60,18 +60,24 @@ _PR_SET_PDEATHSIG = 1
 log = logging.getLogger("chainwitness.node")
 
 
-def _die_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in the child
-    """preexec_fn: have the kernel SIGKILL anvil when the thread that started it dies.
+def _death_signal_setter() -> Callable[[], None]:
+    """A preexec_fn: have the kernel SIGKILL anvil when the thread that started it dies.
 
     anvil writes nothing on its own (state is saved over RPC), so SIGKILL loses
-    nothing that was saved. The parent may have died between fork and prctl: then
-    the child exits at once instead of becoming an orphan.
+    nothing that was saved. libc's ``prctl`` is looked up here, in the parent: the
+    child, forked from a process with threads, only calls it. If the parent died
+    between fork and prctl, the child exits at once instead of becoming an orphan.
     """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:
-        os._exit(1)
+    parent = os.getpid()
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+    def in_child() -> None:  # pragma: no cover - runs in the child
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return in_child
 
 
 def _free_port() -> int:
@@ -245,7 +251,6 @@ class ManagedAnvil:
             out.flush()
             offset = out.tell()
             self._log = out
-            parent = os.getpid()
             self._proc = subprocess.Popen(
                 self.command(),
                 stdin=subprocess.DEVNULL,
@@ -254,7 +259,7 @@ class ManagedAnvil:
                 # own process group: a Ctrl-C in our terminal must not kill anvil
                 # before we have saved its state
                 start_new_session=True,
-                preexec_fn=lambda: _die_with_parent(parent),  # noqa: PLW1509
+                preexec_fn=_death_signal_setter(),  # noqa: PLW1509
             )
             atexit.register(self.stop)
             try:
