@@ -45,14 +45,11 @@ class JsonLines(logging.Formatter):
 
 
 def configure(fmt: Literal["text", "json"], verbose: bool = False) -> None:
-    """Configure the root logger once for this process (replacing earlier handlers)."""
+    """Configure the root logger for this process, like ``logging.basicConfig``: a root
+    logger that already has handlers (a host program's, a test runner's) is kept."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
