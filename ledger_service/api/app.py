@@ -13,6 +13,7 @@ from ledger_service.api import (
     court,
     econtracts,
     openapi,
+    operations,
     problems,
     public,
     records,
@@ -22,6 +23,7 @@ from ledger_service.api import (
 )
 from ledger_service.api.deps import check_token
 from ledger_service.api.guard import RequestGuard
+from ledger_service.api.metrics import Metrics, RequestMetrics
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.evidence.group_commit import GroupCommitter
 from ledger_service.runtime import Services
@@ -44,7 +46,11 @@ def create_app(
         if watch_tenders and services.tenders is not None:
             from ledger_service.tenders.watcher import TenderWatcher
 
-            workers.append(TenderWatcher(services.tenders).start_thread())
+            # the embedded anvil mines only on transactions: the watcher moves its time
+            advance = services.node.mine_when_due if services.node is not None else None
+            watcher = TenderWatcher(services.tenders, advance=advance)
+            _app.state.tender_watcher = watcher
+            workers.append(watcher.start_thread())
             log.info("tender watcher started")
         try:
             yield
@@ -68,7 +74,10 @@ def create_app(
     app.state.services = services
     # concurrent deposits share one durable transaction (evidence.group_commit)
     deposits = app.state.deposits = GroupCommitter(services.log_store)
+    app.state.anchorer = anchorer  # for /readyz and /metrics
+    app.state.metrics = Metrics(services, app.state)
     problems.install(app)
+    app.include_router(operations.router)
     app.include_router(records.router)
     app.include_router(public.router)
     app.include_router(tenders.router)
@@ -86,6 +95,8 @@ def create_app(
         authenticate=lambda token, roles: check_token(services, token, roles),
         body_timeout_s=services.settings.body_timeout_s,
     )
+    # outermost: every answer is counted and timed, the guard's refusals included
+    app.add_middleware(RequestMetrics, metrics=lambda: app.state.metrics)
     return app
 
 

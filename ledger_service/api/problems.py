@@ -40,13 +40,24 @@ def database_error(exc: DBAPIError) -> EvidenceError:
                                "stored by this request; retry later")  # fmt: skip
 
 
+def log_refusal(method: str, path: str, exc: EvidenceError) -> None:
+    """One line for every request refused on purpose (4xx), with what identifies it."""
+    log.info(
+        "refused %s %s: %d %s: %s", method, path, exc.status, exc.code, exc,
+        extra={"event": "refusal", "method": method, "path": path, "status": exc.status,
+               "problem": exc.code},
+    )  # fmt: skip
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     @app.exception_handler(EvidenceError)
-    async def _evidence(_req: Request, exc: EvidenceError) -> JSONResponse:
+    async def _evidence(req: Request, exc: EvidenceError) -> JSONResponse:
         if exc.status >= 500:
-            log.error("%s: %s", exc.code, exc)
+            log.error("%s: %s", exc.code, exc, extra={"event": exc.code, "path": req.url.path})
+        else:
+            log_refusal(req.method, req.url.path, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         resp = problem(exc.status, exc.code, exc.title, str(exc))
         if headers:
