@@ -1,6 +1,7 @@
 """Sustained HTTP load on a served instance: deposits and public verification.
 
-A real ``chainwitness serve`` (its own data directory and anvil) on loopback, driven by
+A real ``chainwitness serve --workers 2`` (its own data directory and anvil) on loopback,
+driven by
 ``wrk`` (Debian's package: a C load generator, so the client costs little of the two
 cores) at 16 connections for a bounded time per phase:
 
@@ -33,6 +34,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
+#: processes of `serve --workers` (both cores serve; the first also anchors)
+WORKERS = int(os.environ.get("LOAD_WORKERS") or 2)
 DURATION_S = int(os.environ.get("LOAD_SECONDS") or 10)
 
 _COMMON_LUA = r"""
@@ -138,21 +141,26 @@ def run(out: dict[str, Any]) -> None:
             env=env, capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
         log = (work / "serve.log").open("wb")
-        server = subprocess.Popen([chainwitness, "serve", "--port", str(port)], env=env,
-                                  stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        server = subprocess.Popen(
+            [chainwitness, "serve", "--port", str(port), "--workers", str(WORKERS)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            until = time.monotonic() + 120
-            while True:
+            until = time.monotonic() + 300
+            pids: set[int] = set()
+            while True:  # until every worker answers
                 try:
-                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    pids.add(int(httpx.get(base + "/healthz", timeout=2).json()["pid"]))
+                    if len(pids) >= WORKERS:
                         break
                 except httpx.TransportError:
                     pass
                 if server.poll() is not None or time.monotonic() > until:
                     raise RuntimeError(f"serve did not start: see {work / 'serve.log'}")
                 time.sleep(0.2)
-            print(f"load: {CONNECTIONS} connections, {DURATION_S} s per phase", file=sys.stderr)
+            print(f"load: {CONNECTIONS} connections, {DURATION_S} s per phase, {WORKERS} "
+                  "worker processes", file=sys.stderr)  # fmt: skip
             _figures("load_deposit", _wrk(wrk, base, _DEPOSIT_LUA, {"CW_TOKEN": token}), out)
             digests = work / "digests.txt"
             # the digests the deposit phase recorded (thread ids 1 and 2, counters from 1)
@@ -175,6 +183,7 @@ def run(out: dict[str, Any]) -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out["load_connections"] = CONNECTIONS
+    out["load_workers"] = WORKERS
     out["load_seconds_per_phase"] = DURATION_S
 
 

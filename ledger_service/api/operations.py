@@ -9,6 +9,7 @@ Prometheus text format (operator token).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +26,8 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/healthz", summary="Liveness: the process answers HTTP")
 def healthz() -> dict[str, Any]:
-    return {"status": "ok", "version": __version__}
+    # pid: which process of `serve --workers N` answered
+    return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
 
 @router.get(

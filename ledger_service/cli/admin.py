@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -67,17 +68,26 @@ def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="bind address [default 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="port [default 8700]")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="HTTP processes sharing the port and the database [default 1]"),
+    ] = None,
 ) -> None:
-    """Run the HTTP API and the anchorer (starts the embedded anvil when no RPC URL is set)."""
+    """Run the HTTP API and the anchorer (starts the embedded anvil when no RPC URL is set).
+
+    With --workers N, N-1 more processes serve the same API on the same port; this one
+    also anchors, watches tenders and runs the embedded node."""
     import uvicorn
 
     from ledger_service.api.app import create_app
+    from ledger_service.cli import workers as workers_mod
     from ledger_service.evidence.anchoring import Anchorer
     from ledger_service.runtime import open_services
 
     def body() -> None:
-        s = settings_for(data_dir, host=host, port=port)
+        s = settings_for(data_dir, host=host, port=port, workers=workers)
         services = open_services(s, exclusive=True)
+        children: list[subprocess.Popen[bytes]] = []
         try:
             assert services.client and services.evidence_log
             anchorer = (
@@ -101,13 +111,16 @@ def serve(
             api = create_app(services, anchorer=anchorer, watch_tenders=True)
             # where `chainwitness status` finds this service's /readyz
             (s.data_dir / SERVE_URL_FILE).write_text(_local_url(s.host, s.port) + "\n")
+            sock = workers_mod.bind(s.host, s.port)
+            children = workers_mod.spawn(s.workers - 1, sock, s.data_dir)
             with _terminate_gracefully():
                 uvicorn.run(
-                    api, host=s.host, port=s.port, log_level="info",
+                    api, fd=sock.fileno(), log_level="info",
                     # JSON lines: uvicorn's own lines go through the root handler too
                     log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG,
                 )  # fmt: skip
         finally:
+            workers_mod.stop(children)
             services.close()
 
     run(body)
