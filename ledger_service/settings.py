@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     witness_quorum: int | None = Field(
         default=None, ge=1, description="k of n witnesses that make a head witnessed; default n"
     )
+    evm_version: Literal["auto", "cancun", "paris"] = Field(
+        default="auto",
+        description="EVM target of the contracts deployed: cancun, paris (no PUSH0/MCOPY, for "
+        "chains before Shanghai), or auto: cancun if the node runs Cancun's opcodes, else paris",
+    )
     chain_kind: Literal["development", "consortium"] | None = Field(
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",

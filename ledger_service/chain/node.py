@@ -78,7 +78,8 @@ class ManagedAnvil:
 
     ``port=None`` lets the OS pick a free port on the first start; restarts reuse
     that port so :attr:`rpc_url` stays valid for clients built earlier.
-    ``block_time=None`` mines one block per transaction (automine).
+    ``block_time=None`` mines one block per transaction (automine). ``hardfork`` (e.g.
+    ``"paris"``) runs an older EVM, as a consortium chain may; default anvil's latest.
 
     Thread-safe: :meth:`start`, :meth:`stop` and :meth:`ensure_running` take a lock.
     """
@@ -93,6 +94,7 @@ class ManagedAnvil:
         block_time: float | None = None,
         state_interval: int = DEFAULT_STATE_INTERVAL,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        hardfork: str | None = None,
     ) -> None:
         if port is not None and not 0 < port < 65536:
             raise ConfigurationError(f"expected a TCP port in 1..65535, found {port}")
@@ -106,6 +108,7 @@ class ManagedAnvil:
         self.block_time = block_time
         self.state_interval = state_interval
         self.startup_timeout = startup_timeout
+        self.hardfork = hardfork
         self._port = port
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -154,6 +157,8 @@ class ManagedAnvil:
         ]  # fmt: skip
         if self.block_time is not None:
             argv += ["--block-time", f"{self.block_time:g}"]
+        if self.hardfork is not None:
+            argv += ["--hardfork", self.hardfork]
         return argv
 
     def start(self) -> None:
