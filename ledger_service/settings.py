@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         description="EVM target of the contracts deployed: cancun, paris (no PUSH0/MCOPY, for "
         "chains before Shanghai), or auto: cancun if the node runs Cancun's opcodes, else paris",
     )
+    chain_consensus: Literal["ethereum", "qbft", "ibft2"] = Field(
+        default="ethereum",
+        description="how the chain hashes block headers, written to trust-policy.json: "
+        "ethereum, or qbft / ibft2 (Hyperledger Besu BFT: commit seals outside the hash)",
+    )
     chain_kind: Literal["development", "consortium"] | None = Field(
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",

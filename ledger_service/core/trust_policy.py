@@ -22,10 +22,18 @@ from eth_utils.address import is_checksum_address, to_checksum_address
 from ledger_service.core.canonical import MAX_SAFE_INTEGER, canonicalize, parse_json_strict
 from ledger_service.core.checkpoints import WitnessQuorum
 from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.headers import CONSENSUS_SCHEMES
 from ledger_service.core.notes import SIG_TYPE_ED25519, VerifierKey
 from ledger_service.core.timestamps import load_roots
 
-__all__ = ["CHAIN_KINDS", "CONTRACT_NAMES", "MAX_ORIGIN_BYTES", "NotaryAuthority", "TrustPolicy"]
+__all__ = [
+    "CHAIN_KINDS",
+    "CONSENSUS_SCHEMES",
+    "CONTRACT_NAMES",
+    "MAX_ORIGIN_BYTES",
+    "NotaryAuthority",
+    "TrustPolicy",
+]
 
 #: ``development``: a chain its operator controls (anvil, hardhat): it binds no one;
 #: ``consortium``: validators are independent institutions (e.g. Besu QBFT)
@@ -109,6 +117,8 @@ class TrustPolicy:
     notary: NotaryAuthority | None = None
     #: PEM root certificates of the RFC 3161 TSAs whose checkpoint timestamps count
     tsa_roots: tuple[str, ...] = ()
+    #: the chain's block hashing: ethereum (written as no field), qbft or ibft2 (Besu BFT)
+    consensus: str = "ethereum"
 
     def __post_init__(self) -> None:
         if type(self.chain_id) is not int or not 1 <= self.chain_id <= MAX_SAFE_INTEGER:
@@ -118,6 +128,10 @@ class TrustPolicy:
         if self.chain_kind not in CHAIN_KINDS:
             raise MalformedInput(
                 f"chain kind: expected one of {CHAIN_KINDS}, found {self.chain_kind!r}"
+            )
+        if self.consensus not in CONSENSUS_SCHEMES:
+            raise MalformedInput(
+                f"chain consensus: expected one of {CONSENSUS_SCHEMES}, found {self.consensus!r}"
             )
         names = [n for n, _ in self.contracts]
         if names != sorted(set(names)) or not set(names) <= set(CONTRACT_NAMES):
@@ -217,7 +231,8 @@ class TrustPolicy:
         out: dict[str, Any] = {
             "format": self.FORMAT,
             "version": self.VERSION,
-            "chain": {"id": self.chain_id, "kind": self.chain_kind},
+            "chain": {"id": self.chain_id, "kind": self.chain_kind}
+            | ({"consensus": self.consensus} if self.consensus != "ethereum" else {}),
             "contracts": dict(self.contracts),
             "log": {"origin": self.log_origin, "key": self.log_key.to_text()},
             "witnesses": {
@@ -245,7 +260,11 @@ class TrustPolicy:
                 f"trust policy: expected format {cls.FORMAT!r} version {cls.VERSION}, "
                 f"found {o['format']!r} version {o['version']!r}"
             )
-        chain = _object("chain", o["chain"], {"id", "kind"})
+        chain = _object("chain", o["chain"], {"id", "kind"}, frozenset({"consensus"}))
+        if "consensus" in chain and chain["consensus"] == "ethereum":
+            # one policy, one encoding: the default is written as no field
+            raise MalformedInput("chain.consensus: expected qbft or ibft2 (ethereum is the "
+                                 "default, written as no field), found 'ethereum'")  # fmt: skip
         contracts = _object("contracts", o["contracts"], {"EvidenceLog"}, frozenset(CONTRACT_NAMES))
         log = _object("log", o["log"], {"origin", "key"})
         wit = _object("witnesses", o["witnesses"], {"quorum", "keys"})
@@ -273,6 +292,7 @@ class TrustPolicy:
             ),
             notary=notary,
             tsa_roots=roots,
+            consensus=chain.get("consensus", "ethereum"),
         )
 
     def to_bytes(self) -> bytes:

@@ -52,6 +52,7 @@ def build_trust_policy(
         witnesses=WitnessQuorum(keys, settings.quorum),
         notary=_notary(settings.notary),
         tsa_roots=_tsa_roots(settings.tsa_root),
+        consensus=settings.chain_consensus,
     )
 
 

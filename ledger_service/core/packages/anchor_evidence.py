@@ -2,8 +2,9 @@
 
 For every anchored head a package carries the anchoring transaction's receipt and
 its block's header exactly as JSON-RPC returns them. Offline, a verifier hashes the
-header from its fields (:func:`header_hash`, keccak256 of the RLP list) and finds
-the ``HeadAnchored`` log (:data:`HEAD_ANCHORED_TOPIC`) in the receipt
+header from its fields by the chain's consensus (:func:`header_hash` in
+:mod:`ledger_service.core.headers`: keccak256 of the RLP list, Besu's BFT headers without their commit
+seals) and finds the ``HeadAnchored`` log (:data:`HEAD_ANCHORED_TOPIC`) in the receipt
 (:meth:`AnchorEvidence.check_head`).
 """
 
@@ -17,6 +18,7 @@ from eth_hash.auto import keccak
 
 from ledger_service.core._fields import exact_fields, formatted, hex_text, quantity
 from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.headers import CONSENSUS_SCHEMES, header_hash
 from ledger_service.core.proofs import Anchor
 
 __all__ = [
@@ -33,64 +35,14 @@ ANCHOR_EVIDENCE_VERSION = 1
 #: bytes32 root, uint64 anchoredAt, address indexed anchorer)``
 HEAD_ANCHORED_TOPIC = "0x" + keccak(b"HeadAnchored(uint256,uint64,bytes32,uint64,address)").hex()
 
-# Block header fields in RLP order (Yellow Paper, then EIP-1559, 4895, 4844/4788,
-# 7685). The first 15 are required; the others, when present, form a prefix.
-_HEADER_FIELDS: tuple[tuple[str, bool], ...] = (
-    ("parentHash", False), ("sha3Uncles", False), ("miner", False), ("stateRoot", False),
-    ("transactionsRoot", False), ("receiptsRoot", False), ("logsBloom", False),
-    ("difficulty", True), ("number", True), ("gasLimit", True), ("gasUsed", True),
-    ("timestamp", True), ("extraData", False), ("mixHash", False), ("nonce", False),
-    ("baseFeePerGas", True), ("withdrawalsRoot", False), ("blobGasUsed", True),
-    ("excessBlobGas", True), ("parentBeaconBlockRoot", False), ("requestsHash", False),
-)  # fmt: skip
-_REQUIRED_HEADER_FIELDS = 15
+#: how each scheme's hash is named in messages
+_HASHING = {
+    "ethereum": "keccak256(RLP(header))",
+    "qbft": "keccak256(RLP(header, QBFT extraData without commit seals, round 0))",
+    "ibft2": "keccak256(RLP(header, IBFT 2.0 extraData without commit seals and round))",
+}
 _RECEIPT_FIELDS = {"transactionHash", "blockNumber", "blockHash", "status", "logs"}
 _LOG_FIELDS = {"address", "topics", "data"}
-
-
-# ---------------------------------------------------------------- RLP and headers
-
-
-def _rlp_length(n: int, offset: int) -> bytes:
-    if n < 56:
-        return bytes([offset + n])
-    length = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([offset + 55 + len(length)]) + length
-
-
-def _rlp_item(b: bytes) -> bytes:
-    return b if len(b) == 1 and b[0] < 0x80 else _rlp_length(len(b), 0x80) + b
-
-
-def header_hash(header: Mapping[str, Any]) -> str:
-    """Return ``0x`` + keccak256(RLP(header fields)) of an ``eth_getBlockByNumber`` header.
-
-    ``header`` holds the fields of ``_HEADER_FIELDS`` as JSON-RPC hex (the first 15
-    required, later ones a prefix of the rest) and may hold ``hash``, ignored here.
-
-    Raises:
-        MalformedInput: a field is missing, unknown, or not hex of the right kind.
-    """
-    known = {name for name, _ in _HEADER_FIELDS} | {"hash"}
-    unknown = sorted(set(header) - known)
-    if unknown:
-        raise MalformedInput(f"header: expected only block header fields, found {unknown}")
-    items = []
-    for i, (name, is_int) in enumerate(_HEADER_FIELDS):
-        if name not in header:
-            if i < _REQUIRED_HEADER_FIELDS:
-                raise MalformedInput(f"header: expected field {name!r}, found it missing")
-            later = [n for n, _ in _HEADER_FIELDS[i:] if n in header]
-            if later:
-                raise MalformedInput(f"header: expected {name!r} before {later}, found it missing")
-            break
-        if is_int:
-            v = quantity(f"header.{name}", header[name])
-            items.append(_rlp_item(v.to_bytes((v.bit_length() + 7) // 8, "big")))
-        else:
-            items.append(_rlp_item(bytes.fromhex(hex_text(f"header.{name}", header[name])[2:])))
-    payload = b"".join(items)
-    return "0x" + keccak(_rlp_length(len(payload), 0xC0) + payload).hex()
 
 
 # ---------------------------------------------------------------- the entry
@@ -127,7 +79,7 @@ class AnchorEvidence:
         if "hash" not in self.header:
             raise MalformedInput("header: expected field 'hash', found it missing")
         hex_text("header.hash", self.header["hash"], 32)
-        header_hash(self.header)  # shape of every field
+        header_hash(self.header)  # shape of every field (extraData: by check_head's scheme)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,19 +95,22 @@ class AnchorEvidence:
             raise MalformedInput("header: expected an object")
         return cls(o["receipt"], o["header"])
 
-    def check_head(self, head: Anchor, name: str) -> None:
+    def check_head(self, head: Anchor, name: str, consensus: str | None = None) -> str:
         """Steps 4.1-4.3 of section 7: this evidence shows ``head`` anchored.
 
-        The header hashes to its ``hash``; receipt and header name the head's transaction,
-        block, number and time; the receipt succeeded and holds the head's
-        ``HeadAnchored`` log. ``name`` (the entry) starts every message.
+        The header hashes to its ``hash`` under ``consensus`` (the trust policy's
+        ``chain.consensus``; None: the first of :data:`CONSENSUS_SCHEMES` it hashes under);
+        receipt and header name the head's transaction, block, number and time; the receipt
+        succeeded and holds the head's ``HeadAnchored`` log. ``name`` (the entry) starts
+        every message. Returns the scheme the header hashed under.
 
         Raises:
             VerificationFailed: one of these does not hold.
         """
         r, h = self.receipt, self.header
+        scheme, computed = _hash_by(h, consensus, name)
         checks = [
-            ("header hash keccak256(RLP(header))", h["hash"], header_hash(h)),
+            (f"header hash {_HASHING[scheme]}", h["hash"], computed),
             ("receipt transactionHash", head.tx_hash, r["transactionHash"]),
             ("receipt blockHash", head.block_hash, r["blockHash"]),
             ("header hash", head.block_hash, h["hash"]),
@@ -175,8 +130,27 @@ class AnchorEvidence:
         )  # fmt: skip
         for log in r["logs"]:
             if (log["address"].lower(), log["topics"][:3], log["data"][2:66]) == want_log:
-                return
+                return scheme
         raise VerificationFailed(
             f"{name}: expected a HeadAnchored log from {head.contract} with index {head.head_index}, "
             f"size {head.tree_size}, root {head.root.hex()}, found none in the receipt"
         )
+
+
+def _hash_by(header: Mapping[str, Any], consensus: str | None, name: str) -> tuple[str, str]:
+    """(scheme, hash): by ``consensus``, or the first scheme the header's hash matches."""
+    if consensus is not None:
+        try:
+            return consensus, header_hash(header, consensus)
+        except MalformedInput as exc:
+            raise VerificationFailed(
+                f"{name}: expected a {consensus} header, found: {exc}"
+            ) from exc
+    for scheme in CONSENSUS_SCHEMES:
+        try:
+            computed = header_hash(header, scheme)
+        except MalformedInput:
+            continue  # extraData is not of this scheme's shape
+        if computed == header["hash"]:
+            return scheme, computed
+    return CONSENSUS_SCHEMES[0], header_hash(header)

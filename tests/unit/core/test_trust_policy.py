@@ -142,3 +142,25 @@ def test_notary_needs_an_address_or_did() -> None:
         NotaryAuthority()
     with pytest.raises(MalformedInput, match="did:<method>"):
         NotaryAuthority(did="notary")
+
+
+def test_consensus_is_pinned_only_when_not_ethereum() -> None:
+    # the default writes no field: every policy published before it keeps its fingerprint
+    assert "consensus" not in policy().to_json()["chain"]
+    assert policy().consensus == "ethereum"
+    qbft = policy(consensus="qbft")
+    assert qbft.to_json()["chain"] == {"id": 31337, "kind": "development", "consensus": "qbft"}
+    assert b'"chain":{"consensus":"qbft","id":31337' in qbft.to_bytes()
+    assert TrustPolicy.from_bytes(qbft.to_bytes()) == qbft
+    assert qbft.fingerprint != policy().fingerprint
+    assert TrustPolicy.from_json(policy(consensus="ibft2").to_json()).consensus == "ibft2"
+    with pytest.raises(MalformedInput, match=r"chain consensus: expected one of \('ethereum', "
+                       r"'qbft', 'ibft2'\), found 'clique'"):  # fmt: skip
+        policy(consensus="clique")
+    written = policy().to_json()
+    written["chain"]["consensus"] = "ethereum"
+    with pytest.raises(MalformedInput, match="chain.consensus: expected qbft or ibft2 .*default"):
+        TrustPolicy.from_json(written)
+    written["chain"]["consensus"] = "pow"
+    with pytest.raises(MalformedInput, match="chain consensus: expected one of"):
+        TrustPolicy.from_json(written)

@@ -15,17 +15,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import rlp
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from ledger_service.core import merkle
 from ledger_service.core.canonical import canonicalize
+from ledger_service.core.headers import header_hash
 from ledger_service.core.packages import (
     HEAD_ANCHORED_TOPIC,
     AnchorEvidence,
     PackageContents,
     Signature,
-    header_hash,
     write_package,
 )
 from ledger_service.core.packages.format import ROLES
@@ -44,8 +45,13 @@ def _q(n: int) -> str:
     return hex(n)
 
 
-def block_header(number: int, timestamp: int) -> dict[str, str]:
-    """A London-fork header (16 fields) of block ``number``, with its true ``hash``."""
+#: a QBFT extraData: zero vanity, one validator, no vote, round 0, one (made-up) commit seal
+QBFT_EXTRA = "0x" + rlp.encode([bytes(32), [b"\x0e" * 20], [], b"", [b"\x5a" * 65]]).hex()
+
+
+def block_header(number: int, timestamp: int, consensus: str = "ethereum") -> dict[str, str]:
+    """A London-fork header (16 fields) of block ``number``, with its true ``hash`` under
+    ``consensus`` (``qbft``: a QBFT extraData, hashed without its seal)."""
     h = {
         "parentHash": "0x" + hashlib.sha256(b"parent %d" % number).hexdigest(),
         "sha3Uncles": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
@@ -59,16 +65,18 @@ def block_header(number: int, timestamp: int) -> dict[str, str]:
         "gasLimit": _q(30_000_000),
         "gasUsed": _q(90_000),
         "timestamp": _q(timestamp),
-        "extraData": "0x",
+        "extraData": QBFT_EXTRA if consensus == "qbft" else "0x",
         "mixHash": "0x" + "00" * 32,
         "nonce": "0x0000000000000000",
         "baseFeePerGas": _q(7),
     }
-    return {**h, "hash": header_hash(h)}
+    return {**h, "hash": header_hash(h, consensus)}
 
 
-def _anchor(index: int, size: int, root: bytes, number: int) -> tuple[Anchor, AnchorEvidence]:
-    header = block_header(number, 1796000000 + number)
+def _anchor(
+    index: int, size: int, root: bytes, number: int, consensus: str = "ethereum"
+) -> tuple[Anchor, AnchorEvidence]:
+    header = block_header(number, 1796000000 + number, consensus)
     tx = "0x" + hashlib.sha256(b"tx %d" % index).hexdigest()
     log = {
         "address": CONTRACT.lower(),
@@ -94,8 +102,9 @@ def _typed_data() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def contents(**changes: Any) -> PackageContents:
-    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain."""
+def contents(consensus: str = "ethereum", **changes: Any) -> PackageContents:
+    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain, whose block
+    headers hash by ``consensus``."""
     recs = [
         EvidenceRecord.create(
             kind="bid.sealed" if i % 2 else "document",
@@ -109,8 +118,8 @@ def contents(**changes: Any) -> PackageContents:
     ]
     canon = [r.canonical_bytes() for r in recs]
     leaves = [merkle.leaf_hash(c) for c in canon]
-    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10)
-    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12)
+    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10, consensus)
+    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12, consensus)
     cons = ConsistencyProof(3, 6, h1.root, h2.root,
                             tuple(merkle.consistency_proof_from_leaves(3, 6, leaves)))  # fmt: skip
     proofs = {
