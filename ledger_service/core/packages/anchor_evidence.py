@@ -20,6 +20,7 @@ from ledger_service.core._fields import exact_fields, formatted, hex_text, quant
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.headers import CONSENSUS_SCHEMES, header_hash
 from ledger_service.core.proofs import Anchor
+from ledger_service.core.receipts import MAX_PROOF_NODES, encode_receipt, verify_receipt_proof
 
 __all__ = [
     "ANCHOR_EVIDENCE_FORMAT",
@@ -30,7 +31,9 @@ __all__ = [
 ]
 
 ANCHOR_EVIDENCE_FORMAT = "chainwitness/anchor-evidence"
-ANCHOR_EVIDENCE_VERSION = 1
+#: 2 adds ``receiptProof`` and the whole receipt (added 2026-12, issue 15); 1 still verifies
+ANCHOR_EVIDENCE_VERSION = 2
+ANCHOR_EVIDENCE_VERSIONS = (1, 2)
 #: topic 0 of EvidenceLog's ``HeadAnchored(uint256 indexed index, uint64 indexed size,
 #: bytes32 root, uint64 anchoredAt, address indexed anchorer)``
 HEAD_ANCHORED_TOPIC = "0x" + keccak(b"HeadAnchored(uint256,uint64,bytes32,uint64,address)").hex()
@@ -42,6 +45,9 @@ _HASHING = {
     "ibft2": "keccak256(RLP(header, IBFT 2.0 extraData without commit seals and round))",
 }
 _RECEIPT_FIELDS = {"transactionHash", "blockNumber", "blockHash", "status", "logs"}
+#: version 2: the whole consensus receipt, so that its encoding can be proven
+_RECEIPT_FIELDS_V2 = _RECEIPT_FIELDS | {"transactionIndex", "type", "cumulativeGasUsed",
+                                        "logsBloom"}  # fmt: skip
 _LOG_FIELDS = {"address", "topics", "data"}
 
 
@@ -54,14 +60,35 @@ class AnchorEvidence:
 
     ``receipt``: ``transactionHash``, ``blockNumber``, ``blockHash``, ``status`` and
     ``logs`` (each ``address``, ``topics``, ``data``); ``header``: the fields of
-    :func:`header_hash` plus ``hash``. Validated on construction (MalformedInput).
+    :func:`header_hash` plus ``hash``. With ``receipt_proof`` (version 2) the receipt also
+    has ``transactionIndex``, ``type``, ``cumulativeGasUsed`` and ``logsBloom`` and all its
+    logs, and ``receipt_proof`` holds the RLP trie nodes (``0x`` hex) proving its encoding
+    under ``header.receiptsRoot`` at ``transactionIndex``. Validated on construction
+    (MalformedInput).
     """
 
     receipt: Mapping[str, Any]
     header: Mapping[str, Any]
+    receipt_proof: tuple[str, ...] | None = None
+
+    @property
+    def version(self) -> int:
+        return 1 if self.receipt_proof is None else 2
 
     def __post_init__(self) -> None:
-        r = exact_fields("receipt", self.receipt, _RECEIPT_FIELDS)
+        fields = _RECEIPT_FIELDS if self.receipt_proof is None else _RECEIPT_FIELDS_V2
+        r = exact_fields("receipt", self.receipt, fields)
+        if self.receipt_proof is not None:
+            quantity("receipt.transactionIndex", r["transactionIndex"])
+            encode_receipt(r)  # shape of type, status, gas, bloom and logs
+            p = self.receipt_proof
+            if type(p) is not tuple or not 1 <= len(p) <= MAX_PROOF_NODES:
+                raise MalformedInput(
+                    f"receiptProof: expected 1 to {MAX_PROOF_NODES} trie nodes, found "
+                    f"{len(p) if type(p) is tuple else type(p).__name__}"
+                )
+            for node in p:
+                hex_text("receiptProof", node)
         hex_text("receipt.transactionHash", r["transactionHash"], 32)
         hex_text("receipt.blockHash", r["blockHash"], 32)
         quantity("receipt.blockNumber", r["blockNumber"])
@@ -82,25 +109,45 @@ class AnchorEvidence:
         header_hash(self.header)  # shape of every field (extraData: by check_head's scheme)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "format": ANCHOR_EVIDENCE_FORMAT, "version": ANCHOR_EVIDENCE_VERSION,
+        out: dict[str, Any] = {
+            "format": ANCHOR_EVIDENCE_FORMAT, "version": self.version,
             "receipt": dict(self.receipt), "header": dict(self.header),
         }  # fmt: skip
+        if self.receipt_proof is not None:
+            out["receiptProof"] = list(self.receipt_proof)
+        return out
 
     @classmethod
     def from_json(cls, obj: object) -> AnchorEvidence:
-        o = formatted("anchor evidence", obj, {"format", "version", "receipt", "header"},
-                      ANCHOR_EVIDENCE_FORMAT, ANCHOR_EVIDENCE_VERSION)  # fmt: skip
+        """Parse version 1 (receipt and header) or 2 (also ``receiptProof``)."""
+        if not isinstance(obj, Mapping):
+            raise MalformedInput(f"anchor evidence: expected an object, found {type(obj).__name__}")
+        v = obj.get("version")
+        if type(v) is not int or v not in ANCHOR_EVIDENCE_VERSIONS:
+            raise MalformedInput(
+                f"anchor evidence: expected format {ANCHOR_EVIDENCE_FORMAT!r} version 1 or 2, "
+                f"found {obj.get('format')!r} version {v!r}"
+            )
+        fields = {"format", "version", "receipt", "header"} | (
+            {"receiptProof"} if v == 2 else set()
+        )
+        o = formatted("anchor evidence", obj, fields, ANCHOR_EVIDENCE_FORMAT, v)
         if not isinstance(o["header"], Mapping):
             raise MalformedInput("header: expected an object")
-        return cls(o["receipt"], o["header"])
+        proof = None
+        if v == 2:
+            if type(o["receiptProof"]) is not list:
+                raise MalformedInput("receiptProof: expected an array of trie nodes")
+            proof = tuple(o["receiptProof"])
+        return cls(o["receipt"], o["header"], proof)
 
     def check_head(self, head: Anchor, name: str, consensus: str | None = None) -> str:
         """Steps 4.1-4.3 of section 7: this evidence shows ``head`` anchored.
 
         The header hashes to its ``hash`` under ``consensus`` (the trust policy's
         ``chain.consensus``; None: the first of :data:`CONSENSUS_SCHEMES` it hashes under);
-        receipt and header name the head's transaction, block, number and time; the receipt
+        with a ``receipt_proof``, the receipt's encoding is the value the header's
+        ``receiptsRoot`` holds at its ``transactionIndex``; receipt and header name the head's transaction, block, number and time; the receipt
         succeeded and holds the head's ``HeadAnchored`` log. ``name`` (the entry) starts
         every message. Returns the scheme the header hashed under.
 
@@ -109,8 +156,13 @@ class AnchorEvidence:
         """
         r, h = self.receipt, self.header
         scheme, computed = _hash_by(h, consensus, name)
+        if h["hash"] != computed:
+            raise VerificationFailed(
+                f"{name}: expected header hash {_HASHING[scheme]} {h['hash']}, found {computed}"
+            )
+        if self.receipt_proof is not None:
+            self._check_receipt_proof(name)
         checks = [
-            (f"header hash {_HASHING[scheme]}", h["hash"], computed),
             ("receipt transactionHash", head.tx_hash, r["transactionHash"]),
             ("receipt blockHash", head.block_hash, r["blockHash"]),
             ("header hash", head.block_hash, h["hash"]),
@@ -135,6 +187,20 @@ class AnchorEvidence:
             f"{name}: expected a HeadAnchored log from {head.contract} with index {head.head_index}, "
             f"size {head.tree_size}, root {head.root.hex()}, found none in the receipt"
         )
+
+    def _check_receipt_proof(self, name: str) -> None:
+        """Step 4.2 of section 7: the receipt is the block's, at its transaction index."""
+        assert self.receipt_proof is not None
+        root = bytes.fromhex(self.header["receiptsRoot"][2:])
+        index = int(self.receipt["transactionIndex"], 16)
+        nodes = [bytes.fromhex(n[2:]) for n in self.receipt_proof]
+        proven = verify_receipt_proof(root, index, nodes, f"{name}: receipt proof")
+        if proven != encode_receipt(self.receipt):
+            raise VerificationFailed(
+                f"{name}: receipt proof: expected receipt {index} under receiptsRoot "
+                f"0x{root.hex()} to encode this receipt (status, gas, bloom and logs), found "
+                "another receipt there: the receipt was altered"
+            )
 
 
 def _hash_by(header: Mapping[str, Any], consensus: str | None, name: str) -> tuple[str, str]:

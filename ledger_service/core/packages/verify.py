@@ -229,7 +229,8 @@ def check_anchors(
 ) -> list[Verdict]:
     """Step 4: every head has its ``anchors/<tx_hash>.json`` (and no anchor file lacks a
     head), whose header hashes to its stated hash (by the pinned ``chain.consensus``; with
-    no policy, by whichever known scheme it hashes under) and whose receipt holds the head."""
+    no policy, by whichever known scheme it hashes under), whose receipt (version 2) is
+    proven under the header's ``receiptsRoot``, and whose receipt holds the head."""
     out = []
     consensus = policy.consensus if policy is not None else None
     anchor_files = {p for p in entries if p.startswith("anchors/")}
@@ -242,9 +243,14 @@ def check_anchors(
         anchor_files.discard(name)
         evidence = AnchorEvidence.from_json(parse_canonical(entries[name], name))
         scheme = evidence.check_head(h, name, consensus)
+        proven = (
+            "receipt proven under its receiptsRoot"
+            if evidence.receipt_proof is not None
+            else "receipt not proven under receiptsRoot (anchor evidence version 1)"
+        )
         out.append(Verdict(name, f"block {h.block_number} {h.block_hash} (time {h.block_time}, "
                            f"{scheme} header) holds HeadAnchored #{h.head_index} "
-                           f"size {h.tree_size}"))  # fmt: skip
+                           f"size {h.tree_size}; {proven}"))  # fmt: skip
     if anchor_files:
         raise VerificationFailed(
             f"{min(anchor_files)}: expected for a head in heads.json, found none"

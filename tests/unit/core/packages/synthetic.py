@@ -31,6 +31,7 @@ from ledger_service.core.packages import (
 )
 from ledger_service.core.packages.format import ROLES
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
+from ledger_service.core.receipts import encode_receipt, receipt_trie_proof
 from ledger_service.core.records import EvidenceRecord
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -74,8 +75,9 @@ def block_header(number: int, timestamp: int, consensus: str = "ethereum") -> di
 
 
 def _anchor(
-    index: int, size: int, root: bytes, number: int, consensus: str = "ethereum"
-) -> tuple[Anchor, AnchorEvidence]:
+    index: int, size: int, root: bytes, number: int, consensus: str = "ethereum",
+    receipt_proofs: bool = False,
+) -> tuple[Anchor, AnchorEvidence]:  # fmt: skip
     header = block_header(number, 1796000000 + number, consensus)
     tx = "0x" + hashlib.sha256(b"tx %d" % index).hexdigest()
     log = {
@@ -84,10 +86,24 @@ def _anchor(
                    "0x" + size.to_bytes(32, "big").hex(), "0x" + "00" * 12 + "ab" * 20],
         "data": "0x" + root.hex() + (1796000000 + number).to_bytes(32, "big").hex(),
     }  # fmt: skip
-    receipt = {"transactionHash": tx, "blockNumber": _q(number), "blockHash": header["hash"],
-               "status": "0x1", "logs": [log]}  # fmt: skip
+    receipt: dict[str, Any] = {"transactionHash": tx, "blockNumber": _q(number),
+                               "status": "0x1", "logs": [log]}  # fmt: skip
+    proof = None
+    if receipt_proofs:
+        # version 2: the whole receipt, second of three in its block, proven under the
+        # header's receiptsRoot (the trie decides the root, then the header its hash)
+        receipt |= {"transactionIndex": "0x1", "type": "0x2", "cumulativeGasUsed": _q(90_000),
+                    "logsBloom": "0x" + "00" * 256}  # fmt: skip
+        others = [{**receipt, "logs": [], "cumulativeGasUsed": _q(g), "type": t}
+                  for g, t in ((21_000, "0x0"), (111_000, "0x1"))]  # fmt: skip
+        block = [encode_receipt(others[0]), encode_receipt(receipt), encode_receipt(others[1])]
+        trie_root, nodes = receipt_trie_proof(block, 1)
+        header = {**header, "receiptsRoot": "0x" + trie_root.hex()}
+        header["hash"] = header_hash({k: v for k, v in header.items() if k != "hash"}, consensus)
+        proof = tuple("0x" + n.hex() for n in nodes)
+    receipt["blockHash"] = header["hash"]
     a = Anchor(31337, CONTRACT, tx, number, header["hash"], 1796000000 + number, index, size, root)
-    return a, AnchorEvidence(receipt, header)
+    return a, AnchorEvidence(receipt, header, proof)
 
 
 def _typed_data() -> dict[str, Any]:
@@ -102,9 +118,11 @@ def _typed_data() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def contents(consensus: str = "ethereum", **changes: Any) -> PackageContents:
+def contents(
+    consensus: str = "ethereum", receipt_proofs: bool = False, **changes: Any
+) -> PackageContents:
     """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain, whose block
-    headers hash by ``consensus``."""
+    headers hash by ``consensus``; with ``receipt_proofs`` the anchors are version 2."""
     recs = [
         EvidenceRecord.create(
             kind="bid.sealed" if i % 2 else "document",
@@ -118,8 +136,8 @@ def contents(consensus: str = "ethereum", **changes: Any) -> PackageContents:
     ]
     canon = [r.canonical_bytes() for r in recs]
     leaves = [merkle.leaf_hash(c) for c in canon]
-    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10, consensus)
-    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12, consensus)
+    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10, consensus, receipt_proofs)
+    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12, consensus, receipt_proofs)
     cons = ConsistencyProof(3, 6, h1.root, h2.root,
                             tuple(merkle.consistency_proof_from_leaves(3, 6, leaves)))  # fmt: skip
     proofs = {

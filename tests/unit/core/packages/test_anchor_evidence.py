@@ -77,9 +77,9 @@ def test_anchor_evidence_json_is_strict() -> None:
     with pytest.raises(
         MalformedInput,
         match="anchor evidence: expected format 'chainwitness/anchor-evidence' "
-        "version 1, found 'chainwitness/anchor-evidence' version 2",
+        "version 1 or 2, found 'chainwitness/anchor-evidence' version 3",
     ):
-        AnchorEvidence.from_json({**obj, "version": 2})
+        AnchorEvidence.from_json({**obj, "version": 3})
     with pytest.raises(MalformedInput, match="header: expected an object"):
         AnchorEvidence.from_json({**obj, "header": []})
     with pytest.raises(MalformedInput, match="anchor evidence: expected an object, found list"):
