@@ -16,7 +16,8 @@ Writes into OUT (refusing to overwrite without --force):
   (``CHAINWITNESS_EVM_VERSION=auto``); ``zeroBaseFee`` so that custodians and witnesses need
   no funds; ``extraData`` = RLP([32 zero bytes, [validators], [], 0, []]) as Besu's
   ``QbftExtraDataCodec.encodeFromAddresses`` writes it;
-- ``network.env`` (mode 0600): ``CHAIN_ID``, ``BOOTNODES`` and a fresh ``POSTGRES_PASSWORD``
+- ``network.env`` (mode 0600): ``CHAIN_ID``, ``BOOTNODES``, ``VALIDATORS`` (the four
+  addresses, a JSON list, pinned in the trust policy) and a fresh ``POSTGRES_PASSWORD``
   for compose.yaml; ``service.env`` (0600): the service's signing key (a fresh account,
   funded in the genesis).
 
@@ -159,8 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     _write(out / "genesis.json", json.dumps(gen, indent=2) + "\n")
     boot = publics[INSTITUTIONS[0]]
     bootnodes = f"enode://{boot.hex()}@validator-centre:{P2P_PORT}" if boot else ""
+    validators = json.dumps(
+        ["0x" + addresses[n].hex() for n in INSTITUTIONS], separators=(",", ":")
+    )
     _write(out / "network.env", f"CHAIN_ID={args.chain_id}\nBOOTNODES={bootnodes}\n"
-           f"POSTGRES_PASSWORD={secrets.token_hex(16)}\n", 0o600)  # fmt: skip
+           f"VALIDATORS={validators}\nPOSTGRES_PASSWORD={secrets.token_hex(16)}\n", 0o600)  # fmt: skip
     _write(out / "service.env",
            f"CHAINWITNESS_SIGNER_KEY=0x{service.secret.hex()}\n", 0o600)  # fmt: skip
     print(f"wrote {out}: chain {args.chain_id}, validators "

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         description="how the chain hashes block headers, written to trust-policy.json: "
         "ethereum, or qbft / ibft2 (Hyperledger Besu BFT: commit seals outside the hash)",
     )
+    chain_validators: list[str] = Field(
+        default_factory=list,
+        description="the BFT validators' addresses, written to trust-policy.json: verifiers "
+        "then require ceil(2n/3) of their commit seals on every block (JSON list)",
+    )
     chain_kind: Literal["development", "consortium"] | None = Field(
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",

@@ -30,11 +30,13 @@ from coincurve import PublicKey
 from eth_hash.auto import keccak
 
 from ledger_service.core._fields import hex_text, quantity
-from ledger_service.core.errors import MalformedInput
+from ledger_service.core.errors import MalformedInput, VerificationFailed
 
 __all__ = [
     "CONSENSUS_SCHEMES",
     "BftExtraData",
+    "bft_quorum",
+    "check_commit_seals",
     "commit_seal_hash",
     "commit_signers",
     "header_hash",
@@ -245,3 +247,35 @@ def commit_signers(header: Mapping[str, Any], consensus: str) -> list[str]:
             ) from None
         out.append("0x" + keccak(key.format(compressed=False)[1:])[-20:].hex())
     return out
+
+
+def bft_quorum(n: int) -> int:
+    """Seals a block of ``n`` validators needs: ceil(2n / 3) (Besu's
+    ``BftHelpers.calculateRequiredValidatorQuorum``)."""
+    return -(-2 * n // 3)
+
+
+def check_commit_seals(
+    header: Mapping[str, Any], consensus: str, validators: Sequence[str], name: str
+) -> int:
+    """The header carries commit seals of at least :func:`bft_quorum` of the pinned
+    ``validators`` (``0x`` addresses, any case); returns how many distinct ones sealed it.
+
+    A seal by anyone else counts for nothing; so does a second seal by the same validator.
+
+    Raises:
+        VerificationFailed: fewer than the quorum sealed it, or a seal is malformed.
+    """
+    pinned = {v.lower() for v in validators}
+    need = bft_quorum(len(pinned))
+    try:
+        signers = commit_signers(header, consensus)
+    except MalformedInput as exc:
+        raise VerificationFailed(f"{name}: expected valid commit seals, found: {exc}") from exc
+    sealed = pinned.intersection(signers)
+    if len(sealed) < need:
+        raise VerificationFailed(
+            f"{name}: expected commit seals of at least {need} of the {len(pinned)} pinned "
+            f"validators, found {len(sealed)} (seals by {signers or 'no one'})"
+        )
+    return len(sealed)

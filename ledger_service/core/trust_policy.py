@@ -119,6 +119,8 @@ class TrustPolicy:
     tsa_roots: tuple[str, ...] = ()
     #: the chain's block hashing: ethereum (written as no field), qbft or ibft2 (Besu BFT)
     consensus: str = "ethereum"
+    #: BFT validators (EIP-55) whose commit seals, ceil(2n/3) of them, every header must carry
+    validators: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if type(self.chain_id) is not int or not 1 <= self.chain_id <= MAX_SAFE_INTEGER:
@@ -133,6 +135,17 @@ class TrustPolicy:
             raise MalformedInput(
                 f"chain consensus: expected one of {CONSENSUS_SCHEMES}, found {self.consensus!r}"
             )
+        if type(self.validators) is not tuple:
+            raise MalformedInput("chain.validators: expected an array of addresses")
+        if self.validators and self.consensus == "ethereum":
+            raise MalformedInput(
+                "chain.validators: expected only with consensus qbft or ibft2 (commit seals), "
+                "found consensus ethereum"
+            )
+        for i, v in enumerate(self.validators):
+            _address(f"chain.validators[{i}]", v)
+        if len({v.lower() for v in self.validators}) != len(self.validators):
+            raise MalformedInput("chain.validators: expected distinct addresses, found repeats")
         names = [n for n, _ in self.contracts]
         if names != sorted(set(names)) or not set(names) <= set(CONTRACT_NAMES):
             raise MalformedInput(
@@ -232,7 +245,8 @@ class TrustPolicy:
             "format": self.FORMAT,
             "version": self.VERSION,
             "chain": {"id": self.chain_id, "kind": self.chain_kind}
-            | ({"consensus": self.consensus} if self.consensus != "ethereum" else {}),
+            | ({"consensus": self.consensus} if self.consensus != "ethereum" else {})
+            | ({"validators": list(self.validators)} if self.validators else {}),
             "contracts": dict(self.contracts),
             "log": {"origin": self.log_origin, "key": self.log_key.to_text()},
             "witnesses": {
@@ -260,7 +274,10 @@ class TrustPolicy:
                 f"trust policy: expected format {cls.FORMAT!r} version {cls.VERSION}, "
                 f"found {o['format']!r} version {o['version']!r}"
             )
-        chain = _object("chain", o["chain"], {"id", "kind"}, frozenset({"consensus"}))
+        chain = _object("chain", o["chain"], {"id", "kind"}, frozenset({"consensus", "validators"}))
+        if "validators" in chain and (type(chain["validators"]) is not list
+                                      or not chain["validators"]):  # fmt: skip
+            raise MalformedInput("chain.validators: expected a non-empty array of addresses")
         if "consensus" in chain and chain["consensus"] == "ethereum":
             # one policy, one encoding: the default is written as no field
             raise MalformedInput("chain.consensus: expected qbft or ibft2 (ethereum is the "
@@ -293,6 +310,7 @@ class TrustPolicy:
             notary=notary,
             tsa_roots=roots,
             consensus=chain.get("consensus", "ethereum"),
+            validators=tuple(chain.get("validators", ())),
         )
 
     def to_bytes(self) -> bytes:

@@ -53,6 +53,7 @@ def build_trust_policy(
         notary=_notary(settings.notary),
         tsa_roots=_tsa_roots(settings.tsa_root),
         consensus=settings.chain_consensus,
+        validators=tuple(TrustPolicy.checksummed(v) for v in settings.chain_validators),
     )
 
 

@@ -92,6 +92,7 @@ def test_generated_network_is_a_qbft_genesis_of_its_four_keys(tmp_path: Path) ->
     pub = (out / "centre" / "enode.pub").read_text().strip()
     assert env["BOOTNODES"] == f"enode://{pub}@validator-centre:30303"
     assert len(env["POSTGRES_PASSWORD"]) == 32
+    assert json.loads(env["VALIDATORS"]) == addresses
     signer = (out / "service.env").read_text().strip().split("=", 1)[1]
     assert Account.from_key(signer).address.lower() in genesis["alloc"]
     assert stat.S_IMODE((out / "service.env").stat().st_mode) == 0o600
@@ -173,7 +174,7 @@ def test_compose_settings_exist_and_variables_are_provided() -> None:
     used = set(re.findall(r"CHAINWITNESS_[A-Z_]+", text)) - {"CHAINWITNESS_TOKEN"}
     assert used <= fields, sorted(used - fields)
     variables = set(re.findall(r"\$\{([A-Z_]+)", text))
-    written = {"CHAIN_ID", "BOOTNODES", "POSTGRES_PASSWORD"}  # generate_network.py's network.env
+    written = {"CHAIN_ID", "BOOTNODES", "VALIDATORS", "POSTGRES_PASSWORD"}  # network.env
     optional = set(re.findall(r"\$\{([A-Z_]+):-", text))
     assert variables - optional == written
 

@@ -10,7 +10,7 @@ seals) and finds the ``HeadAnchored`` log (:data:`HEAD_ANCHORED_TOPIC`) in the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from eth_hash.auto import keccak
 
 from ledger_service.core._fields import exact_fields, formatted, hex_text, quantity
 from ledger_service.core.errors import MalformedInput, VerificationFailed
-from ledger_service.core.headers import CONSENSUS_SCHEMES, header_hash
+from ledger_service.core.headers import CONSENSUS_SCHEMES, check_commit_seals, header_hash
 from ledger_service.core.proofs import Anchor
 from ledger_service.core.receipts import MAX_PROOF_NODES, encode_receipt, verify_receipt_proof
 
@@ -141,11 +141,19 @@ class AnchorEvidence:
             proof = tuple(o["receiptProof"])
         return cls(o["receipt"], o["header"], proof)
 
-    def check_head(self, head: Anchor, name: str, consensus: str | None = None) -> str:
+    def check_head(
+        self,
+        head: Anchor,
+        name: str,
+        consensus: str | None = None,
+        validators: Sequence[str] = (),
+    ) -> str:
         """Steps 4.1-4.3 of section 7: this evidence shows ``head`` anchored.
 
         The header hashes to its ``hash`` under ``consensus`` (the trust policy's
         ``chain.consensus``; None: the first of :data:`CONSENSUS_SCHEMES` it hashes under);
+        with pinned BFT ``validators``, the header carries commit seals of ceil(2n/3) of them
+        (``core/headers.py``: :func:`check_commit_seals`);
         with a ``receipt_proof``, the receipt's encoding is the value the header's
         ``receiptsRoot`` holds at its ``transactionIndex``; receipt and header name the head's transaction, block, number and time; the receipt
         succeeded and holds the head's ``HeadAnchored`` log. ``name`` (the entry) starts
@@ -160,6 +168,8 @@ class AnchorEvidence:
             raise VerificationFailed(
                 f"{name}: expected header hash {_HASHING[scheme]} {h['hash']}, found {computed}"
             )
+        if validators and scheme != "ethereum":
+            check_commit_seals(h, scheme, validators, name)
         if self.receipt_proof is not None:
             self._check_receipt_proof(name)
         checks = [

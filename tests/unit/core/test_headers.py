@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 import rlp
 
-from ledger_service.core.errors import MalformedInput
+from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.headers import (
     CONSENSUS_SCHEMES,
     BftExtraData,
+    bft_quorum,
+    check_commit_seals,
     commit_seal_hash,
     commit_signers,
     header_hash,
@@ -144,3 +146,30 @@ def test_malformed_extra_data_is_refused_by_name() -> None:
     with pytest.raises(MalformedInput, match="expected qbft or ibft2 for commit seals"):
         commit_seal_hash(h, "ethereum")
     assert CONSENSUS_SCHEMES == ("ethereum", "qbft", "ibft2")
+
+
+def test_bft_quorum_is_two_thirds_rounded_up() -> None:
+    assert [bft_quorum(n) for n in (1, 2, 3, 4, 5, 6, 7, 10)] == [1, 2, 2, 3, 4, 4, 5, 7]
+
+
+@pytest.mark.parametrize("name", BLOCKS)
+def test_commit_seals_of_the_pinned_validators_are_counted(name: str) -> None:
+    v = _load(name)
+    h, consensus = v["header"], v["consensus"]
+    validator = v["validators"][0]
+    assert check_commit_seals(h, consensus, [validator.upper().replace("0X", "0x")], "b") == 1
+    others = ["0x" + f"{i:02x}" * 20 for i in range(1, 4)]
+    # one seal of four pinned validators is short of ceil(8/3) = 3
+    with pytest.raises(VerificationFailed, match="b: expected commit seals of at least 3 of the "
+                       f"4 pinned validators, found 1 \\(seals by \\['{validator}'\\]\\)"):  # fmt: skip
+        check_commit_seals(h, consensus, [validator, *others], "b")
+    with pytest.raises(VerificationFailed, match="at least 1 of the 1 pinned validators, found 0"):
+        check_commit_seals(h, consensus, others[:1], "b")
+    items = rlp.decode(bytes.fromhex(h["extraData"][2:]))
+    unsealed = _with_extra(h, [*items[:4], []])
+    with pytest.raises(VerificationFailed, match=r"found 0 \(seals by no one\)"):
+        check_commit_seals(unsealed, consensus, [validator], "b")
+    # a seal repeated does not count twice
+    twice = _with_extra(h, [*items[:4], [items[4][0], items[4][0]]])
+    with pytest.raises(VerificationFailed, match="at least 2 of the 2 pinned validators, found 1"):
+        check_commit_seals(twice, consensus, [validator, others[0]], "b")

@@ -164,3 +164,22 @@ def test_consensus_is_pinned_only_when_not_ethereum() -> None:
     written["chain"]["consensus"] = "pow"
     with pytest.raises(MalformedInput, match="chain consensus: expected one of"):
         TrustPolicy.from_json(written)
+
+
+def test_validators_are_pinned_with_a_bft_consensus_only() -> None:
+    vals = tuple(TrustPolicy.checksummed("0x" + f"{i:02x}" * 20) for i in (0xAB, 0xCD, 0xEF, 0xFA))
+    p = policy(consensus="qbft", validators=vals)
+    assert p.to_json()["chain"]["validators"] == list(vals)
+    assert TrustPolicy.from_bytes(p.to_bytes()) == p
+    assert "validators" not in policy(consensus="qbft").to_json()["chain"]
+    with pytest.raises(MalformedInput, match="chain.validators: expected only with consensus "
+                       "qbft or ibft2"):  # fmt: skip
+        policy(validators=vals)
+    with pytest.raises(MalformedInput, match=r"chain.validators\[0\]: expected an EIP-55"):
+        policy(consensus="qbft", validators=(vals[0].lower(),))
+    with pytest.raises(MalformedInput, match="chain.validators: expected distinct addresses"):
+        policy(consensus="qbft", validators=(vals[0], vals[0]))
+    written = p.to_json()
+    written["chain"]["validators"] = []
+    with pytest.raises(MalformedInput, match="chain.validators: expected a non-empty array"):
+        TrustPolicy.from_json(written)

@@ -30,6 +30,9 @@ def test_chain_consensus_setting_is_pinned(tmp_path: Path) -> None:
     assert "consensus" not in _policy(tmp_path).to_json()["chain"]
     qbft = _policy(tmp_path, chain_consensus="qbft", chain_kind="consortium")
     assert qbft.to_json()["chain"] == {"id": 31337, "kind": "consortium", "consensus": "qbft"}
+    validator = "0x" + "ab" * 20
+    pinned = _policy(tmp_path, chain_consensus="qbft", chain_validators=[validator])
+    assert pinned.validators == (TrustPolicy.checksummed(validator),)
 
 
 def test_unknown_chain_consensus_is_refused(tmp_path: Path) -> None:

@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rlp
+from coincurve import PrivateKey
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from ledger_service.core import merkle
 from ledger_service.core.canonical import canonicalize
-from ledger_service.core.headers import header_hash
+from ledger_service.core.headers import commit_seal_hash, header_hash
 from ledger_service.core.packages import (
     HEAD_ANCHORED_TOPIC,
     AnchorEvidence,
@@ -46,13 +47,27 @@ def _q(n: int) -> str:
     return hex(n)
 
 
-#: a QBFT extraData: zero vanity, one validator, no vote, round 0, one (made-up) commit seal
-QBFT_EXTRA = "0x" + rlp.encode([bytes(32), [b"\x0e" * 20], [], b"", [b"\x5a" * 65]]).hex()
+#: four QBFT validators; the first three seal every synthetic QBFT block (3 = ceil(2*4/3))
+VALIDATOR_KEYS = [PrivateKey(hashlib.sha256(b"validator %d" % i).digest()) for i in range(4)]
+VALIDATORS = [Account.from_key(k.secret).address for k in VALIDATOR_KEYS]
+
+
+def sealed(header: dict[str, str], consensus: str, sealers: int = 3) -> dict[str, str]:
+    """``header`` with its QBFT extraData (the four validators, round 0) sealed by the first
+    ``sealers`` validators, and its true ``hash``; unchanged but for ``hash`` if ethereum."""
+    h = {k: v for k, v in header.items() if k != "hash"}
+    if consensus == "qbft":
+        items: list[Any] = [bytes(32), [bytes.fromhex(a[2:]) for a in VALIDATORS], [], b"", []]
+        h["extraData"] = "0x" + rlp.encode(items).hex()
+        digest = commit_seal_hash(h, "qbft")
+        items[4] = [k.sign_recoverable(digest, hasher=None) for k in VALIDATOR_KEYS[:sealers]]
+        h["extraData"] = "0x" + rlp.encode(items).hex()
+    return {**h, "hash": header_hash(h, consensus)}
 
 
 def block_header(number: int, timestamp: int, consensus: str = "ethereum") -> dict[str, str]:
     """A London-fork header (16 fields) of block ``number``, with its true ``hash`` under
-    ``consensus`` (``qbft``: a QBFT extraData, hashed without its seal)."""
+    ``consensus`` (``qbft``: a sealed QBFT extraData, :func:`sealed`)."""
     h = {
         "parentHash": "0x" + hashlib.sha256(b"parent %d" % number).hexdigest(),
         "sha3Uncles": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
@@ -66,12 +81,12 @@ def block_header(number: int, timestamp: int, consensus: str = "ethereum") -> di
         "gasLimit": _q(30_000_000),
         "gasUsed": _q(90_000),
         "timestamp": _q(timestamp),
-        "extraData": QBFT_EXTRA if consensus == "qbft" else "0x",
+        "extraData": "0x",
         "mixHash": "0x" + "00" * 32,
         "nonce": "0x0000000000000000",
         "baseFeePerGas": _q(7),
     }
-    return {**h, "hash": header_hash(h, consensus)}
+    return sealed(h, consensus)
 
 
 def _anchor(
@@ -98,8 +113,7 @@ def _anchor(
                   for g, t in ((21_000, "0x0"), (111_000, "0x1"))]  # fmt: skip
         block = [encode_receipt(others[0]), encode_receipt(receipt), encode_receipt(others[1])]
         trie_root, nodes = receipt_trie_proof(block, 1)
-        header = {**header, "receiptsRoot": "0x" + trie_root.hex()}
-        header["hash"] = header_hash({k: v for k, v in header.items() if k != "hash"}, consensus)
+        header = sealed({**header, "receiptsRoot": "0x" + trie_root.hex()}, consensus)
         proof = tuple("0x" + n.hex() for n in nodes)
     receipt["blockHash"] = header["hash"]
     a = Anchor(31337, CONTRACT, tx, number, header["hash"], 1796000000 + number, index, size, root)

@@ -19,7 +19,16 @@ from ledger_service.core.packages import HEAD_ANCHORED_TOPIC, AnchorEvidence, wr
 from ledger_service.core.packages import verify_package as verify
 from ledger_service.core.packages.verify import check_anchors
 from ledger_service.core.proofs import Anchor
-from tests.unit.core.packages.synthetic import ANCHOR2, GOOD, contents, edit_json, entries
+from ledger_service.core.trust_policy import TrustPolicy
+from tests.unit.core.packages.synthetic import (
+    ANCHOR2,
+    GOOD,
+    VALIDATORS,
+    contents,
+    edit_json,
+    entries,
+    sealed,
+)
 from tests.unit.core.packages.test_witnessed import NOW, checkpoint, policy
 
 VECTOR = Path(__file__).resolve().parents[3] / "vectors" / "besu-bft" / "qbft-block-58866.json"
@@ -95,3 +104,24 @@ def test_a_real_besu_qbft_header_checks_as_qbft() -> None:
     moved = AnchorEvidence(ev.receipt, {**ev.header, "receiptsRoot": "0x" + "00" * 32})
     with pytest.raises(VerificationFailed, match="besu: expected header hash"):
         moved.check_head(anchor, "besu", "qbft")
+
+
+def test_pinned_validators_must_have_sealed_each_block() -> None:
+    data = _qbft_package()  # sealed by 3 of the 4 synthetic validators
+    pinned = policy(consensus="qbft", validators=tuple(VALIDATORS))
+    lines = "\n".join(verify(data, policy=pinned, now=NOW).lines())
+    assert lines.count("sealed by at least 3 of the 4 pinned validators") == 2
+    # the operator's own validator set: none of the pinned sealed these blocks
+    outsiders = tuple(TrustPolicy.checksummed("0x" + f"{i:02x}" * 20) for i in range(1, 5))
+    with pytest.raises(VerificationFailed, match="expected commit seals of at least 3 of the 4 "
+                       "pinned validators, found 0"):  # fmt: skip
+        verify(data, policy=policy(consensus="qbft", validators=outsiders), now=NOW)
+    # a block sealed by two of four (the operator's validator and one more) is short
+    c = contents("qbft")
+    h2 = c.heads[1]
+    ev = c.anchors[h2.tx_hash]
+    few = sealed(dict(ev.header), "qbft", sealers=2)
+    assert few["hash"] == ev.header["hash"]  # the seals are outside the hash
+    with pytest.raises(VerificationFailed, match="found 2 \\(seals by"):
+        AnchorEvidence(ev.receipt, few).check_head(h2, "a", "qbft", VALIDATORS)
+    AnchorEvidence(ev.receipt, few).check_head(h2, "a", "qbft")  # no validators pinned
