@@ -44,8 +44,10 @@ bench: setup
 contracts: setup
 	$(BIN)/python scripts/compile_contracts.py
 
+## forge-test: the Solidity suite for both shipped EVM targets (cancun, then paris)
 forge-test: setup
 	cd contracts && ../$(FORGE) test
+	cd contracts && ../$(FORGE) test --evm-version paris --out out/paris --cache-path cache/paris
 
 lint: setup
 	$(BIN)/ruff check .

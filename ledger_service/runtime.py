@@ -266,7 +266,7 @@ def _open_chain(services: Services, exclusive: bool = False) -> None:
                 " found neither"
             )
         rpc_url, signer = settings.rpc_url, configured
-    client = ChainClient(rpc_url, signer, settings.chain_id)
+    client = ChainClient(rpc_url, signer, settings.chain_id, evm_version=settings.evm_version)
     if not settings.embedded_chain:
         _refuse_development_chain(settings, client)
     if settings.embedded_chain:

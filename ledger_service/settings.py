@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     witness_quorum: int | None = Field(
         default=None, ge=1, description="k of n witnesses that make a head witnessed; default n"
     )
+    evm_version: Literal["auto", "cancun", "paris"] = Field(
+        default="auto",
+        description="EVM target of the contracts deployed: cancun, paris (no PUSH0/MCOPY, for "
+        "chains before Shanghai), or auto: cancun if the node runs Cancun's opcodes, else paris",
+    )
+    chain_consensus: Literal["ethereum", "qbft", "ibft2"] = Field(
+        default="ethereum",
+        description="how the chain hashes block headers, written to trust-policy.json: "
+        "ethereum, or qbft / ibft2 (Hyperledger Besu BFT: commit seals outside the hash)",
+    )
+    chain_validators: list[str] = Field(
+        default_factory=list,
+        description="the BFT validators' addresses, written to trust-policy.json: verifiers "
+        "then require ceil(2n/3) of their commit seals on every block (JSON list)",
+    )
     chain_kind: Literal["development", "consortium"] | None = Field(
         default=None,
         description="written to trust-policy.json; default development (the embedded anvil)",

@@ -2,13 +2,18 @@
 """Compile the Solidity contracts into the artifacts the Python service ships.
 
 Usage:
-    scripts/compile_contracts.py           # (re)write ledger_service/chain/artifacts/*.json
+    scripts/compile_contracts.py           # (re)write ledger_service/chain/artifacts/
     scripts/compile_contracts.py --check   # exit 1 if a shipped artifact is stale
 
+Every contract is compiled once per EVM target of :data:`EVM_TARGETS`: foundry.toml's
+``evm_version`` (``cancun``) into ``artifacts/<Name>.json``, and each other target (``paris``:
+no PUSH0, MCOPY or transient storage, for consortium chains that stop before Shanghai) into
+``artifacts/<target>/<Name>.json``. The service picks one by ``CHAINWITNESS_EVM_VERSION``.
+
 The compiler is solc-js from npm behind ``scripts/solc.js`` (handed to py-solc-x as
-``solc_binary``); optimizer runs and EVM version are read from ``contracts/foundry.toml`` so
-forge tests and shipped bytecode are built with the same settings. Artifacts are written
-with sorted keys and a trailing newline, so the same sources always give the same bytes.
+``solc_binary``); optimizer runs are read from ``contracts/foundry.toml`` so forge tests and
+shipped bytecode are built with the same settings. Artifacts are written with sorted keys and
+a trailing newline, so the same sources always give the same bytes.
 """
 
 from __future__ import annotations
@@ -37,16 +42,25 @@ CONTRACTS: tuple[tuple[str, str], ...] = (
     ("contracts/bench/NaiveRecordStore.sol", "NaiveRecordStore"),
 )
 
+#: EVM targets shipped. The first is foundry.toml's evm_version, written to ARTIFACT_DIR itself.
+EVM_TARGETS: tuple[str, ...] = ("cancun", "paris")
+
 # Source unit names are repo-relative paths, so metadata (and thus bytecode) does not
 # depend on where the repository is checked out.
 REMAPPINGS = ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"]
 
 
-def compiler_settings() -> dict[str, Any]:
-    """Return the solc settings (without outputSelection), taken from foundry.toml."""
+def compiler_settings(evm_version: str | None = None) -> dict[str, Any]:
+    """Return the solc settings (without outputSelection), taken from foundry.toml;
+    ``evm_version`` overrides foundry.toml's."""
     profile = tomllib.loads(FOUNDRY_TOML.read_text(encoding="utf-8"))["profile"]["default"]
+    if profile["evm_version"] != EVM_TARGETS[0]:
+        raise SystemExit(
+            f"expected foundry.toml evm_version {EVM_TARGETS[0]!r} (EVM_TARGETS[0]), "
+            f"found {profile['evm_version']!r}"
+        )
     return {
-        "evmVersion": profile["evm_version"],
+        "evmVersion": evm_version or profile["evm_version"],
         "optimizer": {
             "enabled": bool(profile["optimizer"]),
             "runs": int(profile["optimizer_runs"]),
@@ -55,9 +69,22 @@ def compiler_settings() -> dict[str, Any]:
     }
 
 
+def artifact_path(evm_version: str, name: str) -> str:
+    """The file name of an artifact under ARTIFACT_DIR (``EvidenceLog.json``, ``paris/...``)."""
+    return f"{name}.json" if evm_version == EVM_TARGETS[0] else f"{evm_version}/{name}.json"
+
+
 def compile_artifacts() -> dict[str, str]:
-    """Compile every contract; return {artifact file name: exact file text}."""
-    settings = compiler_settings()
+    """Compile every contract for every target; return {artifact path: exact file text}."""
+    texts: dict[str, str] = {}
+    for evm_version in EVM_TARGETS:
+        texts.update(compile_target(evm_version))
+    return texts
+
+
+def compile_target(evm_version: str) -> dict[str, str]:
+    """Compile every contract for one EVM target; return {artifact path: exact file text}."""
+    settings = compiler_settings(evm_version)
     standard_input = {
         "language": "Solidity",
         "sources": {
@@ -90,7 +117,9 @@ def compile_artifacts() -> dict[str, str]:
                 for source in sorted(metadata["sources"])
             },
         }
-        texts[f"{name}.json"] = json.dumps(artifact, indent=2, sort_keys=True) + "\n"
+        texts[artifact_path(evm_version, name)] = (
+            json.dumps(artifact, indent=2, sort_keys=True) + "\n"
+        )
     return texts
 
 
@@ -121,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"contract artifacts are fresh: {', '.join(sorted(texts))}")
         return 0
-    ARTIFACT_DIR.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
+        (ARTIFACT_DIR / name).parent.mkdir(parents=True, exist_ok=True)
         (ARTIFACT_DIR / name).write_text(text, encoding="utf-8")
         print(f"wrote {_display(ARTIFACT_DIR / name)}")
     return 0

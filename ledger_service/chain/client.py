@@ -33,12 +33,19 @@ from web3.exceptions import (
     TooManyRequests,
     TransactionNotFound,
     Web3Exception,
+    Web3RPCError,
     Web3TypeError,
     Web3ValidationError,
 )
 from web3.types import BlockIdentifier, RPCEndpoint, TxReceipt
 
 from ledger_service.chain.compiled import load_artifact
+from ledger_service.chain.evm_target import (
+    CONSERVATIVE_TARGET,
+    DEFAULT_TARGET,
+    EVM_TARGETS,
+    PROBE_CANCUN,
+)
 from ledger_service.chain.tx import ContractReverted, TxResult, decode_revert
 from ledger_service.core.errors import (
     ChainUnavailable,
@@ -86,9 +93,14 @@ class BlockInfo(TypedDict):
 class ChainClient:
     """A signer bound to one JSON-RPC endpoint and chain.
 
+    ``evm_version`` picks the bytecode :meth:`deploy` sends: ``"cancun"`` or ``"paris"``
+    (``chain/evm_target.py``), or ``"auto"`` (the default): ``cancun`` if the node runs
+    Cancun's opcodes, else ``paris``, asked of the node once, at the first deployment.
+
     Raises (from the constructor):
         ChainUnavailable: the endpoint does not answer after ``retries`` retries.
-        ConfigurationError: it serves another chain than ``expected_chain_id``.
+        ConfigurationError: it serves another chain than ``expected_chain_id``, or
+            ``evm_version`` is not a shipped target nor ``"auto"``.
     """
 
     def __init__(
@@ -101,7 +113,13 @@ class ChainClient:
         retries: int = 5,
         backoff: float = 0.2,
         receipt_timeout: float = DEFAULT_RECEIPT_TIMEOUT,
+        evm_version: str = "auto",
     ) -> None:
+        if evm_version != "auto" and evm_version not in EVM_TARGETS:
+            raise ConfigurationError(
+                f"expected an EVM version among {['auto', *EVM_TARGETS]}, found {evm_version!r}"
+            )
+        self._evm_version = None if evm_version == "auto" else evm_version
         self.rpc_url = rpc_url
         self.signer = signer
         self.retries = retries
@@ -129,6 +147,30 @@ class ChainClient:
     @property
     def address(self) -> ChecksumAddress:
         return self.signer.address
+
+    @property
+    def evm_version(self) -> str:
+        """The EVM target of the bytecode :meth:`deploy` sends (detected once if ``auto``)."""
+        if self._evm_version is None:
+            self._evm_version = DEFAULT_TARGET if self.runs_cancun() else CONSERVATIVE_TARGET
+        return self._evm_version
+
+    def runs_cancun(self) -> bool:
+        """Whether the node executes PUSH0, MCOPY and TSTORE (``eth_call`` of init code).
+
+        A node that answers the probe with an error lacks them; a node that does not
+        answer raises ChainUnavailable.
+        """
+        probe: Any = {"data": "0x" + PROBE_CANCUN.hex()}
+
+        def call() -> bool:
+            try:
+                self.w3.eth.call(probe)
+            except Web3RPCError:  # includes ContractLogicError: the node refused the code
+                return False
+            return True
+
+        return self._rpc("eth_call (EVM version probe)", call)
 
     # -- transport ---------------------------------------------------------
 
@@ -255,10 +297,22 @@ class ChainClient:
             ) from exc
 
     def deploy(self, artifact_name: str, *args: Any) -> tuple[str, str, int]:
-        """Deploy an artifact; return (address, tx_hash, block_number)."""
-        artifact = load_artifact(artifact_name)
+        """Deploy an artifact compiled for :attr:`evm_version`; return
+        (address, tx_hash, block_number)."""
+        artifact = load_artifact(artifact_name, self.evm_version)
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        result, receipt = self._transact(factory.constructor(*args), artifact_name, "deployment")
+        try:
+            result, receipt = self._transact(
+                factory.constructor(*args), artifact_name, "deployment"
+            )
+        except ChainUnavailable as exc:
+            if self.evm_version == DEFAULT_TARGET and not self.runs_cancun():
+                raise ConfigurationError(
+                    f"expected a node that runs {artifact_name}'s {DEFAULT_TARGET} bytecode, "
+                    f"found it lacks Cancun's opcodes (PUSH0, MCOPY, TSTORE): set "
+                    f"CHAINWITNESS_EVM_VERSION={CONSERVATIVE_TARGET} or auto"
+                ) from exc
+            raise
         address = receipt["contractAddress"]
         if address is None:
             raise ChainUnavailable(

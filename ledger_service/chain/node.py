@@ -124,7 +124,8 @@ class ManagedAnvil:
     ``port=None`` uses the port stored in ``<data_dir>/rpc-port``, or on the very
     first start picks a free one and stores it there; every start reuses it so
     :attr:`rpc_url` stays valid for clients built earlier, across service restarts.
-    ``block_time=None`` mines one block per transaction (automine).
+    ``block_time=None`` mines one block per transaction (automine). ``hardfork`` (e.g.
+    ``"paris"``) runs an older EVM, as a consortium chain may; default anvil's latest.
 
     Thread-safe: :meth:`start`, :meth:`stop`, :meth:`save_state` and
     :meth:`ensure_running` take a lock.
@@ -139,6 +140,7 @@ class ManagedAnvil:
         port: int | None = None,
         block_time: float | None = None,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        hardfork: str | None = None,
     ) -> None:
         if port is not None and not 0 < port < 65536:
             raise ConfigurationError(f"expected a TCP port in 1..65535, found {port}")
@@ -149,6 +151,7 @@ class ManagedAnvil:
         self.chain_id = chain_id
         self.block_time = block_time
         self.startup_timeout = startup_timeout
+        self.hardfork = hardfork
         self._port = port if port is not None else self._stored_port()
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -228,6 +231,8 @@ class ManagedAnvil:
             argv += ["--load-state", str(self.state_file)]
         if self.block_time is not None:
             argv += ["--block-time", f"{self.block_time:g}"]
+        if self.hardfork is not None:
+            argv += ["--hardfork", self.hardfork]
         return argv
 
     def start(self) -> None:

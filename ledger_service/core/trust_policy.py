@@ -22,10 +22,18 @@ from eth_utils.address import is_checksum_address, to_checksum_address
 from ledger_service.core.canonical import MAX_SAFE_INTEGER, canonicalize, parse_json_strict
 from ledger_service.core.checkpoints import WitnessQuorum
 from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.headers import CONSENSUS_SCHEMES
 from ledger_service.core.notes import SIG_TYPE_ED25519, VerifierKey
 from ledger_service.core.timestamps import load_roots
 
-__all__ = ["CHAIN_KINDS", "CONTRACT_NAMES", "MAX_ORIGIN_BYTES", "NotaryAuthority", "TrustPolicy"]
+__all__ = [
+    "CHAIN_KINDS",
+    "CONSENSUS_SCHEMES",
+    "CONTRACT_NAMES",
+    "MAX_ORIGIN_BYTES",
+    "NotaryAuthority",
+    "TrustPolicy",
+]
 
 #: ``development``: a chain its operator controls (anvil, hardhat): it binds no one;
 #: ``consortium``: validators are independent institutions (e.g. Besu QBFT)
@@ -109,6 +117,10 @@ class TrustPolicy:
     notary: NotaryAuthority | None = None
     #: PEM root certificates of the RFC 3161 TSAs whose checkpoint timestamps count
     tsa_roots: tuple[str, ...] = ()
+    #: the chain's block hashing: ethereum (written as no field), qbft or ibft2 (Besu BFT)
+    consensus: str = "ethereum"
+    #: BFT validators (EIP-55) whose commit seals, ceil(2n/3) of them, every header must carry
+    validators: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if type(self.chain_id) is not int or not 1 <= self.chain_id <= MAX_SAFE_INTEGER:
@@ -119,6 +131,21 @@ class TrustPolicy:
             raise MalformedInput(
                 f"chain kind: expected one of {CHAIN_KINDS}, found {self.chain_kind!r}"
             )
+        if self.consensus not in CONSENSUS_SCHEMES:
+            raise MalformedInput(
+                f"chain consensus: expected one of {CONSENSUS_SCHEMES}, found {self.consensus!r}"
+            )
+        if type(self.validators) is not tuple:
+            raise MalformedInput("chain.validators: expected an array of addresses")
+        if self.validators and self.consensus == "ethereum":
+            raise MalformedInput(
+                "chain.validators: expected only with consensus qbft or ibft2 (commit seals), "
+                "found consensus ethereum"
+            )
+        for i, v in enumerate(self.validators):
+            _address(f"chain.validators[{i}]", v)
+        if len({v.lower() for v in self.validators}) != len(self.validators):
+            raise MalformedInput("chain.validators: expected distinct addresses, found repeats")
         names = [n for n, _ in self.contracts]
         if names != sorted(set(names)) or not set(names) <= set(CONTRACT_NAMES):
             raise MalformedInput(
@@ -217,7 +244,9 @@ class TrustPolicy:
         out: dict[str, Any] = {
             "format": self.FORMAT,
             "version": self.VERSION,
-            "chain": {"id": self.chain_id, "kind": self.chain_kind},
+            "chain": {"id": self.chain_id, "kind": self.chain_kind}
+            | ({"consensus": self.consensus} if self.consensus != "ethereum" else {})
+            | ({"validators": list(self.validators)} if self.validators else {}),
             "contracts": dict(self.contracts),
             "log": {"origin": self.log_origin, "key": self.log_key.to_text()},
             "witnesses": {
@@ -245,7 +274,14 @@ class TrustPolicy:
                 f"trust policy: expected format {cls.FORMAT!r} version {cls.VERSION}, "
                 f"found {o['format']!r} version {o['version']!r}"
             )
-        chain = _object("chain", o["chain"], {"id", "kind"})
+        chain = _object("chain", o["chain"], {"id", "kind"}, frozenset({"consensus", "validators"}))
+        if "validators" in chain and (type(chain["validators"]) is not list
+                                      or not chain["validators"]):  # fmt: skip
+            raise MalformedInput("chain.validators: expected a non-empty array of addresses")
+        if "consensus" in chain and chain["consensus"] == "ethereum":
+            # one policy, one encoding: the default is written as no field
+            raise MalformedInput("chain.consensus: expected qbft or ibft2 (ethereum is the "
+                                 "default, written as no field), found 'ethereum'")  # fmt: skip
         contracts = _object("contracts", o["contracts"], {"EvidenceLog"}, frozenset(CONTRACT_NAMES))
         log = _object("log", o["log"], {"origin", "key"})
         wit = _object("witnesses", o["witnesses"], {"quorum", "keys"})
@@ -273,6 +309,8 @@ class TrustPolicy:
             ),
             notary=notary,
             tsa_roots=roots,
+            consensus=chain.get("consensus", "ethereum"),
+            validators=tuple(chain.get("validators", ())),
         )
 
     def to_bytes(self) -> bytes:

@@ -2,7 +2,7 @@
 
 ``core.packages`` verifies from bytes alone; this adapter hands it a
 :class:`~ledger_service.core.packages.ChainView` over JSON-RPC and fetches the raw
-receipts and block headers a package carries.
+receipts, block headers and receipt proofs a package carries.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Any
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.evidence_log import EvidenceLogContract
-from ledger_service.core.errors import LimitExceeded, MalformedInput, NotFound
+from ledger_service.core.errors import ChainUnavailable, LimitExceeded, MalformedInput, NotFound
 from ledger_service.core.packages import (
-    HEAD_ANCHORED_TOPIC,
     LIMITS,
     AnchorEvidence,
     Limits,
@@ -25,6 +24,7 @@ from ledger_service.core.packages import (
     verify_package as verify_package_bytes,
 )
 from ledger_service.core.proofs import Anchor
+from ledger_service.core.receipts import encode_receipt, receipt_trie_proof
 from ledger_service.core.trust_policy import TrustPolicy
 
 _HEADER_KEYS = (
@@ -44,37 +44,90 @@ def _hex(value: Any) -> str:
     return str(value).lower()
 
 
-def anchor_evidence(client: ChainClient, anchor: Anchor) -> AnchorEvidence:
-    """Fetch the receipt of ``anchor.tx_hash`` and the header of its block.
+def _receipt(r: Any) -> dict[str, Any]:
+    """A JSON-RPC receipt's consensus fields and position, as a package carries them."""
+    return {
+        "transactionHash": _hex(r["transactionHash"]),
+        "transactionIndex": _hex(r["transactionIndex"]),
+        "blockNumber": _hex(r["blockNumber"]),
+        "blockHash": _hex(r["blockHash"]),
+        "status": _hex(r["status"]),
+        "type": _hex(r.get("type") or "0x0"),
+        "cumulativeGasUsed": _hex(r["cumulativeGasUsed"]),
+        "logsBloom": _hex(r["logsBloom"]),
+        "logs": [
+            {"address": _hex(lg["address"]), "topics": [_hex(t) for t in lg["topics"]],
+             "data": _hex(lg["data"])}
+            for lg in r["logs"]
+        ],
+    }  # fmt: skip
 
-    Keeps only the receipt's ``HeadAnchored`` logs from ``anchor.contract``.
+
+def block_receipts(client: ChainClient, block: Any) -> list[dict[str, Any]]:
+    """Every receipt of ``block`` (an ``eth_getBlockByNumber`` answer), in transaction order.
+
+    Asks ``eth_getBlockReceipts``; a node without it is asked
+    ``eth_getTransactionReceipt`` for each of the block's transactions.
+
+    Raises:
+        NotFound: a receipt is missing (the block went away: a reorg).
+        ChainUnavailable: the endpoint does not answer.
+    """
+    number = _hex(block["number"])
+    try:
+        found = client.request("eth_getBlockReceipts", [number])
+    except ChainUnavailable:
+        found = None  # not offered: fall back to one call per transaction
+    if found is None:
+        found = []
+        for tx in block["transactions"]:
+            r = client.request("eth_getTransactionReceipt", [_hex(tx)])
+            if r is None:
+                raise NotFound(f"expected the receipt of {_hex(tx)} in block {number}, found none")
+            found.append(r)
+    receipts = sorted((_receipt(r) for r in found), key=lambda r: int(r["transactionIndex"], 16))
+    if [int(r["transactionIndex"], 16) for r in receipts] != list(range(len(receipts))):
+        raise ChainUnavailable(
+            f"expected the receipts of block {number} at indexes 0..{len(receipts) - 1}, "
+            f"found {[r['transactionIndex'] for r in receipts]}"
+        )
+    return receipts
+
+
+def anchor_evidence(client: ChainClient, anchor: Anchor) -> AnchorEvidence:
+    """Fetch the receipt of ``anchor.tx_hash``, the header of its block and the receipt's
+    Merkle-Patricia proof under the header's ``receiptsRoot`` (anchor evidence version 2).
+
+    The proof is built from all the block's receipts (:func:`block_receipts`); their trie
+    must have the header's ``receiptsRoot``, else the node's answers disagree.
 
     Raises:
         NotFound: the chain no longer knows the transaction or block (a reorg).
-        ChainUnavailable: the endpoint does not answer.
+        ChainUnavailable: the endpoint does not answer, or answers inconsistently.
     """
-    receipt = client.request("eth_getTransactionReceipt", [anchor.tx_hash])
-    if receipt is None:
-        raise NotFound(f"expected the anchoring receipt of {anchor.tx_hash}, found none")
     block = client.request("eth_getBlockByNumber", [hex(anchor.block_number), False])
     if block is None:
         raise NotFound(f"expected block {anchor.block_number}, found none")
-    logs = [
-        {"address": _hex(lg["address"]), "topics": [_hex(t) for t in lg["topics"]],
-         "data": _hex(lg["data"])}
-        for lg in receipt["logs"]
-        if _hex(lg["address"]) == anchor.contract.lower()
-        and lg["topics"] and _hex(lg["topics"][0]) == HEAD_ANCHORED_TOPIC
-    ]  # fmt: skip
+    receipts = block_receipts(client, block)
+    mine = [r for r in receipts if r["transactionHash"] == anchor.tx_hash.lower()]
+    if len(mine) != 1 or _hex(block["hash"]) != anchor.block_hash.lower():
+        raise NotFound(
+            f"expected the anchoring receipt of {anchor.tx_hash} in block {anchor.block_number} "
+            f"{anchor.block_hash}, found none (the block is {_hex(block['hash'])})"
+        )
+    encoded = [encode_receipt(r) for r in receipts]
+    index = int(mine[0]["transactionIndex"], 16)
+    root, proof = receipt_trie_proof(encoded, index)
+    if "0x" + root.hex() != _hex(block["receiptsRoot"]):
+        raise ChainUnavailable(
+            f"expected the {len(receipts)} receipts of block {anchor.block_number} from "
+            f"{client.rpc_url} to have its receiptsRoot {_hex(block['receiptsRoot'])}, "
+            f"found 0x{root.hex()}"
+        )
     return AnchorEvidence(
-        receipt={
-            "transactionHash": _hex(receipt["transactionHash"]),
-            "blockNumber": _hex(receipt["blockNumber"]),
-            "blockHash": _hex(receipt["blockHash"]),
-            "status": _hex(receipt["status"]),
-            "logs": logs,
-        },
+        receipt=mine[0],
         header={k: _hex(block[k]) for k in _HEADER_KEYS if k in block and block[k] is not None},
+        receipt_proof=tuple("0x" + node.hex() for node in proof),
     )
 
 
@@ -139,4 +192,4 @@ def verify_package(
     )
 
 
-__all__ = ["RpcChainView", "anchor_evidence", "verify_package"]
+__all__ = ["RpcChainView", "anchor_evidence", "block_receipts", "verify_package"]

@@ -52,6 +52,8 @@ def build_trust_policy(
         witnesses=WitnessQuorum(keys, settings.quorum),
         notary=_notary(settings.notary),
         tsa_roots=_tsa_roots(settings.tsa_root),
+        consensus=settings.chain_consensus,
+        validators=tuple(TrustPolicy.checksummed(v) for v in settings.chain_validators),
     )
 
 

@@ -1,4 +1,5 @@
-"""The Solidity side: shipped artifacts match the sources, and the forge suite passes.
+"""The Solidity side: shipped artifacts match the sources, and the forge suite passes
+for every shipped EVM target (``cancun`` from foundry.toml, and ``paris``).
 
 Needs the npm toolchain (``npm ci``): solc-js behind ``scripts/solc.js`` and forge.
 """
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from ledger_service.chain.evm_target import DEFAULT_TARGET, EVM_TARGETS
 
 pytestmark = pytest.mark.node
 
@@ -53,8 +56,18 @@ def test_forge_vectors_are_fresh() -> None:
     _run([sys.executable, str(REPO / "scripts" / "gen_forge_vectors.py"), "--check"], cwd=REPO)
 
 
-def test_forge_suite_passes() -> None:
+def forge_test_args(evm_version: str) -> list[str]:
+    """``forge test`` arguments for one target; a non-default one builds into its own
+    out/ and cache/ so the two builds never mix (the Makefile's forge-test does the same)."""
+    if evm_version == DEFAULT_TARGET:
+        return ["test", "--offline"]
+    return ["test", "--offline", "--evm-version", evm_version,
+            "--out", f"out/{evm_version}", "--cache-path", f"cache/{evm_version}"]  # fmt: skip
+
+
+@pytest.mark.parametrize("evm_version", EVM_TARGETS)
+def test_forge_suite_passes(evm_version: str) -> None:
     # forge resolves foundry.toml's relative `solc` path against the working directory,
     # so it must run from contracts/.
     env = {**os.environ, "FOUNDRY_FUZZ_RUNS": FUZZ_RUNS}
-    _run([str(_forge()), "test", "--offline"], cwd=CONTRACTS, env=env)
+    _run([str(_forge()), *forge_test_args(evm_version)], cwd=CONTRACTS, env=env)

@@ -31,6 +31,7 @@ from typing import Protocol
 from ledger_service.core import merkle
 from ledger_service.core._fields import formatted
 from ledger_service.core.errors import ConfigurationError, MalformedInput, VerificationFailed
+from ledger_service.core.headers import bft_quorum
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
 from ledger_service.core.packages.deadlines import check_bid_deadlines
 from ledger_service.core.packages.format import (
@@ -133,7 +134,7 @@ def verify_package(
     manifest, out = check_manifest(entries, digest)
     heads, verdict = check_heads(entries, manifest)
     out.append(verdict)
-    out += check_anchors(entries, heads)
+    out += check_anchors(entries, heads, policy)
     records, verdicts = check_records(entries, heads, manifest.subject)
     out += verdicts
     out += check_files(entries, records)
@@ -224,10 +225,17 @@ def check_heads(entries: Entries, manifest: Manifest) -> tuple[list[Anchor], Ver
 # ---------------------------------------------------------------- 4. anchors
 
 
-def check_anchors(entries: Entries, heads: Sequence[Anchor]) -> list[Verdict]:
+def check_anchors(
+    entries: Entries, heads: Sequence[Anchor], policy: TrustPolicy | None = None
+) -> list[Verdict]:
     """Step 4: every head has its ``anchors/<tx_hash>.json`` (and no anchor file lacks a
-    head), whose header hashes to its stated hash and whose receipt holds the head."""
+    head), whose header hashes to its stated hash (by the pinned ``chain.consensus``; with
+    no policy, by whichever known scheme it hashes under), whose receipt (version 2) is
+    proven under the header's ``receiptsRoot``, and whose receipt holds the head; with
+    pinned ``chain.validators`` the header also carries ceil(2n/3) of their commit seals."""
     out = []
+    consensus = policy.consensus if policy is not None else None
+    validators = policy.validators if policy is not None else ()
     anchor_files = {p for p in entries if p.startswith("anchors/")}
     for h in heads:
         name = f"anchors/{h.tx_hash}.json"
@@ -236,9 +244,19 @@ def check_anchors(entries: Entries, heads: Sequence[Anchor]) -> list[Verdict]:
                 f"{name}: expected for the head of size {h.tree_size}, found missing"
             )
         anchor_files.discard(name)
-        AnchorEvidence.from_json(parse_canonical(entries[name], name)).check_head(h, name)
-        out.append(Verdict(name, f"block {h.block_number} {h.block_hash} (time {h.block_time}) "
-                           f"holds HeadAnchored #{h.head_index} size {h.tree_size}"))  # fmt: skip
+        evidence = AnchorEvidence.from_json(parse_canonical(entries[name], name))
+        scheme = evidence.check_head(h, name, consensus, validators)
+        proven = (
+            "receipt proven under its receiptsRoot"
+            if evidence.receipt_proof is not None
+            else "receipt not proven under receiptsRoot (anchor evidence version 1)"
+        )
+        if validators:
+            n = len(validators)
+            proven += f"; sealed by at least {bft_quorum(n)} of the {n} pinned validators"
+        out.append(Verdict(name, f"block {h.block_number} {h.block_hash} (time {h.block_time}, "
+                           f"{scheme} header) holds HeadAnchored #{h.head_index} "
+                           f"size {h.tree_size}; {proven}"))  # fmt: skip
     if anchor_files:
         raise VerificationFailed(
             f"{min(anchor_files)}: expected for a head in heads.json, found none"

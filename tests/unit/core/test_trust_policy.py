@@ -142,3 +142,44 @@ def test_notary_needs_an_address_or_did() -> None:
         NotaryAuthority()
     with pytest.raises(MalformedInput, match="did:<method>"):
         NotaryAuthority(did="notary")
+
+
+def test_consensus_is_pinned_only_when_not_ethereum() -> None:
+    # the default writes no field: every policy published before it keeps its fingerprint
+    assert "consensus" not in policy().to_json()["chain"]
+    assert policy().consensus == "ethereum"
+    qbft = policy(consensus="qbft")
+    assert qbft.to_json()["chain"] == {"id": 31337, "kind": "development", "consensus": "qbft"}
+    assert b'"chain":{"consensus":"qbft","id":31337' in qbft.to_bytes()
+    assert TrustPolicy.from_bytes(qbft.to_bytes()) == qbft
+    assert qbft.fingerprint != policy().fingerprint
+    assert TrustPolicy.from_json(policy(consensus="ibft2").to_json()).consensus == "ibft2"
+    with pytest.raises(MalformedInput, match=r"chain consensus: expected one of \('ethereum', "
+                       r"'qbft', 'ibft2'\), found 'clique'"):  # fmt: skip
+        policy(consensus="clique")
+    written = policy().to_json()
+    written["chain"]["consensus"] = "ethereum"
+    with pytest.raises(MalformedInput, match="chain.consensus: expected qbft or ibft2 .*default"):
+        TrustPolicy.from_json(written)
+    written["chain"]["consensus"] = "pow"
+    with pytest.raises(MalformedInput, match="chain consensus: expected one of"):
+        TrustPolicy.from_json(written)
+
+
+def test_validators_are_pinned_with_a_bft_consensus_only() -> None:
+    vals = tuple(TrustPolicy.checksummed("0x" + f"{i:02x}" * 20) for i in (0xAB, 0xCD, 0xEF, 0xFA))
+    p = policy(consensus="qbft", validators=vals)
+    assert p.to_json()["chain"]["validators"] == list(vals)
+    assert TrustPolicy.from_bytes(p.to_bytes()) == p
+    assert "validators" not in policy(consensus="qbft").to_json()["chain"]
+    with pytest.raises(MalformedInput, match="chain.validators: expected only with consensus "
+                       "qbft or ibft2"):  # fmt: skip
+        policy(validators=vals)
+    with pytest.raises(MalformedInput, match=r"chain.validators\[0\]: expected an EIP-55"):
+        policy(consensus="qbft", validators=(vals[0].lower(),))
+    with pytest.raises(MalformedInput, match="chain.validators: expected distinct addresses"):
+        policy(consensus="qbft", validators=(vals[0], vals[0]))
+    written = p.to_json()
+    written["chain"]["validators"] = []
+    with pytest.raises(MalformedInput, match="chain.validators: expected a non-empty array"):
+        TrustPolicy.from_json(written)

@@ -15,21 +15,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import rlp
+from coincurve import PrivateKey
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from ledger_service.core import merkle
 from ledger_service.core.canonical import canonicalize
+from ledger_service.core.headers import commit_seal_hash, header_hash
 from ledger_service.core.packages import (
     HEAD_ANCHORED_TOPIC,
     AnchorEvidence,
     PackageContents,
     Signature,
-    header_hash,
     write_package,
 )
 from ledger_service.core.packages.format import ROLES
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
+from ledger_service.core.receipts import encode_receipt, receipt_trie_proof
 from ledger_service.core.records import EvidenceRecord
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -44,8 +47,27 @@ def _q(n: int) -> str:
     return hex(n)
 
 
-def block_header(number: int, timestamp: int) -> dict[str, str]:
-    """A London-fork header (16 fields) of block ``number``, with its true ``hash``."""
+#: four QBFT validators; the first three seal every synthetic QBFT block (3 = ceil(2*4/3))
+VALIDATOR_KEYS = [PrivateKey(hashlib.sha256(b"validator %d" % i).digest()) for i in range(4)]
+VALIDATORS = [Account.from_key(k.secret).address for k in VALIDATOR_KEYS]
+
+
+def sealed(header: dict[str, str], consensus: str, sealers: int = 3) -> dict[str, str]:
+    """``header`` with its QBFT extraData (the four validators, round 0) sealed by the first
+    ``sealers`` validators, and its true ``hash``; unchanged but for ``hash`` if ethereum."""
+    h = {k: v for k, v in header.items() if k != "hash"}
+    if consensus == "qbft":
+        items: list[Any] = [bytes(32), [bytes.fromhex(a[2:]) for a in VALIDATORS], [], b"", []]
+        h["extraData"] = "0x" + rlp.encode(items).hex()
+        digest = commit_seal_hash(h, "qbft")
+        items[4] = [k.sign_recoverable(digest, hasher=None) for k in VALIDATOR_KEYS[:sealers]]
+        h["extraData"] = "0x" + rlp.encode(items).hex()
+    return {**h, "hash": header_hash(h, consensus)}
+
+
+def block_header(number: int, timestamp: int, consensus: str = "ethereum") -> dict[str, str]:
+    """A London-fork header (16 fields) of block ``number``, with its true ``hash`` under
+    ``consensus`` (``qbft``: a sealed QBFT extraData, :func:`sealed`)."""
     h = {
         "parentHash": "0x" + hashlib.sha256(b"parent %d" % number).hexdigest(),
         "sha3Uncles": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
@@ -64,11 +86,14 @@ def block_header(number: int, timestamp: int) -> dict[str, str]:
         "nonce": "0x0000000000000000",
         "baseFeePerGas": _q(7),
     }
-    return {**h, "hash": header_hash(h)}
+    return sealed(h, consensus)
 
 
-def _anchor(index: int, size: int, root: bytes, number: int) -> tuple[Anchor, AnchorEvidence]:
-    header = block_header(number, 1796000000 + number)
+def _anchor(
+    index: int, size: int, root: bytes, number: int, consensus: str = "ethereum",
+    receipt_proofs: bool = False,
+) -> tuple[Anchor, AnchorEvidence]:  # fmt: skip
+    header = block_header(number, 1796000000 + number, consensus)
     tx = "0x" + hashlib.sha256(b"tx %d" % index).hexdigest()
     log = {
         "address": CONTRACT.lower(),
@@ -76,10 +101,23 @@ def _anchor(index: int, size: int, root: bytes, number: int) -> tuple[Anchor, An
                    "0x" + size.to_bytes(32, "big").hex(), "0x" + "00" * 12 + "ab" * 20],
         "data": "0x" + root.hex() + (1796000000 + number).to_bytes(32, "big").hex(),
     }  # fmt: skip
-    receipt = {"transactionHash": tx, "blockNumber": _q(number), "blockHash": header["hash"],
-               "status": "0x1", "logs": [log]}  # fmt: skip
+    receipt: dict[str, Any] = {"transactionHash": tx, "blockNumber": _q(number),
+                               "status": "0x1", "logs": [log]}  # fmt: skip
+    proof = None
+    if receipt_proofs:
+        # version 2: the whole receipt, second of three in its block, proven under the
+        # header's receiptsRoot (the trie decides the root, then the header its hash)
+        receipt |= {"transactionIndex": "0x1", "type": "0x2", "cumulativeGasUsed": _q(90_000),
+                    "logsBloom": "0x" + "00" * 256}  # fmt: skip
+        others = [{**receipt, "logs": [], "cumulativeGasUsed": _q(g), "type": t}
+                  for g, t in ((21_000, "0x0"), (111_000, "0x1"))]  # fmt: skip
+        block = [encode_receipt(others[0]), encode_receipt(receipt), encode_receipt(others[1])]
+        trie_root, nodes = receipt_trie_proof(block, 1)
+        header = sealed({**header, "receiptsRoot": "0x" + trie_root.hex()}, consensus)
+        proof = tuple("0x" + n.hex() for n in nodes)
+    receipt["blockHash"] = header["hash"]
     a = Anchor(31337, CONTRACT, tx, number, header["hash"], 1796000000 + number, index, size, root)
-    return a, AnchorEvidence(receipt, header)
+    return a, AnchorEvidence(receipt, header, proof)
 
 
 def _typed_data() -> dict[str, Any]:
@@ -94,8 +132,11 @@ def _typed_data() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def contents(**changes: Any) -> PackageContents:
-    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain."""
+def contents(
+    consensus: str = "ethereum", receipt_proofs: bool = False, **changes: Any
+) -> PackageContents:
+    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain, whose block
+    headers hash by ``consensus``; with ``receipt_proofs`` the anchors are version 2."""
     recs = [
         EvidenceRecord.create(
             kind="bid.sealed" if i % 2 else "document",
@@ -109,8 +150,8 @@ def contents(**changes: Any) -> PackageContents:
     ]
     canon = [r.canonical_bytes() for r in recs]
     leaves = [merkle.leaf_hash(c) for c in canon]
-    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10)
-    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12)
+    h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10, consensus, receipt_proofs)
+    h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12, consensus, receipt_proofs)
     cons = ConsistencyProof(3, 6, h1.root, h2.root,
                             tuple(merkle.consistency_proof_from_leaves(3, 6, leaves)))  # fmt: skip
     proofs = {

@@ -6,11 +6,11 @@ import dataclasses
 import json
 
 import pytest
+import rlp
 from eth_hash.auto import keccak
 
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.packages import AnchorEvidence, header_hash
-from ledger_service.core.packages.anchor_evidence import _rlp_item, _rlp_length
 from tests.unit.core.packages.synthetic import ANCHOR2, GOOD, block_header, contents, entries
 
 
@@ -19,10 +19,10 @@ def test_header_hash_is_keccak_of_rlp() -> None:
     # known answers: RLP([]) is c0, whose keccak256 is every post-merge header's sha3Uncles;
     # RLP of a 56-byte string needs the long form b838; a real header is pinned against
     # anvil's own block hashes in tests/integration/evidence/test_packages.py
-    assert _rlp_length(0, 0xC0) == b"\xc0"
+    assert rlp.encode([]) == b"\xc0"
     assert "0x" + keccak(b"\xc0").hex() == h["sha3Uncles"]
-    assert _rlp_item(b"x" * 56)[:2] == b"\xb8\x38"
-    assert _rlp_item(b"\x7f") == b"\x7f" and _rlp_item(b"\x80") == b"\x81\x80"
+    assert rlp.encode(b"x" * 56)[:2] == b"\xb8\x38"
+    assert rlp.encode(b"\x7f") == b"\x7f" and rlp.encode(b"\x80") == b"\x81\x80"
     assert header_hash(h) == h["hash"]
     assert header_hash({**h, "gasUsed": "0x0"}) != h["hash"]
     with pytest.raises(MalformedInput, match="expected field 'stateRoot'"):
@@ -77,9 +77,9 @@ def test_anchor_evidence_json_is_strict() -> None:
     with pytest.raises(
         MalformedInput,
         match="anchor evidence: expected format 'chainwitness/anchor-evidence' "
-        "version 1, found 'chainwitness/anchor-evidence' version 2",
+        "version 1 or 2, found 'chainwitness/anchor-evidence' version 3",
     ):
-        AnchorEvidence.from_json({**obj, "version": 2})
+        AnchorEvidence.from_json({**obj, "version": 3})
     with pytest.raises(MalformedInput, match="header: expected an object"):
         AnchorEvidence.from_json({**obj, "header": []})
     with pytest.raises(MalformedInput, match="anchor evidence: expected an object, found list"):
