@@ -20,7 +20,7 @@ $(STAMP)/node: package.json package-lock.json
 	@mkdir -p $(STAMP) && touch $@
 
 # the browser library, bundled into the Python package (running the service needs no Node)
-$(STAMP)/web: $(STAMP)/node $(wildcard web/src/*.js) scripts/build_web.mjs
+$(STAMP)/web: $(STAMP)/node $(wildcard web/src/*.js) $(wildcard web/pages/*) scripts/build_web.mjs
 	node scripts/build_web.mjs
 	@mkdir -p $(STAMP) && touch $@
 

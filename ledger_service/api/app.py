@@ -12,6 +12,7 @@ from ledger_service import __version__
 from ledger_service.api import (
     court,
     econtracts,
+    pages,
     problems,
     public,
     records,
@@ -60,6 +61,9 @@ def create_app(
             "anchored on an EVM chain. Every error is RFC 9457 problem+json."
         ),
         lifespan=lifespan,
+        # /docs is served by pages with swagger-ui from the package (no CDN)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     problems.install(app)
@@ -70,6 +74,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(econtracts.router)
     app.include_router(supervision.router)
+    app.include_router(pages.router)
     _include_plugins(app)
     # outermost of the app's own layers: no route reads a body before the guard has
     # authenticated the caller and bounded the body

@@ -25,6 +25,9 @@ export {
   sealedBidTypedData, hashStruct, keccak256, recoverTypedSigner, signTypedData, tenderIdBytes, typedDataDigest,
 } from "./eip712.js";
 export { JsonRpc, evidenceLogRootOf, selector } from "./rpc.js";
+export { keyId, parseNote, parseCheckpointBody, parseVerifierKey, verifyLogSignature, verifyCosignatures, verifyWitnessedCheckpoint } from "./notes.js";
+export { parseTrustPolicy, checkpointPins, sameAddress } from "./policy.js";
+export { PROOF_CHECKS, verifyProofAnswer } from "./evidence.js";
 export { sha256 } from "@noble/hashes/sha2.js";
 
 /** Version of this library's API; bumped with any change a page must know about. */
