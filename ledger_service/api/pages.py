@@ -10,6 +10,7 @@ server's answers are its input.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,12 @@ MEDIA_TYPES = {
     ".png": "image/png",
     ".txt": "text/plain; charset=utf-8",
     ".map": "application/json",
+    ".ttf": "font/ttf",
 }
+#: the reports' embedded fonts, served to the pages too (/static/fonts/...): a machine
+#: without CJK fonts still shows the Chinese text (Droid Sans Fallback, Apache-2.0)
+FONTS_DIR = Path(str(files("ledger_service.reports").joinpath("fonts")))
+FONTS_PREFIX = "fonts/"
 #: where /docs finds swagger-ui (copied from the pinned npm swagger-ui-dist at build time)
 SWAGGER_DIR = "swagger"
 
@@ -57,7 +63,10 @@ def static_file(path: str, base: Path = STATIC_DIR) -> Path:
 
 
 def _asset(path: str) -> FileResponse:
-    target = static_file(path)
+    if path.startswith(FONTS_PREFIX):
+        target = static_file(path[len(FONTS_PREFIX) :], FONTS_DIR)
+    else:
+        target = static_file(path)
     media = MEDIA_TYPES.get(target.suffix, "application/octet-stream")
     # revalidated each time: a rebuilt bundle is picked up at once
     return FileResponse(target, media_type=media, headers={"Cache-Control": "no-cache"})

@@ -3,7 +3,7 @@
 // A file is hashed locally (streaming) and never uploaded; only its digest is sent.
 
 import * as cw from "./chainwitness.js";
-import { setupLanguage } from "./i18n.js";
+import { setupLanguage, translator } from "./i18n.js";
 
 const S = {
   title: { zh: "链见证 · 公开验证", en: "Chain Witness · public verification" },
@@ -15,6 +15,7 @@ const S = {
   },
   trustH: { zh: "1. 信任策略", en: "1. Trust policy" },
   policyFile: { zh: "载入信任策略文件（随招标公告发布的 trust-policy.json）", en: "Load the trust policy file (trust-policy.json, published with the tender notice)" },
+  choosePolicy: { zh: "选择策略文件…", en: "Choose the policy file…" },
   policyPasteH: { zh: "或粘贴策略内容", en: "Or paste the policy" },
   policyText: { zh: "信任策略 JSON", en: "Trust policy JSON" },
   policyApply: { zh: "使用此策略", en: "Use this policy" },
@@ -96,7 +97,8 @@ const $ = (id) => document.getElementById(id);
 let policy = null;
 let policyError = null;
 let rerender = () => {};
-const t = setupLanguage(S, () => {
+const t = translator(S);
+setupLanguage(S, () => {
   showPolicy();
   rerender();
 });
@@ -329,8 +331,14 @@ async function verifyDigest(digest, meta = null) {
   document.body.dataset.state = "done";
 }
 
+function sizeText(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1048576) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
+
 async function hashFile(file) {
-  const size = `${(file.size / 1048576).toFixed(1)} MiB`;
+  const size = sizeText(file.size);
   const bar = $("hash-progress");
   bar.hidden = false;
   bar.value = 0;
@@ -352,7 +360,7 @@ async function handleFile(file) {
   }
   const digest = await hashFile(file);
   $("digest").value = digest;
-  return verifyDigest(digest, t("hashed", file.name, digest, `${(file.size / 1048576).toFixed(1)} MiB`));
+  return verifyDigest(digest, t("hashed", file.name, digest, sizeText(file.size)));
 }
 
 $("file").addEventListener("change", (ev) => handleFile(ev.target.files[0]));

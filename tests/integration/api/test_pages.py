@@ -27,7 +27,9 @@ if not (STATIC_DIR / "verify.html").is_file():
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    services = open_services(Settings(data_dir=tmp_path_factory.mktemp("pages") / "svc"), chain=False)
+    services = open_services(
+        Settings(data_dir=tmp_path_factory.mktemp("pages") / "svc"), chain=False
+    )
     try:
         with TestClient(create_app(services)) as client:
             yield client
@@ -50,7 +52,9 @@ def test_the_verification_page_loads_only_the_services_own_assets(http: TestClie
     urls = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert urls, "expected the page to load its script and style"
     for url in urls:
-        assert not url.startswith(("http:", "https:", "//")), f"expected no outside asset, found {url}"
+        assert not url.startswith(("http:", "https:", "//")), (
+            f"expected no outside asset, found {url}"
+        )
         if url.startswith("/static/"):
             assert http.get(url).status_code == 200, url
 
@@ -88,3 +92,13 @@ def test_docs_use_the_packaged_swagger_ui_not_a_cdn(http: TestClient) -> None:
 def test_web_config_without_a_chain_names_none(http: TestClient) -> None:
     assert http.get("/v1/web/config").json() == {"rpc_url": None, "chain_id": None,
                                                  "embedded_chain": None}  # fmt: skip
+
+
+def test_the_pages_font_for_chinese_is_served_from_the_package(http: TestClient) -> None:
+    css = http.get("/static/pages.css").text
+    assert 'url("/static/fonts/DroidSansFallbackFull.ttf")' in css
+    r = http.get("/static/fonts/DroidSansFallbackFull.ttf")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "font/ttf"
+    assert r.content[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+    assert http.get("/static/fonts/../pdf_style.py").status_code == 404

@@ -1,0 +1,227 @@
+"""The public verification page (/verify) in Debian's chromium against a real service.
+
+``chainwitness serve`` runs with three witness processes on the session anvil. The
+page hashes a file in the browser, looks its digest up and verifies record,
+inclusion proof, checkpoint, cosignatures, anchor and chain itself against the
+trust policy the user loaded. The OPERATOR then lies: ``page.route`` rewrites the
+service's answer (a proof hash, a cosignature, the anchored root) and the page must
+name the check that fails.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from playwright.sync_api import Browser, Page, Route
+
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.node import ManagedAnvil
+from tests.integration.web.live import LiveService, live_service
+
+pytestmark = [pytest.mark.integration, pytest.mark.node]
+
+ROOT = Path(__file__).resolve().parents[3]
+SHOTS = ROOT / "var" / "screenshots"
+DOCUMENT = "招标文件 Tender document GC-2026-0417: 市政道路改造工程\n".encode() * 300
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, anvil: ManagedAnvil,
+         static_server: str) -> Iterator[LiveService]:  # fmt: skip
+    # static_server: builds the bundle and the pages from web/ first
+    account = Account.create()
+    ChainClient(anvil.rpc_url, account, 31337).fund_from_dev_account(10**20)
+    with live_service(tmp_path_factory.mktemp("pages-live"), anvil.rpc_url,
+                      "0x" + bytes(account.key).hex()) as service:  # fmt: skip
+        yield service
+
+
+@pytest.fixture(scope="module")
+def recorded(live: LiveService, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("doc") / "招标文件-GC-2026-0417.txt"
+    path.write_bytes(DOCUMENT)
+    for i in range(4):  # others first: the proof then has a path to tamper with
+        live.deposit_file(
+            f"澄清-{i:02d}.txt", f"澄清与修改 Clarification {i}\n".encode(), "tender:GC-2026-0417"
+        )
+    body = live.deposit_file(path.name, DOCUMENT, "tender:GC-2026-0417")
+    live.wait_witnessed(body["sha256"])
+    return path, body["sha256"]
+
+
+@pytest.fixture
+def verify_page(chromium: Browser, live: LiveService) -> Iterator[Page]:
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live.base}/verify")
+    try:
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=20_000)
+    except Exception:
+        raise AssertionError(f"expected the page ready, found errors {errors}") from None
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"expected no uncaught errors in the page, found {errors}"
+
+
+def load_policy(page: Page, live: LiveService) -> None:
+    page.set_input_files("#policy-file", str(live.policy_path))
+    page.wait_for_selector("#policy-status[data-state=pinned]")
+
+
+def verdict(page: Page) -> tuple[str, str]:
+    page.wait_for_selector("body[data-state=done]", state="attached", timeout=60_000)
+    v = page.locator("#verdict")
+    return str(v.get_attribute("data-verdict")), v.inner_text()
+
+
+def checks(page: Page) -> dict[str, str]:
+    rows = page.locator("tr.check")
+    return {rows.nth(i).get_attribute("data-check") or "": rows.nth(i).get_attribute("data-ok") or ""
+            for i in range(rows.count())}  # fmt: skip
+
+
+def test_a_recorded_file_verifies_in_the_browser(
+    verify_page: Page, live: LiveService, recorded: tuple[Path, str]
+) -> None:
+    path, digest = recorded
+    page = verify_page
+    load_policy(page, live)
+    page.set_input_files("#file", str(path))
+    got, text = verdict(page)
+    assert got == "verified", text
+    assert checks(page) == {c: "true" for c in (
+        "record", "inclusion", "log-signature", "cosignatures", "pinned-anchor",
+        "chain-id", "chain-root", "chain-transaction", "consistency")}  # fmt: skip
+    assert page.input_value("#digest") == digest
+    assert "2 / 3" in text or "2/3" in text
+    assert "开发链" in page.locator(".proof").inner_text()  # the embedded anvil says so
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "verify-page.png"), full_page=True)
+    page.click("#lang")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#verdict").inner_text().startswith("Verified: recorded by")
+    page.screenshot(path=str(SHOTS / "verify-page-en.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path=str(SHOTS / "verify-page-print.png"), full_page=True)
+    # the print stylesheet keeps the result only
+    assert not page.locator("#drop").is_visible()
+    assert page.locator("#verdict").is_visible()
+
+
+def test_without_a_policy_the_page_says_it_is_the_operators_word(
+    verify_page: Page, recorded: tuple[Path, str]
+) -> None:
+    page = verify_page
+    assert page.locator("#policy-status").get_attribute("data-state") == "none"
+    page.fill("#digest", recorded[1])
+    page.press("#digest", "Enter")
+    got, text = verdict(page)
+    assert got == "unpinned"
+    assert text.startswith("仅为运营方的说法：未载入信任策略")
+    c = checks(page)
+    assert c["inclusion"] == "true" and c["log-signature"] == "null" and c["cosignatures"] == "null"
+
+
+def tamper(page: Page, change: Callable[[dict[str, Any]], None]) -> None:
+    """Play the operator: rewrite the service's /v1/verify answer before the page sees it."""
+
+    def handle(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        change(body)
+        route.fulfill(response=response, json=body)
+
+    page.route("**/v1/verify/*", handle)
+
+
+def flip_hex(value: str) -> str:
+    return ("1" if value[0] == "0" else "0") + value[1:]
+
+
+@pytest.mark.parametrize(("name", "change", "failed"), [
+    ("proof hash", lambda b: b["proofs"][0]["path"].__setitem__(0, flip_hex(b["proofs"][0]["path"][0])),
+     "inclusion"),
+    ("cosignature", lambda b: b["checkpoints"][0].__setitem__("note", _bad_cosignature(b["checkpoints"][0]["note"])),
+     "cosignatures"),
+    ("root and anchor", lambda b: _other_root(b), "inclusion"),
+])  # fmt: skip
+def test_an_operator_who_lies_is_shown_failed_by_name(
+    verify_page: Page, live: LiveService, recorded: tuple[Path, str],
+    name: str, change: Callable[[dict[str, Any]], None], failed: str,
+) -> None:  # fmt: skip
+    page = verify_page
+    load_policy(page, live)
+    tamper(page, change)
+    page.fill("#digest", recorded[1])
+    page.click("#digest-form button[type=submit]")
+    got, text = verdict(page)
+    assert got == "failed", f"{name}: {text}"
+    assert checks(page)[failed] == "false", f"{name}: {checks(page)}"
+    assert (
+        page.locator(f"tr.check[data-check={failed}] td.detail")
+        .inner_text()
+        .startswith(("VerificationFailed", "MalformedInput"))
+    )
+    assert "验证失败" in text
+    if name == "proof hash":
+        page.screenshot(path=str(SHOTS / "verify-page-tampered.png"), full_page=True)
+
+
+def _bad_cosignature(note: str) -> str:
+    # flip one bit of the last witness line's Ed25519 signature
+    lines = note.split("\n")
+    i = max(j for j, line in enumerate(lines) if line.startswith("\u2014 "))
+    dash, name, b64 = lines[i].split(" ")
+    raw = bytearray(base64.b64decode(b64))
+    raw[-1] ^= 1
+    lines[i] = f"{dash} {name} {base64.b64encode(bytes(raw)).decode()}"
+    return "\n".join(lines)
+
+
+def _other_root(body: dict[str, Any]) -> None:
+    # the operator claims another head: proof root and anchor root rewritten together
+    p = body["proofs"][0]
+    p["root"] = flip_hex(p["root"])
+    p["anchor"]["root"] = p["root"]
+
+
+def test_a_digest_never_recorded_is_not_found(verify_page: Page) -> None:
+    verify_page.fill("#digest", "ab" * 32)
+    verify_page.press("#digest", "Enter")
+    got, text = verdict(verify_page)
+    assert got == "notfound"
+    assert "ab" * 32 in text
+
+
+def test_a_malformed_digest_is_refused_in_the_page(verify_page: Page) -> None:
+    verify_page.fill("#digest", "xyz")
+    verify_page.press("#digest", "Enter")
+    assert (
+        verify_page.locator("#digest-error").inner_text()
+        == "需要 64 位十六进制的 SHA-256 摘要，收到的是 3 个字符"
+    )
+    assert verify_page.locator("#digest").get_attribute("aria-invalid") == "true"
+
+
+def test_the_qr_target_verifies_by_query(chromium: Browser, live: LiveService,
+                                         recorded: tuple[Path, str]) -> None:  # fmt: skip
+    context = chromium.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live.base}/verify")
+        load_policy(page, live)  # remembered in localStorage for the QR visit
+        page.goto(f"{live.base}/verify?sha256={recorded[1]}")
+        got, text = verdict(page)
+        assert got == "verified", text
+    finally:
+        context.close()
