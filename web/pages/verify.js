@@ -88,6 +88,22 @@ const S = {
   "check.chain-root": { zh: "链上的树根（EvidenceLog.rootOf）", en: "Root on chain (EvidenceLog.rootOf)" },
   "check.chain-transaction": { zh: "锚定交易与区块", en: "Anchoring transaction and block" },
   "check.consistency": { zh: "与最新见证检查点一致", en: "Consistent with the newest witnessed checkpoint" },
+  "check.container": { zh: "压缩包结构与条目", en: "Container and entries" },
+  "check.manifest": { zh: "清单及每个文件的摘要", en: "Manifest and every entry's digest" },
+  "check.heads": { zh: "树头之间的一致性证明", en: "Consistency proofs between the heads" },
+  "check.anchors": { zh: "锚定交易回执与区块头", en: "Anchoring receipts and block headers" },
+  "check.records": { zh: "记录及其包含证明", en: "Records and their inclusion proofs" },
+  "check.files": { zh: "原始文件", en: "Original files" },
+  "check.signatures": { zh: "当事人签名（EIP-712）", en: "Parties' signatures (EIP-712)" },
+  "check.checkpoints": { zh: "检查点：日志签名与见证联署", en: "Checkpoints: log signature and witness cosignatures" },
+  "check.timestamps": { zh: "RFC 3161 时间戳", en: "RFC 3161 timestamps" },
+  "check.chain": { zh: "链上树根", en: "Roots on chain" },
+  packageH: { zh: "取证包 {0}", en: "Evidence package {0}" },
+  packageVerified: { zh: "取证包已验证：{0} 条记录，全部在链上锚定的日志中（离线核验，见证联署与链上树根已核对）。", en: "Evidence package verified: {0} records, all in the log anchored on chain (checked offline, witness cosignatures and roots on chain checked)." },
+  packageMeta: { zh: "{0}，SHA-256 {1}，在本机读取，未上传", en: "{0}, SHA-256 {1}, read on this machine, not uploaded" },
+  fRecords: { zh: "记录", en: "Records" },
+  fPackageSubject: { zh: "取证事项", en: "Package subject" },
+  fCreated: { zh: "生成时间（运营方时钟）", en: "Created (operator's clock)" },
   printNote: { zh: "打印于 {0}，页面 {1}；信任策略 {2}。所有检查均在浏览器中完成。", en: "Printed {0} from {1}; trust policy {2}. Every check ran in the browser." },
   noPolicyShort: { zh: "未载入", en: "none loaded" },
   sourceDigest: { zh: "查询的摘要：{0}", en: "Digest looked up: {0}" },
@@ -245,6 +261,26 @@ function proofBlock(proof, result) {
     checksTable(result.checks));
 }
 
+async function verifyPackageFile(file) {
+  showWorking();
+  const result = await cw.verifyPackage(file, { policy, rpc: chainReader(), now: Math.floor(Date.now() / 1000) });
+  showResult(() => {
+    const m = result.manifest;
+    const text = result.verdict === "verified" ? t("packageVerified", result.records.length)
+      : verdictText(result.verdict, [result]);
+    const list = el("ul", {});
+    for (const { index, record } of result.records) {
+      list.append(el("li", { text: `#${index} ${record.kind} · ${record.subject} · ${record.submitted_at} · ${record.digests?.sha256 ?? ""}` }));
+    }
+    const block = el("div", { class: "proof", "data-verdict": result.verdict },
+      el("h3", { text: t("packageH", file.name) }),
+      facts([[t("fPackageSubject"), m?.subject], [t("fCreated"), m?.created_at], [t("fRecords"), String(result.records.length)]]),
+      list, checksTable(result.checks));
+    return { verdict: result.verdict, text, meta: t("packageMeta", file.name, result.sha256), blocks: [block] };
+  });
+  document.body.dataset.state = "done";
+}
+
 function overall(results) {
   if (results.some((r) => r.verdict === "failed")) return "failed";
   if (results.length && results.every((r) => r.verdict === "verified")) return "verified";
@@ -353,7 +389,7 @@ async function handleFile(file) {
   if (!file) return;
   const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
   const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  if (isZip && window.cwPackage) return window.cwPackage(file);
+  if (isZip) return verifyPackageFile(file);
   if (file.size < 65536 && window.cwCertificate) {
     const text = (await file.text()).trim();
     if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) return window.cwCertificate(text);

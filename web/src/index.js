@@ -28,6 +28,8 @@ export { JsonRpc, evidenceLogRootOf, selector } from "./rpc.js";
 export { keyId, parseNote, parseCheckpointBody, parseVerifierKey, verifyLogSignature, verifyCosignatures, verifyWitnessedCheckpoint } from "./notes.js";
 export { parseTrustPolicy, checkpointPins, sameAddress } from "./policy.js";
 export { PROOF_CHECKS, verifyProofAnswer } from "./evidence.js";
+export { readZip } from "./zip.js";
+export { PACKAGE_CHECKS, headerHash, verifyPackage } from "./package.js";
 export { sha256 } from "@noble/hashes/sha2.js";
 
 /** Version of this library's API; bumped with any change a page must know about. */

@@ -11,6 +11,7 @@ name the check that fails.
 from __future__ import annotations
 
 import base64
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,53 @@ def test_the_qr_target_verifies_by_query(chromium: Browser, live: LiveService,
         assert got == "verified", text
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def package(
+    live: LiveService, recorded: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    out = tmp_path_factory.mktemp("package") / "evidence-GC-2026-0417.zip"
+    built = live.cli("package", "tender:GC-2026-0417", "-o", str(out))
+    assert built.returncode == 0, built.stdout + built.stderr
+    # the Python verifier, in its own process, is the oracle: the same package verifies there
+    oracle = live.cli("verify", str(out), "--policy", str(live.policy_path), "--rpc", live.rpc_url)
+    assert oracle.returncode == 0, oracle.stdout + oracle.stderr
+    return out
+
+
+def test_an_evidence_package_verifies_offline_in_the_browser(
+    verify_page: Page, live: LiveService, package: Path
+) -> None:
+    page = verify_page
+    load_policy(page, live)
+    page.set_input_files("#file", str(package))
+    got, text = verdict(page)
+    assert got == "verified", text
+    assert text.startswith("取证包已验证：5 条记录")
+    c = checks(page)
+    assert c.pop("timestamps") == "null"  # no TSA configured: none carried, and said so
+    assert c == {k: "true" for k in ("container", "manifest", "heads", "anchors", "records",
+                                     "files", "signatures", "checkpoints", "chain")}  # fmt: skip
+    page.screenshot(path=str(SHOTS / "verify-package.png"), full_page=True)
+
+
+def test_a_package_with_an_altered_record_fails_in_the_browser(
+    verify_page: Page, live: LiveService, package: Path, tmp_path: Path
+) -> None:
+    # the operator rewrites a record inside the package (the zip is otherwise rebuilt intact)
+    altered = tmp_path / "altered.zip"
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(altered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "records/4.json":
+                data = data.replace(b"operator:centre", b"operator:centra")
+            dst.writestr(info, data)
+    page = verify_page
+    load_policy(page, live)
+    page.set_input_files("#file", str(altered))
+    got, _ = verdict(page)
+    assert got == "failed"
+    assert checks(page)["manifest"] == "false"
+    detail = page.locator("tr.check[data-check=manifest] td.detail").inner_text()
+    assert detail.startswith("VerificationFailed: records/4.json: expected")
