@@ -104,6 +104,17 @@ const S = {
   fRecords: { zh: "记录", en: "Records" },
   fPackageSubject: { zh: "取证事项", en: "Package subject" },
   fCreated: { zh: "生成时间（运营方时钟）", en: "Created (operator's clock)" },
+  "check.signature": { zh: "公证书签名（ES256K）", en: "Certificate signature (ES256K)" },
+  "check.trust-policy": { zh: "固定的公证方、链与合约", en: "Pinned notary, chain and contract" },
+  "check.tree-head": { zh: "公证所依据的链上树根", en: "The tree head it rests on, on chain" },
+  "check.registration": { zh: "登记与撤销状态（NotaryRegistry）", en: "Registration and revocation (NotaryRegistry)" },
+  certH: { zh: "公证书 {0}", en: "Notarization certificate {0}" },
+  certVerified: { zh: "公证书已验证：由固定的公证方签发，所依据的树根在链上。登记与撤销状态未在浏览器中核对。", en: "Certificate verified: issued by the pinned notary, its tree head is on chain. Registration and revocation were not checked in the browser." },
+  fIssuer: { zh: "签发方", en: "Issuer" },
+  fValidFrom: { zh: "生效时间", en: "Valid from" },
+  fStatement: { zh: "公证内容", en: "Statement" },
+  fPackageDigest: { zh: "取证包摘要", en: "Package digest" },
+  fCertDigest: { zh: "公证书摘要", en: "Certificate digest" },
   printNote: { zh: "打印于 {0}，页面 {1}；信任策略 {2}。所有检查均在浏览器中完成。", en: "Printed {0} from {1}; trust policy {2}. Every check ran in the browser." },
   noPolicyShort: { zh: "未载入", en: "none loaded" },
   sourceDigest: { zh: "查询的摘要：{0}", en: "Digest looked up: {0}" },
@@ -281,6 +292,27 @@ async function verifyPackageFile(file) {
   document.body.dataset.state = "done";
 }
 
+async function verifyCertificateText(jws, meta) {
+  showWorking();
+  const result = await cw.verifyCertificate(jws, { policy, rpc: chainReader() });
+  showResult(() => {
+    const c = result.credential;
+    const cs = c?.credentialSubject;
+    const text = result.verdict === "verified" ? t("certVerified") : verdictText(result.verdict, [result]);
+    const block = el("div", { class: "proof", "data-verdict": result.verdict },
+      el("h3", { text: t("certH", c?.id ?? "") }),
+      facts([
+        [t("fIssuer"), c ? `${c.issuer?.name} (${c.issuer?.id})` : null],
+        [t("fValidFrom"), c?.validFrom], [t("fPackageSubject"), cs?.subject],
+        [t("fStatement"), cs?.statement?.[document.documentElement.lang === "en" ? "en" : "zh"]],
+        [t("fPackageDigest"), cs?.packageDigest, "mono"], [t("fCertDigest"), result.digest, "mono"],
+      ]),
+      checksTable(result.checks));
+    return { verdict: result.verdict, text, meta, blocks: [block] };
+  });
+  document.body.dataset.state = "done";
+}
+
 function overall(results) {
   if (results.some((r) => r.verdict === "failed")) return "failed";
   if (results.length && results.every((r) => r.verdict === "verified")) return "verified";
@@ -341,6 +373,12 @@ async function verifyDigest(digest, meta = null) {
   } catch (e) {
     return showError(e.message);
   }
+  if (!answer.found && meta === "qr") {
+    // a certificate's QR code names the certificate's digest: fetch it, check it here
+    const r = await fetch(`/v1/notary/certificates/${digest}`);
+    if (r.ok) return verifyCertificateText((await r.text()).trim(), t("sourceDigest", digest));
+  }
+  if (meta === "qr") meta = null;
   if (!answer.found) {
     showResult(() => ({ verdict: "notfound", text: verdictText("notfound", [], { digest }), meta: meta ?? t("sourceDigest", digest), blocks: [] }));
     document.body.dataset.state = "done";
@@ -390,9 +428,9 @@ async function handleFile(file) {
   const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
   const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
   if (isZip) return verifyPackageFile(file);
-  if (file.size < 65536 && window.cwCertificate) {
+  if (file.size < 65536) {
     const text = (await file.text()).trim();
-    if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) return window.cwCertificate(text);
+    if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) return verifyCertificateText(text, file.name);
   }
   const digest = await hashFile(file);
   $("digest").value = digest;
@@ -441,7 +479,7 @@ async function start() {
   const report = params.get("report");
   if (sha && /^[0-9a-fA-F]{64}$/.test(sha)) {
     $("digest").value = sha.toLowerCase();
-    await verifyDigest(sha.toLowerCase());
+    await verifyDigest(sha.toLowerCase(), "qr");
   } else if (report) {
     showWorking();
     try {

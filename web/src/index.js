@@ -30,6 +30,7 @@ export { parseTrustPolicy, checkpointPins, sameAddress } from "./policy.js";
 export { PROOF_CHECKS, verifyProofAnswer } from "./evidence.js";
 export { readZip } from "./zip.js";
 export { PACKAGE_CHECKS, headerHash, verifyPackage } from "./package.js";
+export { CERTIFICATE_CHECKS, verifyCertificate, verifyCertificateSignature } from "./certificate.js";
 export { sha256 } from "@noble/hashes/sha2.js";
 
 /** Version of this library's API; bumped with any change a page must know about. */

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from eth_account import Account
 
 from ledger_service.evidence.checkpointing import ensure_log_key
 from tests.integration.serving import free_port, wait_http
@@ -38,6 +39,8 @@ class LiveService:
     rpc_url: str
     data_dir: Path
     env: dict[str, str]
+    #: the notary office's own key (pinned in the policy as the notary authority)
+    notary_key: bytes = b""
 
     @property
     def auth(self) -> dict[str, str]:
@@ -101,6 +104,7 @@ def live_service(work: Path, rpc_url: str, signer_key: str) -> Iterator[LiveServ
             procs.append(proc)
             settings.append(setting)
         port = free_port()
+        notary = Account.create()
         env = {
             **os.environ,
             "CHAINWITNESS_DATA_DIR": str(data_dir),
@@ -111,9 +115,10 @@ def live_service(work: Path, rpc_url: str, signer_key: str) -> Iterator[LiveServ
             "CHAINWITNESS_WITNESS_QUORUM": str(QUORUM),
             "CHAINWITNESS_ANCHOR_INTERVAL_S": "0.3",
             "CHAINWITNESS_PORT": str(port),
+            "CHAINWITNESS_NOTARY": notary.address,
         }
         service = LiveService(f"http://127.0.0.1:{port}", "", data_dir / "trust-policy.json",
-                              rpc_url, data_dir, env)  # fmt: skip
+                              rpc_url, data_dir, env, bytes(notary.key))  # fmt: skip
         init = service.cli("init")
         assert init.returncode == 0, init.stdout + init.stderr
         assert service.policy_path.is_file(), init.stdout

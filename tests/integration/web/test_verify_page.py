@@ -11,6 +11,8 @@ name the check that fails.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +24,8 @@ from playwright.sync_api import Browser, Page, Route
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.node import ManagedAnvil
+from notary.certificate import AnchorRef, Certificate
+from notary.certificate import issue as issue_certificate
 from tests.integration.web.live import LiveService, live_service
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
@@ -276,3 +280,47 @@ def test_a_package_with_an_altered_record_fails_in_the_browser(
     assert checks(page)["manifest"] == "false"
     detail = page.locator("tr.check[data-check=manifest] td.detail").inner_text()
     assert detail.startswith("VerificationFailed: records/4.json: expected")
+
+
+def certificate_for(package: Path, key: bytes) -> str:
+    """A notarization certificate of ``package`` signed with ``key`` (as the notary would)."""
+    with zipfile.ZipFile(package) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        newest = json.loads(z.read("heads.json"))["heads"][-1]
+    account = Account.from_key(key)
+    cert = Certificate(
+        serial="CWN-2026-000001", chain_id=newest["chain_id"], notary=account.address,
+        notary_name="某市公证处 Notary office", valid_from="2026-12-03T08:00:00Z",
+        package_digest=hashlib.sha256(package.read_bytes()).hexdigest(),
+        subject=manifest["subject"], records=5, tree_size=newest["tree_size"],
+        tree_root=newest["root"],
+        anchor=AnchorRef(newest["chain_id"], newest["contract"], newest["tx_hash"],
+                         newest["block_number"]),
+    )  # fmt: skip
+    return issue_certificate(cert, key)
+
+
+@pytest.mark.parametrize("signer", ["pinned notary", "someone else"])
+def test_a_notarization_certificate_is_checked_in_the_browser(
+    verify_page: Page, live: LiveService, package: Path, tmp_path: Path, signer: str
+) -> None:
+    key = live.notary_key if signer == "pinned notary" else bytes(Account.create().key)
+    jws = tmp_path / "certificate.jws"
+    jws.write_text(certificate_for(package, key))
+    page = verify_page
+    load_policy(page, live)
+    page.set_input_files("#file", str(jws))
+    got, text = verdict(page)
+    c = checks(page)
+    assert c["signature"] == "true"  # either way a valid ES256K signature by its own key
+    assert c["registration"] == "null"  # not read in the browser, and the page says so
+    if signer == "pinned notary":
+        assert got == "verified", text
+        assert c["trust-policy"] == "true" and c["tree-head"] == "true"
+        assert "登记与撤销状态未在浏览器中核对" in text
+        page.screenshot(path=str(SHOTS / "verify-certificate.png"), full_page=True)
+    else:
+        assert got == "failed"
+        assert c["trust-policy"] == "false"
+        detail = page.locator("tr.check[data-check=trust-policy] td.detail").inner_text()
+        assert "expected the pinned notary" in detail
