@@ -27,9 +27,9 @@ $(STAMP)/web: $(STAMP)/node $(wildcard web/src/*.js) $(wildcard web/pages/*) scr
 ## web: rebuild the browser bundle in ledger_service/web/static
 web: $(STAMP)/web
 
-## demo: the scripted evidence story on the embedded default (SQLite + own anvil)
+## demo: the scripted evidence story on the embedded default (SQLite + own anvil); KEEP=1 leaves it running and prints each page's URL
 demo: setup
-	$(BIN)/python scripts/demo.py
+	CHAINWITNESS_DEMO_KEEP=$(KEEP) $(BIN)/python scripts/demo.py
 
 ## test: unit + integration tests (real anvil; PostgreSQL when CHAINWITNESS_TEST_POSTGRES_URL is set) and forge tests
 test: setup

@@ -25,7 +25,7 @@ from ledger_service.web import STATIC_DIR
 router = APIRouter(include_in_schema=False)
 
 #: the pages, each one HTML file of the static directory
-PAGES = {"verify": "verify.html"}
+PAGES = {"verify": "verify.html", "court": "court.html"}
 #: content types of the assets (anything else is served as bytes)
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -80,6 +80,13 @@ def index() -> RedirectResponse:
 @router.get("/verify")
 def verify_page() -> FileResponse:
     return _asset(PAGES["verify"])
+
+
+@router.get("/court")
+def court_page() -> FileResponse:
+    """Search, request and download evidence packages (the page asks for the court's
+    token and verifies each package in the browser)."""
+    return _asset(PAGES["court"])
 
 
 @router.get("/static/{path:path}")

@@ -32,6 +32,7 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/verify"): PUBLIC,
+    ("GET", "/court"): PUBLIC,
     ("GET", "/static/{path:path}"): PUBLIC,
     ("GET", "/v1/web/config"): PUBLIC,
     ("POST", "/v1/records"): frozenset({"operator"}),

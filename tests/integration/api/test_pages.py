@@ -47,8 +47,9 @@ def test_root_leads_to_the_verification_page(http: TestClient) -> None:
     assert '<html lang="zh-CN"' in page.text
 
 
-def test_the_verification_page_loads_only_the_services_own_assets(http: TestClient) -> None:
-    page = http.get("/verify").text
+@pytest.mark.parametrize("page_path", ["/verify", "/court"])
+def test_the_pages_load_only_the_services_own_assets(http: TestClient, page_path: str) -> None:
+    page = http.get(page_path).text
     urls = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert urls, "expected the page to load its script and style"
     for url in urls:
