@@ -97,9 +97,11 @@ const $ = (id) => document.getElementById(id);
 let policy = null;
 let policyError = null;
 let rerender = () => {};
+let fileStatus = () => "";
 const t = translator(S);
 setupLanguage(S, () => {
   showPolicy();
+  $("file-status").textContent = fileStatus();
   rerender();
 });
 
@@ -314,7 +316,7 @@ function showResult(render) {
     const { verdict, text, meta, blocks } = render();
     $("verdict").dataset.verdict = verdict;
     $("verdict").textContent = text;
-    $("result-meta").textContent = meta ?? "";
+    $("result-meta").textContent = (typeof meta === "function" ? meta() : meta) ?? "";
     body.append(...blocks);
     $("print-note").textContent = t("printNote", new Date().toISOString(), location.href, policy ? policy.fingerprint : t("noPolicyShort"));
   };
@@ -389,10 +391,12 @@ async function hashFile(file) {
   const bar = $("hash-progress");
   bar.hidden = false;
   bar.value = 0;
-  $("file-status").textContent = t("hashing", file.name, size);
+  fileStatus = () => t("hashing", file.name, size);
+  $("file-status").textContent = fileStatus();
   const digest = cw.toHex(await cw.sha256Blob(file, { progress: (done) => { bar.value = file.size ? done / file.size : 1; } }));
   bar.value = 1;
-  $("file-status").textContent = t("hashed", file.name, digest, size);
+  fileStatus = () => t("hashed", file.name, digest, size);
+  $("file-status").textContent = fileStatus();
   return digest;
 }
 
@@ -407,7 +411,7 @@ async function handleFile(file) {
   }
   const digest = await hashFile(file);
   $("digest").value = digest;
-  return verifyDigest(digest, t("hashed", file.name, digest, sizeText(file.size)));
+  return verifyDigest(digest, () => t("hashed", file.name, digest, sizeText(file.size)));
 }
 
 $("file").addEventListener("change", (ev) => handleFile(ev.target.files[0]));
@@ -459,7 +463,7 @@ async function start() {
       const r = await getJson(`/v1/reports/${encodeURIComponent(report)}`);
       const digest = r.record?.digests?.sha256;
       $("digest").value = digest ?? "";
-      await verifyDigest(digest, `${report} · SHA-256 ${digest}`);
+      await verifyDigest(digest, () => `${report} · SHA-256 ${digest}`);
     } catch (e) {
       showError(e.message);
     }

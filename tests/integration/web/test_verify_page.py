@@ -116,6 +116,15 @@ def test_a_recorded_file_verifies_in_the_browser(
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#verdict").inner_text().startswith("Verified: recorded by")
     page.screenshot(path=str(SHOTS / "verify-page-en.png"), full_page=True)
+    assert "(computed here" in page.locator("#file-status").inner_text()
+    # 200% zoom: the same page in half the CSS width reflows without horizontal scrolling
+    page.set_viewport_size({"width": 600, "height": 900})
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)""")
+    assert wide == [], f"expected nothing wider than the window at 200% zoom, found {wide}"
+    page.screenshot(path=str(SHOTS / "verify-page-zoom200.png"))
+    page.set_viewport_size({"width": 1200, "height": 900})
     page.emulate_media(media="print")
     page.screenshot(path=str(SHOTS / "verify-page-print.png"), full_page=True)
     # the print stylesheet keeps the result only
