@@ -25,7 +25,7 @@ from ledger_service.web import STATIC_DIR
 router = APIRouter(include_in_schema=False)
 
 #: the pages, each one HTML file of the static directory
-PAGES = {"verify": "verify.html", "court": "court.html"}
+PAGES = {"verify": "verify.html", "court": "court.html", "regulator": "regulator.html"}
 #: content types of the assets (anything else is served as bytes)
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -87,6 +87,13 @@ def court_page() -> FileResponse:
     """Search, request and download evidence packages (the page asks for the court's
     token and verifies each package in the browser)."""
     return _asset(PAGES["court"])
+
+
+@router.get("/regulator")
+def regulator_page() -> FileResponse:
+    """A tender's lifecycle with every step's proof checked in the browser, alerts and
+    the custody audit (the page asks for the regulator's token)."""
+    return _asset(PAGES["regulator"])
 
 
 @router.get("/static/{path:path}")

@@ -33,6 +33,7 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/verify"): PUBLIC,
     ("GET", "/court"): PUBLIC,
+    ("GET", "/regulator"): PUBLIC,
     ("GET", "/static/{path:path}"): PUBLIC,
     ("GET", "/v1/web/config"): PUBLIC,
     ("POST", "/v1/records"): frozenset({"operator"}),
