@@ -69,7 +69,8 @@ KEEP = os.environ.get("CHAINWITNESS_DEMO_KEEP", "") not in ("", "0")
 
 
 def show_pages(services: Services, base: str, policy_file: Path, digest: str, rpc_url: str) -> None:
-    """Print the URL of each page, and what to load into it (a court token for /court)."""
+    """Print the URL of each page, and what to load into it (tokens for /court and
+    /regulator, which the pages ask for)."""
     say("页面 Pages (every asset served by the service; nothing from the internet)")
     print(f"   公开验证 public verification   {base}/verify")
     print(f"     a recorded document          {base}/verify?sha256={digest}")
@@ -79,6 +80,9 @@ def show_pages(services: Services, base: str, policy_file: Path, digest: str, rp
     _, court = create_token(services.log_store.engine, "demo-court", "court")
     print(f"   司法取证 court retrieval         {base}/court")
     print(f"     court token (demo only)      {court}")
+    _, regulator = create_token(services.log_store.engine, "demo-regulator", "regulator")
+    print(f"   行业监督 regulator dashboard     {base}/regulator  (tender GC-2026-0417)")
+    print(f"     regulator token (demo only)  {regulator}")
     print(f"   API reference (OpenAPI)        {base}/docs")
 
 
