@@ -15,12 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from eth_account import Account
 from playwright.sync_api import Browser, Page
 
-from ledger_service.chain.client import ChainClient
-from ledger_service.chain.node import ManagedAnvil
-from tests.integration.web.live import LiveService, live_service
+from tests.integration.web.live import LiveService
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
 
@@ -28,22 +25,16 @@ SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, anvil: ManagedAnvil, static_server: str
-) -> Iterator[LiveService]:
-    account = Account.create()
-    ChainClient(anvil.rpc_url, account, 31337).fund_from_dev_account(10**20)
-    work = tmp_path_factory.mktemp("court-live")
-    with live_service(work, anvil.rpc_url, "0x" + bytes(account.key).hex()) as service:
-        for i in range(3):
-            body = service.deposit_file(f"投标回执-{i}.txt", f"投标回执 bid receipt {i}\n".encode(),
-                                        "tender:GC-2026-0501")  # fmt: skip
-        service.wait_witnessed(body["sha256"])
-        yield service
+def receipts(live: LiveService) -> None:
+    """Three records of tender GC-2026-0501, anchored and witnessed."""
+    for i in range(3):
+        body = live.deposit_file(f"投标回执-{i}.txt", f"投标回执 bid receipt {i}\n".encode(),
+                                 "tender:GC-2026-0501")  # fmt: skip
+    live.wait_witnessed(body["sha256"])
 
 
 @pytest.fixture
-def court_page(chromium: Browser, live: LiveService) -> Iterator[Page]:
+def court_page(chromium: Browser, live: LiveService, receipts: None) -> Iterator[Page]:
     context = chromium.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     errors: list[str] = []

@@ -22,28 +22,15 @@ import pytest
 from eth_account import Account
 from playwright.sync_api import Browser, Page, Route
 
-from ledger_service.chain.client import ChainClient
-from ledger_service.chain.node import ManagedAnvil
 from notary.certificate import AnchorRef, Certificate
 from notary.certificate import issue as issue_certificate
-from tests.integration.web.live import LiveService, live_service
+from tests.integration.web.live import LiveService
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "var" / "screenshots"
 DOCUMENT = "招标文件 Tender document GC-2026-0417: 市政道路改造工程\n".encode() * 300
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, anvil: ManagedAnvil,
-         static_server: str) -> Iterator[LiveService]:  # fmt: skip
-    # static_server: builds the bundle and the pages from web/ first
-    account = Account.create()
-    ChainClient(anvil.rpc_url, account, 31337).fund_from_dev_account(10**20)
-    with live_service(tmp_path_factory.mktemp("pages-live"), anvil.rpc_url,
-                      "0x" + bytes(account.key).hex()) as service:  # fmt: skip
-        yield service
 
 
 @pytest.fixture(scope="module")
