@@ -51,4 +51,4 @@ lint: setup
 	$(BIN)/mypy ledger_service notary
 
 clean:
-	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache ledger_service/web/static/chainwitness.*
+	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache ledger_service/web/static/*.js ledger_service/web/static/*.json ledger_service/web/static/*.txt ledger_service/web/static/*.html ledger_service/web/static/*.css ledger_service/web/static/swagger

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -240,6 +241,9 @@ def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
             print(
                 "\n   KEEP=1: the service, its anvil and the witnesses stay up; Ctrl-C stops them."
             )
+            # SIGTERM too (a demo started in the background ignores SIGINT): the finally
+            # blocks then stop the server, the anvil and the witnesses
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
                 while thread.is_alive():
                     time.sleep(1)
