@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         default=None,
         description="the notary pinned in trust-policy.json: its own 0x address or its DID",
     )
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="HTTP processes of `serve` sharing its port and the database "
+        "(the first also anchors, watches tenders and runs the embedded node)",
+    )
     anchor_interval_s: float = Field(default=1.0, gt=0, description="seconds between anchors")
     anchor_max_leaves: int = Field(
         default=100_000, gt=0, description="anchor early once this many new leaves wait"
@@ -89,6 +94,13 @@ class Settings(BaseSettings):
         default=None,
         description="JSON file of supervision scoring weights and thresholds "
         "(docs/supervision.md); default: the documented weights",
+    )
+    max_anchor_lag_s: float = Field(
+        default=60.0, gt=0,
+        description="/readyz answers 503 once the oldest record not anchored is this old",
+    )  # fmt: skip
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="log lines as readable text, or JSON lines"
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8700, ge=1, le=65535)

@@ -12,6 +12,8 @@ from ledger_service import __version__
 from ledger_service.api import (
     court,
     econtracts,
+    openapi,
+    operations,
     pages,
     problems,
     public,
@@ -22,7 +24,9 @@ from ledger_service.api import (
 )
 from ledger_service.api.deps import check_token
 from ledger_service.api.guard import RequestGuard
+from ledger_service.api.metrics import Metrics, RequestMetrics
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.evidence.group_commit import GroupCommitter
 from ledger_service.runtime import Services
 
 log = logging.getLogger("chainwitness.api")
@@ -43,11 +47,16 @@ def create_app(
         if watch_tenders and services.tenders is not None:
             from ledger_service.tenders.watcher import TenderWatcher
 
-            workers.append(TenderWatcher(services.tenders).start_thread())
+            # the embedded anvil mines only on transactions: the watcher moves its time
+            advance = services.node.mine_when_due if services.node is not None else None
+            watcher = TenderWatcher(services.tenders, advance=advance)
+            _app.state.tender_watcher = watcher
+            workers.append(watcher.start_thread())
             log.info("tender watcher started")
         try:
             yield
         finally:
+            deposits.close()
             for _, stop in workers:
                 stop.set()
             for thread, _ in workers:
@@ -61,12 +70,18 @@ def create_app(
             "anchored on an EVM chain. Every error is RFC 9457 problem+json."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
         # /docs is served by pages with swagger-ui from the package (no CDN)
         docs_url=None,
         redoc_url=None,
     )
     app.state.services = services
+    # concurrent deposits share one durable transaction (evidence.group_commit)
+    deposits = app.state.deposits = GroupCommitter(services.log_store)
+    app.state.anchorer = anchorer  # for /readyz and /metrics
+    app.state.metrics = Metrics(services, app.state)
     problems.install(app)
+    app.include_router(operations.router)
     app.include_router(records.router)
     app.include_router(public.router)
     app.include_router(tenders.router)
@@ -76,6 +91,7 @@ def create_app(
     app.include_router(supervision.router)
     app.include_router(pages.router)
     _include_plugins(app)
+    openapi.install(app)
     # outermost of the app's own layers: no route reads a body before the guard has
     # authenticated the caller and bounded the body
     app.add_middleware(
@@ -84,6 +100,8 @@ def create_app(
         authenticate=lambda token, roles: check_token(services, token, roles),
         body_timeout_s=services.settings.body_timeout_s,
     )
+    # outermost: every answer is counted and timed, the guard's refusals included
+    app.add_middleware(RequestMetrics, metrics=lambda: app.state.metrics)
     return app
 
 

@@ -1,0 +1,102 @@
+"""Extra HTTP worker processes for ``serve --workers N``.
+
+``serve`` binds the listening socket itself and hands it to N-1 children (``pass_fds``);
+the kernel spreads connections over every process accepting on it. Each child opens the
+same data directory and database the way a one-off command does (it uses the node
+``serve`` runs, never starts one) and serves the API only: anchoring, the tender
+watcher and the node stay with ``serve``. Appends from several processes are
+serialized by the database (SQLite ``BEGIN IMMEDIATE``, PostgreSQL's row lock on the
+log state), and each process groups its own concurrent deposits into one commit.
+Children die with ``serve`` (Linux ``PR_SET_PDEATHSIG``), even on ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["bind", "spawn", "stop"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket every worker accepts on (inheritable)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _die_with_parent() -> Callable[[], None]:
+    parent = os.getpid()
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+    def in_child() -> None:  # pragma: no cover - runs in the child
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return in_child
+
+
+def spawn(count: int, sock: socket.socket, data_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """Start ``count`` worker processes accepting on ``sock``."""
+    fd = sock.fileno()
+    from ledger_service.cli import logs
+
+    cmd = [sys.executable, "-m", "ledger_service.cli.workers", "--fd", str(fd),
+           "--data-dir", str(data_dir), "--log-format", "json" if logs.is_json() else "text"]  # fmt: skip
+    return [subprocess.Popen(cmd, pass_fds=(fd,), preexec_fn=_die_with_parent())
+            for _ in range(count)]  # fmt: skip
+
+
+def stop(children: list[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One worker: the API over the data directory on the inherited socket."""
+    import uvicorn
+
+    from ledger_service.api.app import create_app
+    from ledger_service.cli import logs
+    from ledger_service.cli.console import settings_for
+    from ledger_service.runtime import open_services
+
+    args = argparse.ArgumentParser(prog="chainwitness-worker")
+    args.add_argument("--fd", type=int, required=True)
+    args.add_argument("--data-dir", type=Path, required=True)
+    args.add_argument("--log-format", choices=["text", "json"], default="text")
+    ns = args.parse_args(argv)
+    logs.configure(ns.log_format)
+    services = open_services(settings_for(ns.data_dir))
+    try:
+        config = uvicorn.Config(create_app(services), fd=ns.fd, log_level="warning",
+                                log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG)  # fmt: skip
+        uvicorn.Server(config).run()
+    finally:
+        services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
