@@ -20,16 +20,16 @@ $(STAMP)/node: package.json package-lock.json
 	@mkdir -p $(STAMP) && touch $@
 
 # the browser library, bundled into the Python package (running the service needs no Node)
-$(STAMP)/web: $(STAMP)/node $(wildcard web/src/*.js) scripts/build_web.mjs
+$(STAMP)/web: $(STAMP)/node $(wildcard web/src/*.js) $(wildcard web/pages/*) scripts/build_web.mjs
 	node scripts/build_web.mjs
 	@mkdir -p $(STAMP) && touch $@
 
 ## web: rebuild the browser bundle in ledger_service/web/static
 web: $(STAMP)/web
 
-## demo: the scripted evidence story on the embedded default (SQLite + own anvil)
+## demo: the scripted evidence story on the embedded default (SQLite + own anvil); KEEP=1 leaves it running and prints each page's URL
 demo: setup
-	$(BIN)/python scripts/demo.py
+	CHAINWITNESS_DEMO_KEEP=$(KEEP) $(BIN)/python scripts/demo.py
 
 ## test: unit + integration tests (real anvil; PostgreSQL when CHAINWITNESS_TEST_POSTGRES_URL is set) and forge tests
 test: setup
@@ -54,4 +54,4 @@ lint: setup
 	$(BIN)/mypy ledger_service notary
 
 clean:
-	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache ledger_service/web/static/chainwitness.*
+	rm -rf $(STAMP) var contracts/out contracts/cache .pytest_cache ledger_service/web/static/*.js ledger_service/web/static/*.json ledger_service/web/static/*.txt ledger_service/web/static/*.html ledger_service/web/static/*.css ledger_service/web/static/swagger

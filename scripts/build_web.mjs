@@ -8,11 +8,15 @@
 // the same and the bundle's SHA-256. The output is deterministic: the same sources
 // and pins give the same bytes.
 //
+// Beside the bundle it copies the pages (web/pages: HTML, CSS and plain ES modules that
+// import ./chainwitness.js) and, for /docs, the pinned swagger-ui-dist's browser files
+// into static/swagger/, so every asset a page loads is served by the service itself.
+//
 //   node scripts/build_web.mjs            write the bundle, its manifest and licences
 //   node scripts/build_web.mjs --check    exit 1 if they differ from a fresh build
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -23,6 +27,10 @@ const bundlePath = join(outDir, "chainwitness.js");
 const manifestPath = join(outDir, "chainwitness.manifest.json");
 const licensesPath = join(outDir, "chainwitness.licenses.txt");
 const BUNDLED = ["@noble/hashes", "@noble/curves"];
+// copied as they are: the pages, and swagger-ui for /docs (no CDN)
+const PAGES_DIR = join(root, "web", "pages");
+const SWAGGER = "swagger-ui-dist";
+const SWAGGER_FILES = ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE"];
 // Web Crypto AES-GCM, BigInt, String.prototype.isWellFormed: browsers of 2023 on
 const TARGET = ["chrome111", "firefox119", "safari16.4", "edge111"];
 
@@ -69,11 +77,25 @@ const licenses = packages
   .map((p) => `${p.name} ${p.version}\n\n${readFileSync(join(root, "node_modules", p.name, "LICENSE"), "utf8").trim()}\n`)
   .join("\n----------------------------------------------------------------\n\n");
 
+// [destination, bytes] of every copied file
+const copies = [];
+for (const name of readdirSync(PAGES_DIR).sort()) {
+  if (/\.(html|js|css|png|svg)$/.test(name)) copies.push([join(outDir, name), readFileSync(join(PAGES_DIR, name))]);
+}
+const swaggerSrc = join(root, "node_modules", SWAGGER);
+for (const name of SWAGGER_FILES) {
+  if (existsSync(join(swaggerSrc, name))) copies.push([join(outDir, "swagger", name), readFileSync(join(swaggerSrc, name))]);
+}
+copies.push([join(outDir, "swagger", "VERSION"), Buffer.from(`${SWAGGER} ${pkg(SWAGGER).version} (${pkg(SWAGGER).license})\n`)]);
+
+const sameFile = ([path, bytes]) => existsSync(path) && Buffer.compare(readFileSync(path), Buffer.from(bytes)) === 0;
+
 if (process.argv.includes("--check")) {
   const same = existsSync(bundlePath) && existsSync(manifestPath) &&
     Buffer.compare(readFileSync(bundlePath), Buffer.from(bundle)) === 0 &&
     readFileSync(manifestPath, "utf8") === manifest &&
-    existsSync(licensesPath) && readFileSync(licensesPath, "utf8") === licenses;
+    existsSync(licensesPath) && readFileSync(licensesPath, "utf8") === licenses &&
+    copies.every(sameFile);
   if (!same) {
     console.error(`${bundlePath}: out of date with web/src; run: node scripts/build_web.mjs`);
     process.exit(1);
@@ -83,5 +105,9 @@ if (process.argv.includes("--check")) {
   writeFileSync(bundlePath, bundle);
   writeFileSync(manifestPath, manifest);
   writeFileSync(licensesPath, licenses);
+  for (const [path, bytes] of copies) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+  }
   console.log(`wrote ${bundlePath} (${bundle.length} bytes)`);
 }

@@ -11,7 +11,9 @@ no database.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +55,38 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def demo_port(preferred: int = 8700) -> int:
+    """The service's usual port when it is free (stable URLs to click), else any free one."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
+
+
+#: `make demo KEEP=1`: leave the service running after the story, for clicking through
+KEEP = os.environ.get("CHAINWITNESS_DEMO_KEEP", "") not in ("", "0")
+
+
+def show_pages(services: Services, base: str, policy_file: Path, digest: str, rpc_url: str) -> None:
+    """Print the URL of each page, and what to load into it (tokens for /court and
+    /regulator, which the pages ask for)."""
+    say("页面 Pages (every asset served by the service; nothing from the internet)")
+    print(f"   公开验证 public verification   {base}/verify")
+    print(f"     a recorded document          {base}/verify?sha256={digest}")
+    print(f"     load the trust policy        {policy_file} (fingerprint printed above)")
+    print(f"     chain node (JSON-RPC)        {rpc_url}")
+    print(f"     or drop an evidence package  {DEMO_DIR / 'tender'}/*.zip")
+    _, court = create_token(services.log_store.engine, "demo-court", "court")
+    print(f"   司法取证 court retrieval         {base}/court")
+    print(f"     court token (demo only)      {court}")
+    _, regulator = create_token(services.log_store.engine, "demo-regulator", "regulator")
+    print(f"   行业监督 regulator dashboard     {base}/regulator  (tender GC-2026-0417)")
+    print(f"     regulator token (demo only)  {regulator}")
+    print(f"   API reference (OpenAPI)        {base}/docs")
+
+
 def main() -> int:
     if DEMO_DIR.exists():
         shutil.rmtree(DEMO_DIR)
@@ -68,7 +102,7 @@ def main() -> int:
 def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
     settings = Settings(
         data_dir=DEMO_DIR / "service",
-        port=free_port(),
+        port=demo_port() if KEEP else free_port(),
         anchor_interval_s=0.5,
         witness_password=DEMO_WITNESS_PASSWORD,
         log_origin=demo_witnesses.ORIGIN,
@@ -202,6 +236,19 @@ def story(files_dir: Path, ws: list[demo_witnesses.Witness]) -> int:
         if demo_notary.run(services, anchorer, DEMO_DIR / "tender", say, policy_file) != 0:
             print("   the notarization story FAILED")
             return 1
+        show_pages(services, base, policy_file, deposited[0][1], services.chain.rpc_url)
+        if KEEP:
+            print(
+                "\n   KEEP=1: the service, its anvil and the witnesses stay up; Ctrl-C stops them."
+            )
+            # SIGTERM too (a demo started in the background ignores SIGINT): the finally
+            # blocks then stop the server, the anvil and the witnesses
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
+            try:
+                while thread.is_alive():
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                print("   stopping")
     finally:
         server.should_exit = True
         thread.join(timeout=10)

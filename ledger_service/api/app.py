@@ -14,6 +14,7 @@ from ledger_service.api import (
     econtracts,
     openapi,
     operations,
+    pages,
     problems,
     public,
     records,
@@ -70,6 +71,9 @@ def create_app(
         ),
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id,
+        # /docs is served by pages with swagger-ui from the package (no CDN)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     # concurrent deposits share one durable transaction (evidence.group_commit)
@@ -85,6 +89,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(econtracts.router)
     app.include_router(supervision.router)
+    app.include_router(pages.router)
     _include_plugins(app)
     openapi.install(app)
     # outermost of the app's own layers: no route reads a body before the guard has

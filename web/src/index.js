@@ -25,6 +25,12 @@ export {
   sealedBidTypedData, hashStruct, keccak256, recoverTypedSigner, signTypedData, tenderIdBytes, typedDataDigest,
 } from "./eip712.js";
 export { JsonRpc, evidenceLogRootOf, selector } from "./rpc.js";
+export { keyId, parseNote, parseCheckpointBody, parseVerifierKey, verifyLogSignature, verifyCosignatures, verifyWitnessedCheckpoint } from "./notes.js";
+export { parseTrustPolicy, checkpointPins, sameAddress } from "./policy.js";
+export { PROOF_CHECKS, verifyProofAnswer } from "./evidence.js";
+export { readZip } from "./zip.js";
+export { PACKAGE_CHECKS, headerHash, verifyPackage } from "./package.js";
+export { CERTIFICATE_CHECKS, verifyCertificate, verifyCertificateSignature } from "./certificate.js";
 export { sha256 } from "@noble/hashes/sha2.js";
 
 /** Version of this library's API; bumped with any change a page must know about. */

@@ -20,8 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 
+from ledger_service.chain.client import ChainClient
+from ledger_service.chain.node import ManagedAnvil
 from ledger_service.web import BUNDLE_NAME, STATIC_DIR
+from tests.integration.web.live import LiveService, live_service
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
@@ -127,3 +131,17 @@ def page(chromium: Any, static_server: str) -> Iterator[Any]:
     finally:
         context.close()
     assert not errors, f"expected no uncaught errors in the page, found {errors}"
+
+
+@pytest.fixture(scope="session")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, anvil: ManagedAnvil, static_server: str
+) -> Iterator[LiveService]:
+    """``chainwitness serve`` with three witness processes on the session anvil, shared by
+    the page tests (each uses its own subjects and tenders); static_server builds the
+    bundle and the pages first."""
+    account = Account.create()
+    ChainClient(anvil.rpc_url, account, 31337).fund_from_dev_account(10**20)
+    with live_service(tmp_path_factory.mktemp("pages-live"), anvil.rpc_url,
+                      "0x" + bytes(account.key).hex()) as service:  # fmt: skip
+        yield service

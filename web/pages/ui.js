@@ -1,0 +1,103 @@
+// What the pages share: small DOM builders, the checks table, the names of the checks
+// the library reports (web/src evidence.js, package.js, certificate.js), and the pinned
+// trust policy that every page reads from localStorage (loaded on /verify).
+
+import * as cw from "./chainwitness.js";
+
+export const CHECK_STRINGS = {
+  ok: { zh: "✔ 通过", en: "✔ passed" },
+  bad: { zh: "✘ 失败", en: "✘ FAILED" },
+  skipped: { zh: "— 未检查", en: "— not checked" },
+  thCheck: { zh: "检查", en: "Check" },
+  thStatus: { zh: "结果", en: "Result" },
+  thDetail: { zh: "细节", en: "Detail" },
+  "check.record": { zh: "记录与叶哈希", en: "Record and leaf hash" },
+  "check.inclusion": { zh: "包含证明（RFC 9162）", en: "Inclusion proof (RFC 9162)" },
+  "check.log-signature": { zh: "检查点的日志签名", en: "Checkpoint signed by the log key" },
+  "check.cosignatures": { zh: "见证方联署（k/n）", en: "Witness cosignatures (k of n)" },
+  "check.pinned-anchor": { zh: "锚定在固定的链与合约", en: "Anchor on the pinned chain and contract" },
+  "check.chain-id": { zh: "节点的链 ID", en: "Chain id of the node" },
+  "check.chain-root": { zh: "链上的树根（EvidenceLog.rootOf）", en: "Root on chain (EvidenceLog.rootOf)" },
+  "check.chain-transaction": { zh: "锚定交易与区块", en: "Anchoring transaction and block" },
+  "check.consistency": { zh: "与最新见证检查点一致", en: "Consistent with the newest witnessed checkpoint" },
+  "check.container": { zh: "压缩包结构与条目", en: "Container and entries" },
+  "check.manifest": { zh: "清单及每个文件的摘要", en: "Manifest and every entry's digest" },
+  "check.heads": { zh: "树头之间的一致性证明", en: "Consistency proofs between the heads" },
+  "check.anchors": { zh: "锚定交易回执与区块头", en: "Anchoring receipts and block headers" },
+  "check.records": { zh: "记录及其包含证明", en: "Records and their inclusion proofs" },
+  "check.files": { zh: "原始文件", en: "Original files" },
+  "check.signatures": { zh: "当事人签名（EIP-712）", en: "Parties' signatures (EIP-712)" },
+  "check.checkpoints": { zh: "检查点：日志签名与见证联署", en: "Checkpoints: log signature and witness cosignatures" },
+  "check.timestamps": { zh: "RFC 3161 时间戳", en: "RFC 3161 timestamps" },
+  "check.chain": { zh: "链上树根", en: "Roots on chain" },
+  "check.signature": { zh: "公证书签名（ES256K）", en: "Certificate signature (ES256K)" },
+  "check.trust-policy": { zh: "固定的公证方、链与合约", en: "Pinned notary, chain and contract" },
+  "check.tree-head": { zh: "公证所依据的链上树根", en: "The tree head it rests on, on chain" },
+  "check.registration": { zh: "登记与撤销状态（NotaryRegistry）", en: "Registration and revocation (NotaryRegistry)" },
+};
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+export function facts(pairs) {
+  const dl = el("dl", { class: "facts" });
+  for (const [k, v, cls] of pairs) {
+    if (v === null || v === undefined || k === null) continue;
+    dl.append(el("dt", { text: k }), el("dd", cls ? { class: cls, text: v } : { text: v }));
+  }
+  return dl;
+}
+
+export function checksTable(t, checks) {
+  const body = el("tbody");
+  for (const c of checks) {
+    body.append(el("tr", { class: "check", "data-check": c.id, "data-ok": String(c.ok) },
+      el("td", { text: t(`check.${c.id}`) }),
+      el("td", { class: "status", text: t(c.ok === true ? "ok" : c.ok === false ? "bad" : "skipped") }),
+      el("td", { class: "detail", text: c.detail })));
+  }
+  return el("table", { class: "checks" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("thCheck") }),
+      el("th", { scope: "col", text: t("thStatus") }), el("th", { scope: "col", text: t("thDetail") }))),
+    body);
+}
+
+/** The trust policy pinned on /verify (localStorage), parsed, or null. */
+export function pinnedPolicy() {
+  const text = localStorage.getItem("cw.policy");
+  if (!text) return null;
+  try {
+    return cw.parseTrustPolicy(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The chain endpoint chosen on /verify, else the operator's hint, as a JsonRpc or null. */
+export async function chainReader() {
+  let url = localStorage.getItem("cw.rpc");
+  if (!url) {
+    const r = await fetch("/v1/web/config").catch(() => null);
+    url = r && r.ok ? (await r.json()).rpc_url : null;
+  }
+  return url ? new cw.JsonRpc(url, { timeoutMs: 10000 }) : null;
+}
+
+/** fetch with the bearer token the user typed; throws with the problem's detail. */
+export async function api(path, token, init = {}) {
+  const headers = { ...(init.headers ?? {}), authorization: `Bearer ${token}` };
+  const r = await fetch(path, { ...init, headers });
+  if (!r.ok) {
+    const body = await r.json().catch(() => null);
+    throw new Error(`${r.status} ${body?.title ?? ""}: ${body?.detail ?? path}`);
+  }
+  return r;
+}
