@@ -44,6 +44,9 @@ def create_app(
 
             workers.append(TenderWatcher(services.tenders).start_thread())
             log.info("tender watcher started")
+        funder = services.dev_funder() if watch_tenders else None
+        if funder is not None:  # the embedded chain: gas for the parties' own accounts
+            workers.append(funder.start_thread())
         try:
             yield
         finally:

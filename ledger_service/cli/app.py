@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from ledger_service import __version__
-from ledger_service.cli import admin, court, evidence, supervise, tenders
+from ledger_service.cli import admin, court, evidence, keys, supervise, tenders
 from ledger_service.cli.console import err, out
 
 
@@ -49,6 +49,7 @@ def build_app() -> typer.Typer:
     admin.register(app)
     evidence.register(app)
     tenders.register(app)
+    keys.register(app)
     court.register(app)
     supervise.register(app)
     # the independent log witness (not witness *reports*): chainwitness cosigner init|run|status

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import httpx
 import typer
 
 from ledger_service.cli.console import (
@@ -16,6 +17,7 @@ from ledger_service.cli.console import (
     TenderCode,
     Token,
     account,
+    checked,
     err,
     load_policy,
     out,
@@ -24,7 +26,7 @@ from ledger_service.cli.console import (
     progress_bar,
     run,
 )
-from ledger_service.core.errors import MalformedInput
+from ledger_service.core.errors import ChainUnavailable, MalformedInput
 
 if TYPE_CHECKING:
     from ledger_service.tenders.bidder import BidderClient
@@ -277,6 +279,35 @@ def tender_verify_opening(
     run(body)
 
 
+def tender_register_bidder(
+    tender: TenderCode, server: Server, token: Token,
+    handover: Annotated[Path, typer.Option("--from", exists=True, dir_okay=False,
+                                           help="the bidder's FILE.pub.json (key create)")],
+) -> None:  # fmt: skip
+    """Operator: register a bidder from the hand-over file its `key create` wrote."""
+    from ledger_service.tenders.handover import Handover
+
+    def body() -> None:
+        h = Handover.from_bytes(handover.read_bytes())
+        if h.role != "bidder":
+            raise MalformedInput(f"--from: expected a bidder's hand-over, found a {h.role}'s")
+        payload = {"name": h.name, "address": h.address, "public_key": h.public_key,
+                   "pseudonym": h.pseudonym(tender)}  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            resp = httpx.post(f"{server.rstrip('/')}/v1/tenders/{tender}/bidders", json=payload,
+                              headers=headers, timeout=60)  # fmt: skip
+        except httpx.HTTPError as exc:
+            raise ChainUnavailable(
+                f"expected the service at {server} to answer, found: {exc}"
+            ) from None
+        checked(resp)
+        out.print(f"registered  {h.name} {h.address} for tender {tender} "
+                  f"(pseudonym {payload['pseudonym']})")  # fmt: skip
+
+    run(body)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``bid``, ``custodian`` and ``tender`` groups to ``app``."""
     bids = typer.Typer(
@@ -295,6 +326,9 @@ def register(app: typer.Typer) -> None:
     custodians.command("register-key")(custodian_register_key)
     custodians.command("run")(custodian_run)
     app.add_typer(custodians, name="custodian")
-    tenders = typer.Typer(help="Tenders: verify an opening from the chain.", no_args_is_help=True)
+    tenders = typer.Typer(
+        help="Tenders: register bidders, verify an opening from the chain.", no_args_is_help=True
+    )
     tenders.command("verify-opening")(tender_verify_opening)
+    tenders.command("register-bidder")(tender_register_bidder)
     app.add_typer(tenders, name="tender")
