@@ -118,6 +118,19 @@ def run(fn: Callable[[], T]) -> T:
     except EvidenceError as exc:
         err.print(f"[red]error[/red]: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except httpx.TransportError as exc:  # e.g. --server down: one line, not a traceback
+        where = exc.request.url if _has_request(exc) else "the server"
+        err.print(f"[red]error[/red]: expected {where} to answer, found {type(exc).__name__}: "
+                  f"{exc or 'no answer'}", highlight=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(1) from None
+
+
+def _has_request(exc: httpx.TransportError) -> bool:
+    try:
+        exc.request  # noqa: B018  (raises RuntimeError when the error carries no request)
+    except RuntimeError:
+        return False
+    return True
 
 
 def progress_bar() -> Progress:

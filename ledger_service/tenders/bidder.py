@@ -48,7 +48,7 @@ from ledger_service.core.errors import (
     VerificationFailed,
 )
 from ledger_service.core.trust_policy import TrustPolicy
-from ledger_service.tenders import envelope_files
+from ledger_service.tenders import envelope_files, service_http
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
 from ledger_service.tenders.on_time import OnTime, check_on_time
 
@@ -141,24 +141,28 @@ def pseudonym_of(account: LocalAccount, tender_id: bytes) -> LocalAccount:
 class BidderClient:
     def __init__(
         self, server: str, token: str | None, account: LocalAccount, trust: ChainTrust,
-        rng: Callable[[int], bytes] = os.urandom,
+        rng: Callable[[int], bytes] = os.urandom, retry_s: float = 60.0,
     ) -> None:  # fmt: skip
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=600)
         self.account = account
         self.trust = trust
         self._rng = rng
+        self._retry_s = retry_s  # how long to ride out a service restart (service_http)
         client = ChainClient(trust.rpc_url, Account.create(), trust.chain_id, retries=2)
         self._registry = TenderRegistryContract(client, trust.registry)
 
     def close(self) -> None:
         self._http.close()
 
-    def _get(self, path: str) -> Any:
+    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
         try:
-            resp = self._http.get(path)
-        except httpx.HTTPError as exc:
+            return service_http.call(self._http, method, path, retry_s=self._retry_s, **kw)
+        except httpx.HTTPError as exc:  # not a transport failure: e.g. an invalid URL
             raise ChainUnavailable(f"expected the service to answer {path}, found: {exc}") from exc
+
+    def _get(self, path: str) -> Any:
+        resp = self._call("GET", path)
         if resp.status_code >= 400:
             raise _fail(resp)
         return resp.json()
@@ -179,7 +183,7 @@ class BidderClient:
 
     def register(self, code: str, name: str) -> dict[str, Any]:
         """Ask the operator to admit us under our pseudonym for ``code``."""
-        resp = self._http.post(f"/v1/tenders/{code}/bidders", json={
+        resp = self._call("POST", f"/v1/tenders/{code}/bidders", json={
             "name": name, "address": self.account.address,
             "public_key": bidder_public_key(self.account).hex(),
             "pseudonym": self.pseudonym(code).address})  # fmt: skip
@@ -242,15 +246,15 @@ class BidderClient:
                         progress(len(chunk))
                     yield chunk
 
-        resp = self._http.post(
-            f"/v1/tenders/{code}/bids",
+        resp = self._call(
+            "POST", f"/v1/tenders/{code}/bids",
             params={"bidder": self.account.address, "pseudonym": pseudonym.address,
                     "nonce": nonce, "salt": salt.hex(),
                     "plaintext_commitment": plaintext_commitment.hex(),
                     "envelope_digest": envelope_digest.hex(),
                     "sealed_signature": sealed_sig.hex(), "bid_signature": bid_sig.hex(),
                     **({"device": device} if device else {})},
-            content=body(), headers={"Content-Type": "application/octet-stream"},
+            content=body, headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         if resp.status_code >= 400:
             raise _fail(resp)
@@ -267,7 +271,7 @@ class BidderClient:
         nonce = nonce or self._next_nonce(code)
         typed = withdrawal_typed_data(self.trust.chain_id, self.trust.registry,
                                       tender_id_bytes(code), pseudonym.address, nonce)  # fmt: skip
-        resp = self._http.post(f"/v1/tenders/{code}/withdrawals", json={
+        resp = self._call("POST", f"/v1/tenders/{code}/withdrawals", json={
             "bidder": self.account.address, "pseudonym": pseudonym.address, "nonce": nonce,
             "signature": sign_typed(pseudonym, typed).hex()})  # fmt: skip
         if resp.status_code >= 400:
