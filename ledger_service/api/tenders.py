@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Path as FastPath
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
@@ -14,8 +15,10 @@ from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.core import threshold
 from ledger_service.core.canonical import MAX_SAFE_INTEGER
 from ledger_service.core.errors import Forbidden, MalformedInput, NotConfigured
+from ledger_service.core.sealing import file_name
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
+from ledger_service.tenders import opened_files
 from ledger_service.tenders.lifecycle import Event
 from ledger_service.tenders.model import Party, Schedule, SignedBid
 from ledger_service.tenders.service import MAX_BID_BYTES, TenderService
@@ -246,12 +249,19 @@ async def submit_bid(
     bid_signature: str = Query(pattern=r"^[0-9a-f]{130}$"),
     device: str | None = Query(default=None, min_length=1, max_length=128,
                                description="device fingerprint the bidder client reports"),
+    file_name_sealed: str | None = Query(
+        default=None, pattern=r"^([0-9a-f]{2})+$", max_length=2 * file_name.MAX_BLOB_BYTES,
+        description="the document's file name sealed under the envelope's content key "
+                    "(docs/sealed-envelope.md), read at opening"),
 ) -> JSONResponse:  # fmt: skip
     bid = SignedBid(bidder, pseudonym, nonce, salt, plaintext_commitment, envelope_digest,
                     bytes.fromhex(sealed_signature), bytes.fromhex(bid_signature))  # fmt: skip
     # the peer address as this service sees it (a reverse proxy must pass the client's on)
     ip = request.client.host if request.client is not None else "unknown"
-    receipt = await svc.submit_bid(code, bid, request.stream(), ip=ip, device=device)
+    receipt = await svc.submit_bid(
+        code, bid, request.stream(), ip=ip, device=device,
+        file_name_sealed=None if file_name_sealed is None else bytes.fromhex(file_name_sealed),
+    )  # fmt: skip
     return JSONResponse(receipt.to_json(), status_code=201)
 
 
@@ -265,6 +275,28 @@ def withdraw(code: str, body: WithdrawalIn, svc: TendersDep, _t: Bidder) -> dict
 @router.post("/tenders/{code}/open", summary="Open every bid once t shares are on chain (开标)")
 def open_bids(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
     return svc.open(code, svc.opening_dir(code))
+
+
+Evaluator = Annotated[TokenInfo, Depends(require("operator", "regulator", "court"))]
+
+
+@router.get("/tenders/{code}/opened", summary="The opened bids with their original file names")
+def opened(code: str, svc: TendersDep, _t: Evaluator) -> list[dict[str, Any]]:
+    """After opening: every opened bid (bidder, nonce, file name, size) for the evaluation
+    committee (operator), the regulator and the court."""
+    svc.state(code)  # NotFound for an unknown tender
+    return [f.to_json() for f in opened_files.manifest(svc.opening_dir(code))]
+
+
+@router.get("/tenders/{code}/opened/{bidder}/{nonce}", summary="Download one opened bid",
+            response_class=FileResponse)  # fmt: skip
+def opened_file(
+    code: str, svc: TendersDep, _t: Evaluator,
+    bidder: str = FastPath(pattern=_ADDRESS), nonce: int = FastPath(ge=1, le=_MAX_INT),
+) -> FileResponse:  # fmt: skip
+    svc.state(code)
+    info, path = opened_files.opened_file(svc.opening_dir(code), bidder, nonce)
+    return FileResponse(path, filename=info.file_name, media_type="application/octet-stream")
 
 
 @router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)")

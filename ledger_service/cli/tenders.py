@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
@@ -83,6 +83,9 @@ def bid_submit(
                                         "witnesses' cosignatures")] = 60.0,
     device: Annotated[str | None, typer.Option(help="device fingerprint to report ('auto': "
                                                "this machine's); default: none")] = None,
+    file_name: Annotated[str | None, typer.Option(
+        help="the document's file name the evaluators get after opening (sent sealed); "
+             "default: the sealed file's name without .cwseal")] = None,
 ) -> None:  # fmt: skip
     """Sign the sealed bid's commitment with your keys and submit it (before the deadline).
 
@@ -95,8 +98,11 @@ def bid_submit(
         with progress_bar() as p:
             task = p.add_task(f"uploading {sealed.name}", total=sealed.stat().st_size)
             receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n),
-                                    device=_device(device))  # fmt: skip
-        receipt_file = sealed.with_name(sealed.name + ".receipt.json")
+                                    device=_device(device), file_name=file_name)  # fmt: skip
+        receipt_file = _receipt_file(sealed, receipt)
+        if receipt_file.exists():
+            out.print(f"already submitted: the service gave the same receipt (nonce "
+                      f"{receipt['nonce']}); nothing new was sent on chain")  # fmt: skip
         receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
         out.print(
             f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}"
@@ -114,6 +120,23 @@ def bid_submit(
         out.print(f"receipt     {receipt_file}")
 
     run(body)
+
+
+def _receipt_file(sealed: Path, receipt: dict[str, object]) -> Path:
+    """``X.cwseal.receipt.json``; never one that holds another bid's receipt (that one
+    is kept, and this receipt goes to ``X.cwseal.receipt-<nonce>.json``)."""
+    path = sealed.with_name(sealed.name + ".receipt.json")
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except ValueError:
+            old = None
+        same = isinstance(old, dict) and all(
+            old.get(k) == receipt.get(k) for k in ("tender", "bidder", "nonce", "ciphertext_sha256")
+        )
+        if not same:
+            return sealed.with_name(f"{sealed.name}.receipt-{receipt['nonce']}.json")
+    return path
 
 
 def _device(option: str | None) -> str | None:
@@ -308,6 +331,56 @@ def tender_register_bidder(
     run(body)
 
 
+def tender_bids_list(tender: TenderCode, server: Server, token: Token) -> None:
+    """After opening: the opened bids with their original file names (operator, regulator,
+    court)."""
+
+    def body() -> None:
+        for f in _http_json(server, token, f"/v1/tenders/{tender}/opened"):
+            out.print(f"{f['bidder']}  nonce {f['nonce']}  {f['size']:>12} bytes  {f['file_name']}"
+                      + (f"  ({f['note']})" if f.get("note") else ""))  # fmt: skip
+
+    run(body)
+
+
+def tender_bids_download(
+    tender: TenderCode, server: Server, token: Token,
+    output: Annotated[Path, typer.Option("-o", "--out", file_okay=False,
+                                         help="folder to write <bidder>/<file name> into")],
+) -> None:  # fmt: skip
+    """After opening: download every opened bid under its original file name, one folder
+    per bidder, for the evaluation committee."""
+
+    def body() -> None:
+        files = _http_json(server, token, f"/v1/tenders/{tender}/opened")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for f in files:
+            folder = output / f["bidder"]
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / Path(f["file_name"]).name
+            url = f"{server.rstrip('/')}/v1/tenders/{tender}/opened/{f['bidder']}/{f['nonce']}"
+            with httpx.stream("GET", url, headers=headers, timeout=600) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    checked(resp)
+                size = 0
+                with target.open("wb") as dst:
+                    for chunk in resp.iter_bytes():
+                        dst.write(chunk)
+                        size += len(chunk)
+            if size != f["size"]:
+                raise MalformedInput(f"{target}: expected {f['size']} bytes, found {size}")
+            out.print(f"{target}  ({size} bytes)")
+        out.print(f"{len(files)} opened bids in {output}")
+
+    run(body)
+
+
+def _http_json(server: str, token: str | None, path: str) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return checked(httpx.get(f"{server.rstrip('/')}{path}", headers=headers, timeout=60))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``bid``, ``custodian`` and ``tender`` groups to ``app``."""
     bids = typer.Typer(
@@ -331,4 +404,8 @@ def register(app: typer.Typer) -> None:
     )
     tenders.command("verify-opening")(tender_verify_opening)
     tenders.command("register-bidder")(tender_register_bidder)
+    opened = typer.Typer(help="Opened bids, for the evaluation committee.", no_args_is_help=True)
+    opened.command("list")(tender_bids_list)
+    opened.command("download")(tender_bids_download)
+    tenders.add_typer(opened, name="bids")
     app.add_typer(tenders, name="tender")

@@ -47,6 +47,7 @@ from ledger_service.core.errors import (
     NotFound,
     VerificationFailed,
 )
+from ledger_service.core.sealing.file_name import seal_name
 from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.tenders import envelope_files, service_http
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
@@ -210,12 +211,15 @@ class BidderClient:
 
     def submit(
         self, code: str, sealed: Path, nonce: int | None = None, progress: Progress | None = None,
-        device: str | None = None,
+        device: str | None = None, file_name: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Sign the sealed commitment (pseudonym) and the Bid (our key); upload the envelope.
 
         ``device`` is the fingerprint this client reports for the machine it uploads from
         (:func:`device_fingerprint`; optional): regulators compare it across bidders.
+        ``file_name`` (default: the sealed file's name without ``.cwseal``) goes along
+        sealed under the envelope's content key, for the evaluators after opening.
+        The same envelope again gets the receipt of the first submission.
         """
         key = self.opening_key(code)
         with sealed.open("rb") as f:
@@ -223,9 +227,11 @@ class BidderClient:
                 raise VerificationFailed(
                     f"expected {sealed} sealed to the on-chain key {key.hex()}"
                 )
-        ciphertext_sha256, envelope_digest, plaintext_commitment = _envelope_facts(
+        ciphertext_sha256, envelope_digest, plaintext_commitment, content_key = _envelope_facts(
             sealed, self.account
         )
+        name = default_file_name(sealed) if file_name is None else file_name
+        name_sealed = None if not name else seal_name(content_key, envelope_digest, name, self._rng)
         tid = tender_id_bytes(code)
         pseudonym = self.pseudonym(code)
         nonce = nonce or self._next_nonce(code)
@@ -253,7 +259,8 @@ class BidderClient:
                     "plaintext_commitment": plaintext_commitment.hex(),
                     "envelope_digest": envelope_digest.hex(),
                     "sealed_signature": sealed_sig.hex(), "bid_signature": bid_sig.hex(),
-                    **({"device": device} if device else {})},
+                    **({"device": device} if device else {}),
+                    **({"file_name_sealed": name_sealed.hex()} if name_sealed else {})},
             content=body, headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         if resp.status_code >= 400:
@@ -317,26 +324,47 @@ class BidderClient:
         return list(self._get(f"/v1/tenders/{code}/bids/{self.account.address}"))
 
 
-def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, bytes]:
-    """(ciphertext sha256, envelope digest, plaintext commitment) of a sealed file.
+def _own_content_key(sealed: Path, account: LocalAccount) -> bytes:
+    """The content key of our own envelope, unwrapped with our key.
+
+    Raises:
+        MalformedInput: the envelope was sealed by or for another bidder (names both).
+    """
+    with sealed.open("rb") as f:
+        header = sealing.read_header(f)
+    ours = bidder_public_key(account)
+    sealed_for = header.recipient("bidder").public_key
+    if sealed_for != ours or header.bidder.lower() != account.address.lower():
+        raise MalformedInput(
+            f"expected {sealed} sealed for your key {ours.hex()} ({account.address}), found it "
+            f"sealed by {header.bidder} for key {sealed_for.hex()}: another bidder's envelope, "
+            "or the wrong --keystore"
+        )
+    return sealing.unwrap_key(header, "bidder", bytes(account.key))
+
+
+def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, bytes, bytes]:
+    """(ciphertext sha256, envelope digest, plaintext commitment, content key) of a sealed
+    file.
 
     The commitment needs the content key: the bidder unwraps it with their own key
     and streams the envelope once (which also proves the file opens).
     """
-    with sealed.open("rb") as f:
-        header = sealing.read_header(f)
-    key = sealing.unwrap_key(header, "bidder", bytes(account.key))
+    key = _own_content_key(sealed, account)
     with sealed.open("rb") as src, open(os.devnull, "wb") as sink:
         result = envelope_files.open_stream(src, sink, key)
-    return result.ciphertext_sha256, result.envelope_digest, result.plaintext_commitment
+    return result.ciphertext_sha256, result.envelope_digest, result.plaintext_commitment, key
 
 
 def open_own(sealed: Path, dst: Path, account: LocalAccount) -> sealing.OpenResult:
     """The bidder's fallback: open their own bid with their own key."""
-    with sealed.open("rb") as f:
-        header = sealing.read_header(f)
-    key = sealing.unwrap_key(header, "bidder", bytes(account.key))
-    return envelope_files.open_to_path(sealed, dst, key)
+    return envelope_files.open_to_path(sealed, dst, _own_content_key(sealed, account))
+
+
+def default_file_name(sealed: Path) -> str | None:
+    """The document's name a sealed file was made from: ``X.pdf.cwseal`` -> ``X.pdf``."""
+    name = sealed.name.removesuffix(".cwseal")
+    return name if name and name != sealed.name else None
 
 
 def device_fingerprint() -> str:
