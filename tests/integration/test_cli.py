@@ -27,8 +27,8 @@ COMMANDS = {
     "token": {"create", "list", "revoke"},
     "bid": {"seal", "submit", "withdraw", "status", "open-own"},
     "custodian": {"init", "register-key", "run"},
-    "tender": {"verify-opening", "register-bidder"}, "key": {"create", "show"},
-    "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify"},
+    "tender": {"verify-opening", "register-bidder", "bids"}, "key": {"create", "show"},
+    "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify", "authorize", "request", "show", "issue", "reject", "revoke"},
     "cosigner": {"init", "run", "status"},
     "supervise": {"scan", "alerts", "show", "dispose", "record", "tamper-watch"},
 }  # fmt: skip

@@ -87,7 +87,9 @@ def test_agents_ride_out_a_restart(world: World, caplog: pytest.LogCaptureFixtur
             assert on_chain()[1] == 0 and all(t.is_alive() for t in threads)
             server.start()
             # t approvals relayed: the service finalizes the key the agents computed
-            _wait("the opening key", lambda: bool(world.views.public_view(CODE)["opening_public_key"]))
+            _wait(
+                "the opening key", lambda: bool(world.views.public_view(CODE)["opening_public_key"])
+            )
             assert read_tender(world.tenders._registry, tid).finalized is not None  # noqa: SLF001
     finally:
         stop.set()
