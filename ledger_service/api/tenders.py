@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as FastPath
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.chain.tender_messages import tender_id_bytes
@@ -121,10 +121,39 @@ class WithdrawalIn(BaseModel):
     signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
 
 
+class ValueIn(BaseModel):
+    amount: int = Field(ge=0, le=_MAX_INT, description="whole units (records hold no floats)")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])
+
+
 class TransitionIn(BaseModel):
+    """A later step and its structured data; which fields each event takes and needs is
+    ``tenders.later_steps.FIELDS`` (the OCDS export reads them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     event: Event
-    document: DocumentIn | None = None
+    document: DocumentIn | None = Field(default=None, description="the step's document "
+                                        "(report, notice, contract...); all but cancel need one")  # fmt: skip
     note: str = Field(default="", max_length=2000)
+    valid: list[str] | None = Field(default=None, max_length=10_000,
+                                    description="report_evaluation: valid bids' bidders, best first")  # fmt: skip
+    disqualified: list[str] | None = Field(default=None, max_length=10_000,
+                                           description="report_evaluation: disqualified bidders")  # fmt: skip
+    candidates: list[str] | None = Field(default=None, max_length=100,
+                                         description="publish_candidates: best first")  # fmt: skip
+    publicity_end: int | None = Field(default=None, gt=0, le=_MAX_INT,
+                                      description="publish_candidates: unix seconds")  # fmt: skip
+    complainant: str | None = Field(default=None, max_length=2000, description="file_complaint")
+    decision: str | None = Field(default=None, max_length=2000, description="resolve_complaint")
+    supplier: str | None = Field(default=None, pattern=_ADDRESS, description="award: the winner")
+    value: ValueIn | None = Field(default=None, description="award, sign_contract: the price")
+    start: int | None = Field(default=None, gt=0, le=_MAX_INT, description="sign_contract")
+    end: int | None = Field(default=None, gt=0, le=_MAX_INT, description="sign_contract")
+    reason: str | None = Field(default=None, max_length=2000, description="cancel (default: note)")
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"event", "document", "note"}, exclude_none=True)
 
 
 @router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
@@ -301,10 +330,11 @@ def opened_file(
 
 @router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)")
 def transition(
-    code: str, body: TransitionIn, svc: TendersDep, views: ViewsDep, _t: Operator
+    code: str, body: TransitionIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
     svc.transition(code, body.event, body.note,
-                   None if body.document is None else (body.document.name, body.document.sha256))  # fmt: skip
+                   None if body.document is None else (body.document.name, body.document.sha256),
+                   body.data(), actor=f"{token.role}:{token.name}")  # fmt: skip
     return views.public_view(code)
 
 

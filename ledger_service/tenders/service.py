@@ -40,7 +40,7 @@ from ledger_service.store.blobs import BlobStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import StoredBid, StoredTender, TenderStore
 from ledger_service.supervision import capture
-from ledger_service.tenders import opened_files, opening
+from ledger_service.tenders import later_steps, opened_files, opening
 from ledger_service.tenders.chain_view import revealed_bids
 from ledger_service.tenders.keygen import KeyGeneration
 from ledger_service.tenders.lifecycle import Event, State, next_state, opening_outcome
@@ -447,25 +447,34 @@ class TenderService(KeyGeneration):
                                 Event.WITHDRAW_BID, Event.CLOSE_BIDDING, Event.OPEN, Event.FAIL})  # fmt: skip
 
     def transition(
-        self, code: str, event: Event, note: str = "", document: tuple[str, str] | None = None
-    ) -> State:
+        self, code: str, event: Event, note: str = "", document: tuple[str, str] | None = None,
+        data: Mapping[str, Any] | None = None, actor: str = SERVICE_ACTOR,
+    ) -> State:  # fmt: skip
         """A later lifecycle step: evaluation report, candidates, complaints, award, contract,
-        cancellation. A document (name, sha256) becomes the record's digest."""
+        cancellation, with its structured data (``later_steps.FIELDS``: the valid bids,
+        the candidates, the winner and price ...). A document (name, sha256) becomes the
+        record's digest. ``actor`` is who acted (the API passes the caller's token).
+
+        Raises:
+            MalformedInput: a field is missing or malformed, or the step would not give
+                a valid OCDS release (it names what is wrong); nothing is recorded.
+            IllegalTransition: the step is not allowed in the tender's state.
+        """
         if event in self._OWN_OPERATION:
             raise MalformedInput(
                 f"expected one of the later steps, found {event.value} (it has its own operation)"
             )
-        payload: dict[str, Any] = {"note": note}
-        digests = None
-        if document is not None:
-            payload.update(document=document[0], sha256=document[1])
-            digests = {"sha256": document[1]}
+        payload, digests = later_steps.step_payload(event, note, document, data or {})
         state = next_state(self.state(code), event)  # refuse before touching the chain
+        record = step_record(TENDER, code, event.value, payload, actor=actor, digests=digests)
+        later_steps.check_publishable(
+            record, self.log_store.head().size, [r for _, r in self.records(code)]
+        )
         if event == Event.CANCEL:
             # the chain refuses from the bid deadline on and after any share release
             reason = hashlib.sha256(canonicalize(payload)).digest()
             payload["tx_hash"] = self._registry.cancel_tender(tender_id_bytes(code), reason).tx_hash
-        self._move(code, event, payload, digests=digests)
+        self._move(code, event, payload, digests=digests, actor=actor)
         return state
 
     def opening_dir(self, code: str) -> Path:
