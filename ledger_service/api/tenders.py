@@ -3,6 +3,7 @@ sealed bids, custodians' signed messages are relayed, anyone reads the public st
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,7 +20,7 @@ from ledger_service.core.sealing import file_name
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders import opened_files
-from ledger_service.tenders.lifecycle import Event
+from ledger_service.tenders.lifecycle import Event, State
 from ledger_service.tenders.model import Party, Schedule, SignedBid
 from ledger_service.tenders.service import MAX_BID_BYTES, TenderService
 from ledger_service.tenders.views import TenderViews
@@ -163,6 +164,36 @@ def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, _t: Operator) -> 
     svc.announce(body.code, body.title, schedule, body.threshold,
                  [(c.name, c.address) for c in body.custodians])  # fmt: skip
     return views.public_view(body.code)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+@router.get("/tenders", summary="List tenders (public), a page at a time")
+def list_tenders(
+    svc: TendersDep,
+    state: State | None = Query(None, description="only tenders in this state"),
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="next_cursor of the page before",
+    ),  # fmt: skip
+) -> dict[str, Any]:
+    """Tenders by code with their state and chain-time deadlines (Unix seconds, and ISO
+    8601 UTC beside them); ``total`` counts all pages, ``next_cursor`` is null on the last."""
+    page, total = svc.store.page(state=None if state is None else state.value, after=cursor,
+                                 limit=limit + 1)  # fmt: skip
+    shown = page[:limit]
+    return {
+        "tenders": [{"code": t.code, "title": t.title, "state": t.state,
+                     "bid_deadline": t.bid_deadline, "bid_deadline_utc": _iso(t.bid_deadline),
+                     "opening_time": t.opening_time, "opening_time_utc": _iso(t.opening_time)}
+                    for t in shown],
+        "total": total,
+        "next_cursor": shown[-1].code if len(page) > limit else None,
+    }  # fmt: skip
 
 
 #: Roles that see bidders before opening (the public does not: 招标投标法 art. 22).

@@ -331,6 +331,28 @@ def tender_register_bidder(
     run(body)
 
 
+def tender_list(
+    server: Server,
+    state: Annotated[str | None, typer.Option(help="only tenders in this state")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="tenders per page")] = 100,
+    cursor: Annotated[str | None, typer.Option(help="the next cursor a page printed")] = None,
+) -> None:
+    """List tenders (public): code, state, bid deadline and opening time by chain time."""
+
+    def body() -> None:
+        params = {k: v for k, v in {"state": state, "limit": limit, "cursor": cursor}.items()
+                  if v is not None}  # fmt: skip
+        page = checked(httpx.get(f"{server.rstrip('/')}/v1/tenders", params=params, timeout=60))
+        for t in page["tenders"]:
+            out.print(f"{t['code']:<20} {t['state']:<17} deadline {t['bid_deadline_utc']} "
+                      f"({t['bid_deadline']})  opening {t['opening_time_utc']}  {t['title']}")  # fmt: skip
+        nxt = page["next_cursor"]
+        out.print(f"{len(page['tenders'])} of {page['total']} tenders"
+                  + ("" if nxt is None else f"; next page: --cursor {nxt}"))  # fmt: skip
+
+    run(body)
+
+
 def tender_bids_list(tender: TenderCode, server: Server, token: Token) -> None:
     """After opening: the opened bids with their original file names (operator, regulator,
     court)."""
@@ -404,6 +426,7 @@ def register(app: typer.Typer) -> None:
     )
     tenders.command("verify-opening")(tender_verify_opening)
     tenders.command("register-bidder")(tender_register_bidder)
+    tenders.command("list")(tender_list)
     opened = typer.Typer(help="Opened bids, for the evaluation committee.", no_args_is_help=True)
     opened.command("list")(tender_bids_list)
     opened.command("download")(tender_bids_download)

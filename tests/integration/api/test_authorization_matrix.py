@@ -42,6 +42,7 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/v1/proofs/consistency"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/v1/tenders"): frozenset({"operator"}),
+    ("GET", "/v1/tenders"): PUBLIC,
     ("GET", "/v1/tenders/{code}"): PUBLIC,
     ("GET", "/v1/tenders/{code}/bids/{bidder}"): frozenset({"bidder", "operator"}),
     ("POST", "/v1/tenders/{code}/dealings"): frozenset({"custodian"}),
