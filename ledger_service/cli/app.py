@@ -18,6 +18,7 @@ import typer
 from ledger_service import __version__
 from ledger_service.cli import admin, court, evidence, keys, supervise, tenders
 from ledger_service.cli.console import err, out
+from ledger_service.cli.help_text import HumanGroup
 
 
 def _main(
@@ -39,6 +40,7 @@ def version() -> None:
 def build_app() -> typer.Typer:
     """The root command with every group and installed plugin."""
     app = typer.Typer(
+        cls=HumanGroup,  # --help without Python types, with the settings' defaults
         help="Chain Witness (链见证): verifiable evidence log anchored on an EVM chain.",
         no_args_is_help=True,
         add_completion=False,
