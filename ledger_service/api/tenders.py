@@ -47,6 +47,11 @@ def _tender_id(ref: str) -> bytes:
     return tender_id_bytes(ref)
 
 
+def _actor(token: TokenInfo) -> str:
+    """Who acted, as the token says: the actor of the step's evidence record."""
+    return f"{token.role}:{token.name}"
+
+
 def tenders(services: ServicesDep) -> TenderService:
     if services.tenders is None:
         raise NotConfigured("expected the tender service (a chain connection), found none")
@@ -158,11 +163,11 @@ class TransitionIn(BaseModel):
 
 
 @router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
-def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
+def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, token: Operator) -> dict[str, Any]:
     schedule = Schedule(body.dealing_deadline, body.complaint_deadline, body.bid_deadline,
                         body.opening_time)  # fmt: skip
     svc.announce(body.code, body.title, schedule, body.threshold,
-                 [(c.name, c.address) for c in body.custodians])  # fmt: skip
+                 [(c.name, c.address) for c in body.custodians], actor=_actor(token))  # fmt: skip
     return views.public_view(body.code)
 
 
@@ -267,23 +272,23 @@ def finalize_key(code: str, svc: TendersDep, views: ViewsDep, _t: Operator) -> d
 
 @router.post("/tenders/{code}/documents", summary="Issue the tender documents (招标文件)")
 def issue_documents(
-    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, _t: Operator
+    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
-    svc.issue_documents(code, body.sha256, body.name)
+    svc.issue_documents(code, body.sha256, body.name, actor=_actor(token))
     return views.public_view(code)
 
 
 @router.post("/tenders/{code}/amendments", summary="A clarification or amendment (澄清与修改)")
 def amend(
-    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, _t: Operator
+    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
-    svc.amend(code, body.sha256, body.name, body.version)
+    svc.amend(code, body.sha256, body.name, body.version, actor=_actor(token))
     return views.public_view(code)
 
 
 @router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder")
-def register_bidder(code: str, body: BidderIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
-    svc.register_bidder(code, body.party(), body.pseudonym)
+def register_bidder(code: str, body: BidderIn, svc: TendersDep, token: Operator) -> dict[str, Any]:
+    svc.register_bidder(code, body.party(), body.pseudonym, actor=_actor(token))
     return {"tender": code, "bidder": body.address}
 
 
@@ -333,8 +338,8 @@ def withdraw(code: str, body: WithdrawalIn, svc: TendersDep, _t: Bidder) -> dict
 
 
 @router.post("/tenders/{code}/open", summary="Open every bid once t shares are on chain (开标)")
-def open_bids(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
-    return svc.open(code, svc.opening_dir(code))
+def open_bids(code: str, svc: TendersDep, token: Operator) -> dict[str, Any]:
+    return svc.open(code, svc.opening_dir(code), actor=_actor(token))
 
 
 Evaluator = Annotated[TokenInfo, Depends(require("operator", "regulator", "court"))]
@@ -365,7 +370,7 @@ def transition(
 ) -> dict[str, Any]:
     svc.transition(code, body.event, body.note,
                    None if body.document is None else (body.document.name, body.document.sha256),
-                   body.data(), actor=f"{token.role}:{token.name}")  # fmt: skip
+                   body.data(), actor=_actor(token))  # fmt: skip
     return views.public_view(code)
 
 

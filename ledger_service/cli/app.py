@@ -9,6 +9,7 @@ e.g. ``chainwitness notary ...``) are loaded by :func:`build_app`, never on impo
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from importlib.metadata import entry_points
 from typing import Annotated
@@ -17,8 +18,9 @@ import typer
 
 from ledger_service import __version__
 from ledger_service.cli import admin, court, evidence, keys, supervise, tenders
-from ledger_service.cli.console import err, out
+from ledger_service.cli.console import err, out, run
 from ledger_service.cli.help_text import HumanGroup
+from ledger_service.settings import check_environment
 
 
 def _main(
@@ -30,6 +32,7 @@ def _main(
     )
     for noisy in ("web3", "urllib3", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    run(lambda: check_environment(os.environ))  # a mistyped CHAINWITNESS_ variable is refused
 
 
 def version() -> None:

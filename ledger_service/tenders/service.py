@@ -134,7 +134,7 @@ class TenderService(KeyGeneration):
 
     def announce(
         self, code: str, title: str, schedule: Schedule, threshold_t: int,
-        custodians: Sequence[tuple[str, str]],
+        custodians: Sequence[tuple[str, str]], actor: str = SERVICE_ACTOR,
     ) -> None:  # fmt: skip
         """Announce a tender (招标公告) and create it on chain in KeyGeneration.
 
@@ -162,7 +162,7 @@ class TenderService(KeyGeneration):
             {"title": title, **schedule.to_json(), "threshold": threshold_t, "tx_hash": tx.tx_hash,
              "custodians": [{"index": i, "name": n, "address": a, "public_key": k.hex()}
                             for i, (n, a, k) in enumerate(members, start=1)]},
-            state_after=State.ANNOUNCED,
+            state_after=State.ANNOUNCED, actor=actor,
         )  # fmt: skip
 
     def custodians(self, code: str) -> list[Party]:
@@ -174,16 +174,25 @@ class TenderService(KeyGeneration):
 
     # -- documents and bidders ---------------------------------------------------------
 
-    def issue_documents(self, code: str, sha256: str, name: str) -> State:
+    # ``actor`` of each step: who acted, as the API authenticated them (role:name); the
+    # service itself only for what chain time does (closing, opening by the watcher)
+
+    def issue_documents(
+        self, code: str, sha256: str, name: str, actor: str = SERVICE_ACTOR
+    ) -> State:
         self.group_key(code)  # bids need the opening key first
         return self._move(code, Event.ISSUE_DOCUMENTS, {"document": name, "sha256": sha256},
-                          digests={"sha256": sha256})  # fmt: skip
+                          digests={"sha256": sha256}, actor=actor)  # fmt: skip
 
-    def amend(self, code: str, sha256: str, name: str, version: int) -> State:
+    def amend(
+        self, code: str, sha256: str, name: str, version: int, actor: str = SERVICE_ACTOR
+    ) -> State:
         return self._move(code, Event.AMEND, {"document": name, "sha256": sha256, "version": version},
-                          digests={"sha256": sha256})  # fmt: skip
+                          digests={"sha256": sha256}, actor=actor)  # fmt: skip
 
-    def register_bidder(self, code: str, bidder: Party, pseudonym: str) -> None:
+    def register_bidder(
+        self, code: str, bidder: Party, pseudonym: str, actor: str = SERVICE_ACTOR
+    ) -> None:
         """Admit ``bidder`` under the per-tender ``pseudonym`` its own client made.
 
         Only the pseudonym goes on chain; who is behind it stays in the service's
@@ -194,7 +203,7 @@ class TenderService(KeyGeneration):
         self.store.add_bidder(code, bidder.address, bidder.name, bidder.public_key)
         self._record(code, "bidder_registered",
                      {"bidder": bidder.address, "name": bidder.name, "pseudonym": pseudonym,
-                      "tx_hash": tx.tx_hash})  # fmt: skip
+                      "tx_hash": tx.tx_hash}, actor=actor)  # fmt: skip
 
     # -- bids --------------------------------------------------------------------------
 
@@ -383,7 +392,7 @@ class TenderService(KeyGeneration):
                 out[i] = threshold.share_from_bytes(raw)
         return out
 
-    def open(self, code: str, out_dir: Path) -> dict[str, Any]:
+    def open(self, code: str, out_dir: Path, actor: str = SERVICE_ACTOR) -> dict[str, Any]:
         """Open every bid once t valid shares are on chain; write the opening record.
 
         With fewer than MIN_BIDS active bids the tender fails (流标) instead.
@@ -394,7 +403,8 @@ class TenderService(KeyGeneration):
         committed = [bid for bid, _ in revealed_bids(self._registry, tid)]
         if opening_outcome(len(committed)) == Event.FAIL:
             tx = self._registry.declare_failed(tid)
-            self._move(code, Event.FAIL, {"revealed_bids": len(committed), "tx_hash": tx.tx_hash})
+            self._move(code, Event.FAIL, {"revealed_bids": len(committed), "tx_hash": tx.tx_hash},
+                       actor=actor)  # fmt: skip
             return {"result": "failed", "revealed_bids": len(committed)}
         group = self.group_key(code)
         released = self.released_shares(code)
@@ -413,7 +423,7 @@ class TenderService(KeyGeneration):
         self._move(code, Event.OPEN, {"opening_record_sha256": digest.hex(), "tx_hash": tx.tx_hash,
                                       "opened": sum(o.result == opening.OPENED for o in outcomes),
                                       "flagged": sum(o.result != opening.OPENED for o in outcomes)},
-                   digests={"sha256": digest.hex()})  # fmt: skip
+                   digests={"sha256": digest.hex()}, actor=actor)  # fmt: skip
         return record
 
     def _sealed_name(self, code: str) -> Callable[[str, int], bytes | None]:

@@ -23,8 +23,19 @@ cli = build_app()
 
 def test_tender_list_and_search_pages(world: World) -> None:
     announce(world)
-    announce(world, code="GC-2026-0418")
     log = world.services.log_store
+    centre = create_token(log.engine, "某市交易中心", "operator")[1]
+    now = world.chain_time()
+    with serving(create_app(world.services)) as (url, _):  # announced by the operator, by API
+        r = httpx.post(f"{url}/v1/tenders", headers={"Authorization": f"Bearer {centre}"}, json={
+            "code": "GC-2026-0418", "title": "second", "dealing_deadline": now + 100,
+            "complaint_deadline": now + 200, "bid_deadline": now + 600, "opening_time": now + 900,
+            "threshold": 3, "custodians": [{"name": a.name, "address": a.address}
+                                           for a in world.agents]}, timeout=60)  # fmt: skip
+        assert r.status_code == 201, r.text
+    (announced,) = [rec for _, rec in world.tenders.records("GC-2026-0418")
+                    if rec.kind == "tender.announced"]  # fmt: skip
+    assert announced.actor == "operator:某市交易中心"  # the caller, not service:chainwitness
     for i in range(5):
         log.append([EvidenceRecord.create(kind="document", subject="contract:PAGE-1",
                                           actor="operator:centre",
