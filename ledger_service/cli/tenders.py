@@ -27,6 +27,7 @@ from ledger_service.cli.console import (
     run,
 )
 from ledger_service.core.errors import ChainUnavailable, MalformedInput
+from ledger_service.core.human_time import with_iso
 
 if TYPE_CHECKING:
     from ledger_service.tenders.bidder import BidderClient
@@ -105,7 +106,8 @@ def bid_submit(
                       f"{receipt['nonce']}); nothing new was sent on chain")  # fmt: skip
         receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
         out.print(
-            f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}"
+            f"accepted by the chain in tx {receipt['tx_hash']} at chain time "
+            f"{with_iso(receipt['block_time'])}"
         )
         if client.trust.policy is not None:
             with err.status("waiting for the witnesses' cosignatures"):
@@ -113,9 +115,9 @@ def bid_submit(
             receipt["witnessed"] = on_time.to_json()
             receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
             out.print(
-                f"on time     witnessed at {on_time.witnessed_time} by "
+                f"on time     witnessed at {with_iso(on_time.witnessed_time)} by "
                 f"{', '.join(on_time.cosigned_by)} ({on_time.k} of {on_time.n} needed), "
-                f"deadline {on_time.deadline}"
+                f"deadline {with_iso(on_time.deadline)}"
             )
         out.print(f"receipt     {receipt_file}")
 

@@ -17,6 +17,7 @@ import httpx
 
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import ChainUnavailable, MalformedInput, VerificationFailed
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.pinned import (
     chain_trust,
     check_cosigned,
@@ -170,7 +171,7 @@ def check_on_chain(
     return [
         f"OK  chain {a.chain_id}: EvidenceLog {a.contract} holds root {a.root.hex()[:16]}... "
         f"at size {a.tree_size} [{trust}]",
-        f"OK  anchored by tx {a.tx_hash} in block {a.block_number} at chain time {a.block_time} "
+        f"OK  anchored by tx {a.tx_hash} in block {a.block_number} at chain time {with_iso(a.block_time)} "
         f"[{trust}]",
     ]
 

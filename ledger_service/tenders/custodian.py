@@ -42,6 +42,7 @@ from ledger_service.chain.tender_registry import TenderRegistryContract, TenderS
 from ledger_service.core import threshold
 from ledger_service.core.checkpoints import SignedCheckpoint, Witnessed, verify_witnessed
 from ledger_service.core.errors import ConfigurationError, EvidenceError, VerificationFailed
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.tenders import service_http
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
@@ -366,7 +367,8 @@ class AgentRun:
             return
         self._note(
             tid,
-            f"own clock {own_now} and chain time {chain_now} both at or past the opening time {opening}",
+            f"own clock {with_iso(own_now)} and chain time {with_iso(chain_now)} both at or "
+            f"past the opening time {with_iso(opening)}",
         )
         if self.witnessed_time is not None:
             w = self.witnessed_time(own_now)

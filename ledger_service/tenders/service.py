@@ -34,6 +34,7 @@ from ledger_service.core.errors import (
     NotFound,
     VerificationFailed,
 )
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import TENDER, step_record
 from ledger_service.store.blobs import BlobStore
@@ -373,7 +374,9 @@ class TenderService(KeyGeneration):
         t = self._tender(code)
         now = self.chain_time()
         if now < t.bid_deadline:
-            raise Conflict(f"expected chain time >= deadline {t.bid_deadline}, found {now}")
+            raise Conflict(
+                f"expected chain time >= deadline {with_iso(t.bid_deadline)}, found {with_iso(now)}"
+            )
         state = self._move(code, Event.CLOSE_BIDDING, {"chain_time": now,
                                                        "active_bids": len(self.active_bids(code))})  # fmt: skip
         self.reveal_bids(code)

@@ -12,6 +12,7 @@ import logging
 import threading
 
 from ledger_service.core.errors import EvidenceError
+from ledger_service.core.human_time import with_iso
 from ledger_service.tenders.lifecycle import MIN_BIDS, State
 from ledger_service.tenders.service import TenderService
 
@@ -48,8 +49,8 @@ class TenderWatcher:
                 if few_bids or len(svc.released_shares(code)) >= t:
                     svc.open(code, svc.opening_dir(code))
                     done.append(code)
-                    log.info("tender %s %s at chain time %d", code,
-                             "failed (too few bids)" if few_bids else "opened", now)  # fmt: skip
+                    log.info("tender %s %s at chain time %s", code,
+                             "failed (too few bids)" if few_bids else "opened", with_iso(now))  # fmt: skip
             except EvidenceError as exc:
                 log.error("tender %s: %s", code, exc)
         return done

@@ -32,6 +32,7 @@ from ledger_service.core import merkle
 from ledger_service.core._fields import formatted
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import ConfigurationError, MalformedInput, VerificationFailed
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
 from ledger_service.core.packages.deadlines import check_bid_deadlines
 from ledger_service.core.packages.format import (
@@ -311,7 +312,7 @@ def _check_record(
         Verdict(path, f"{rec.kind} about {rec.subject!r} by {rec.actor!r}, leaf "
                 f"{leaf.hex()[:16]}..."),
         Verdict(ppath, f"record {i} in tree size {p.tree_size} root {p.root.hex()[:16]}...; "
-                f"on chain by block time {first.block_time} (head of size {first.tree_size})"),
+                f"on chain by block time {with_iso(first.block_time)} (head of size {first.tree_size})"),
     ]  # fmt: skip
 
 

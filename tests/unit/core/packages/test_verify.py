@@ -55,7 +55,7 @@ def test_a_valid_package_verifies_item_by_item() -> None:
     assert report.subject == SUBJECT
     assert report.manifest_sha256 == hashlib.sha256(entries(GOOD)["manifest.json"]).hexdigest()
     text = "\n".join(report.lines())
-    assert "on chain by block time 1796000010 (head of size 3)" in text  # record 1 first anchored
+    assert "on chain by block time 1796000010 (2026-11-30T00:53:30Z) (head of size 3)" in text  # record 1 first anchored
     assert f"EIP-712 signature by {SIGNER.address}" in text
     assert all(line.startswith("OK  ") for line in report.lines() if not line.startswith("WARN"))
     assert sum(line.startswith("WARN ") for line in report.lines()) == 2  # records 2 and 4
