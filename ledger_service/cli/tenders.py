@@ -333,6 +333,54 @@ def tender_register_bidder(
     run(body)
 
 
+def tender_step(
+    tender: TenderCode, server: Server, token: Token,
+    event: Annotated[str, typer.Option(help="report_evaluation, publish_candidates, "
+                                       "file_complaint, resolve_complaint, award, sign_contract "
+                                       "or cancel")],
+    document: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                        help="the step's document (report, notice, contract); its SHA-256 "
+                             "is recorded")] = None,
+    note: Annotated[str, typer.Option(help="a remark kept with the step")] = "",
+    valid: Annotated[list[str] | None, typer.Option(help="report_evaluation: a valid bid's "
+                                                    "bidder, best first (repeat)")] = None,
+    disqualified: Annotated[list[str] | None, typer.Option(
+        help="report_evaluation: a disqualified bidder (repeat)")] = None,
+    candidate: Annotated[list[str] | None, typer.Option(
+        help="publish_candidates: a candidate, best first (repeat)")] = None,
+    publicity_end: Annotated[int | None, typer.Option(
+        help="publish_candidates: end of publicity, Unix seconds")] = None,
+    complainant: Annotated[str | None, typer.Option(help="file_complaint: who")] = None,
+    decision: Annotated[str | None, typer.Option(help="resolve_complaint: the decision")] = None,
+    winner: Annotated[str | None, typer.Option(help="award: the winning bidder's address")] = None,
+    price: Annotated[int | None, typer.Option(help="award, sign_contract: price in whole units")] = None,
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency of --price")] = "CNY",
+    start: Annotated[int | None, typer.Option(help="sign_contract: start, Unix seconds")] = None,
+    end: Annotated[int | None, typer.Option(help="sign_contract: end, Unix seconds")] = None,
+    reason: Annotated[str | None, typer.Option(help="cancel: why (default: --note)")] = None,
+) -> None:  # fmt: skip
+    """Operator: record a later step with its data (valid bids, candidates, winner, price);
+    the service refuses a step its OCDS export could not carry."""
+    from ledger_service.cli.console import sha256_file
+
+    def body() -> None:
+        payload: dict[str, Any] = {"event": event, "note": note}
+        if document is not None:
+            payload["document"] = {"name": document.name, "sha256": sha256_file(document)}
+        fields = {"valid": valid, "disqualified": disqualified, "candidates": candidate,
+                  "publicity_end": publicity_end, "complainant": complainant,
+                  "decision": decision, "supplier": winner, "start": start, "end": end,
+                  "reason": reason,
+                  "value": None if price is None else {"amount": price, "currency": currency}}  # fmt: skip
+        payload.update({k: v for k, v in fields.items() if v})
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        view = checked(httpx.post(f"{server.rstrip('/')}/v1/tenders/{tender}/transitions",
+                                  json=payload, headers=headers, timeout=120))  # fmt: skip
+        out.print(f"{event} recorded: tender {tender} is now {view.get('state')}")
+
+    run(body)
+
+
 def tender_list(
     server: Server,
     state: Annotated[str | None, typer.Option(help="only tenders in this state")] = None,
@@ -429,6 +477,7 @@ def register(app: typer.Typer) -> None:
     tenders.command("verify-opening")(tender_verify_opening)
     tenders.command("register-bidder")(tender_register_bidder)
     tenders.command("list")(tender_list)
+    tenders.command("step")(tender_step)
     opened = typer.Typer(help="Opened bids, for the evaluation committee.", no_args_is_help=True)
     opened.command("list")(tender_bids_list)
     opened.command("download")(tender_bids_download)

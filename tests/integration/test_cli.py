@@ -27,7 +27,7 @@ COMMANDS = {
     "token": {"create", "list", "revoke"},
     "bid": {"seal", "submit", "withdraw", "status", "open-own"},
     "custodian": {"init", "register-key", "run"},
-    "tender": {"verify-opening", "register-bidder", "bids", "list"}, "key": {"create", "show"},
+    "tender": {"verify-opening", "register-bidder", "bids", "list", "step"}, "key": {"create", "show"},
     "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify", "authorize", "request", "show", "issue", "reject", "revoke"},
     "cosigner": {"init", "run", "status"},
     "supervise": {"scan", "alerts", "show", "dispose", "record", "tamper-watch"},

@@ -4,11 +4,14 @@ input, recorded with the operator who acted, and exported as OCDS awards."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from ledger_service.api.app import create_app
+from ledger_service.cli.app import build_app
 from ledger_service.store.tokens import create_token
 from ledger_service.tenders.lifecycle import State
 from ledger_service.tenders.watcher import TenderWatcher
@@ -18,13 +21,14 @@ from .conftest import World
 from .helpers import CODE, announce, bid, generate_key, open_for_bids
 
 pytestmark = pytest.mark.integration
+cli = build_app()
 
 
 def _doc(name: str) -> dict[str, str]:
     return {"name": name, "sha256": hashlib.sha256(name.encode()).hexdigest()}
 
 
-def test_steps_with_data_and_the_ocds_awards(world: World) -> None:
+def test_steps_with_data_and_the_ocds_awards(world: World, tmp_path: Path) -> None:
     schedule = announce(world)
     generate_key(world)
     open_for_bids(world, 4)
@@ -37,9 +41,8 @@ def test_steps_with_data_and_the_ocds_awards(world: World) -> None:
     world.advance_to(schedule.opening_time)
     world.step_agents()
     assert watcher.step() == [CODE]
-    op = {
-        "Authorization": f"Bearer {create_token(world.services.log_store.engine, '评标委员会', 'operator')[1]}"
-    }
+    token = create_token(world.services.log_store.engine, "评标委员会", "operator")[1]
+    op = {"Authorization": f"Bearer {token}"}
     with serving(create_app(world.services)) as (url, _):
         http = httpx.Client(base_url=url, headers=op, timeout=60)
         path = f"/v1/tenders/{CODE}/transitions"
@@ -62,10 +65,17 @@ def test_steps_with_data_and_the_ocds_awards(world: World) -> None:
                                   "candidates": [b[1].address, b[0].address],
                                   "publicity_end": schedule.opening_time + 3 * 86400})  # fmt: skip
         assert r.status_code == 200, r.text
-        r = http.post(path, json={"event": "award", "document": _doc("中标通知书.pdf"),
-                                  "supplier": b[1].address,
-                                  "value": {"amount": 12_345_678, "currency": "CNY"}})  # fmt: skip
-        assert r.status_code == 200, r.text
+        notice = tmp_path / "中标通知书.pdf"
+        notice.write_bytes(b"notice of award")
+        common = ["--tender", CODE, "--server", url, "--token", token]
+        r = CliRunner().invoke(cli, ["tender", "step", *common, "--event", "award", "--document",
+                                     str(notice), "--winner", b[3].address])  # fmt: skip
+        assert r.exit_code == 1 and f"expected an active bid of {b[3].address}" in r.stderr
+        r = CliRunner().invoke(cli, ["tender", "step", *common, "--event", "award", "--document",
+                                     str(notice), "--winner", b[1].address,
+                                     "--price", "12345678"])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        assert r.stdout.strip() == f"award recorded: tender {CODE} is now awarded"
         assert world.tenders.state(CODE) == State.AWARDED
         ocds = http.get(f"/v1/tenders/{CODE}/ocds").json()
     record = ocds["record_package"]["records"][0]["compiledRelease"]

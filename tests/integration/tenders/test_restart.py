@@ -101,3 +101,31 @@ def test_agents_ride_out_a_restart(world: World, caplog: pytest.LogCaptureFixtur
     assert any("retrying in" in r.getMessage() for r in failures)
     assert all(r.exc_info is None and "\n" not in r.getMessage() for r in caplog.records
                if r.name.startswith("chainwitness"))  # fmt: skip
+
+
+def test_bidder_client_waits_for_the_service_to_come_back(world: World) -> None:
+    """The service is down when the bidder asks; it comes back within the retry window."""
+    from ledger_service.tenders.bidder import BidderClient, ChainTrust
+
+    announce(world)
+    port = free_port()
+    bidder = world.bidders[0]
+    assert world.services.client is not None
+    trust = ChainTrust(world.rpc_url, world.services.client.chain_id,
+                       world.tenders.registry_address)  # fmt: skip
+    token = create_token(world.services.log_store.engine, bidder.address, "bidder")[1]
+    client = BidderClient(f"http://127.0.0.1:{port}", token, bidder, trust, retry_s=30)
+    server = Server(world, port)
+    later = threading.Timer(2.0, server.start)
+    later.start()
+    try:
+        assert client.tender(CODE)["code"] == CODE  # retried until the service answered
+    finally:
+        later.join()
+        server.stop()
+    quick = BidderClient(f"http://127.0.0.1:{free_port()}", token, bidder, trust, retry_s=1)
+    from ledger_service.core.errors import ChainUnavailable
+
+    with pytest.raises(ChainUnavailable, match=r"expected the service to answer GET .*/v1/tenders/"
+                       r".*, found after \d attempt\(s\) in 1 s: ConnectError"):  # fmt: skip
+        quick.tender(CODE)
