@@ -17,10 +17,9 @@ import typer
 
 from ledger_service.cli.console import out, run
 from ledger_service.core.errors import MalformedInput
+from ledger_service.reports.ca import MIN_PASSWORD_LENGTH  # one rule for every key password
 from ledger_service.tenders.handover import KEY_ROLES, Handover
 
-#: The same rule as the report CA's password (reports/ca.py).
-MIN_PASSWORD_LENGTH = 8
 PASSWORD_ENV = "CHAINWITNESS_KEY_PASSWORD"
 
 

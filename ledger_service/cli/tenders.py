@@ -26,6 +26,7 @@ from ledger_service.cli.console import (
     progress_bar,
     run,
 )
+from ledger_service.cli.keys import new_password
 from ledger_service.core.errors import ChainUnavailable, MalformedInput
 from ledger_service.core.human_time import with_iso
 
@@ -191,10 +192,12 @@ def bid_open_own(
     run(body)
 
 
-def custodian_init(
+def custodian_init(  # the same as `key create --role custodian`, kept for existing scripts
     name: Annotated[str, typer.Option(help="e.g. 市公证处 notary office")],
     output: Annotated[Path, typer.Option("-o", help="key file to create (encrypted)")],
-) -> None:
+    password_file: Annotated[Path | None, typer.Option(
+        dir_okay=False, help="file whose first line is the password (default: asked)")] = None,
+) -> None:  # fmt: skip
     """Create a custodian's keys (chain account + share key), encrypted with a password."""
     from ledger_service.tenders.custodian import CustodianAgent
 
@@ -202,7 +205,7 @@ def custodian_init(
         if output.exists():
             raise MalformedInput(f"expected a new key file, found {output} already there")
         agent = CustodianAgent.create(name)
-        agent.save(output, password("CHAINWITNESS_KEY_PASSWORD", str(output)))
+        agent.save(output, new_password(password_file, str(output)))  # the rule of `key create`
         out.print(f"custodian {name}: address {agent.address}, share key {agent.public_key.hex()}")
 
     run(body)

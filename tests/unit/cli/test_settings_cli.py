@@ -28,3 +28,24 @@ def test_status_refuses_a_directory_with_no_service(tmp_path: Path) -> None:
     assert "expected a Chain Witness data directory (made by `chainwitness init`), found no " \
            f"database in {empty}" in r.stderr  # fmt: skip
     assert not empty.exists()  # nothing was created there
+
+
+def test_no_terminal_and_no_password_variable_is_one_line_not_a_silent_130(
+    tmp_path: Path,
+) -> None:
+    runner = CliRunner()
+    r = runner.invoke(APP, ["custodian", "init", "--name", "公证处", "-o", str(tmp_path / "k")])
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (
+        "error: password: expected a terminal to ask on, --password-file or "
+        "CHAINWITNESS_KEY_PASSWORD, found none of them"
+    )
+    r = runner.invoke(APP, ["witness", "init-ca", "--org", "某中心", "--data-dir", str(tmp_path)])
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (
+        "error: password for the witness CA: expected CHAINWITNESS_WITNESS_PASSWORD or a "
+        "terminal to ask on, found neither"
+    )
+    r = runner.invoke(APP, ["custodian", "init", "--name", "x", "-o", str(tmp_path / "k2")],
+                      env={"CHAINWITNESS_KEY_PASSWORD": "12345"})  # fmt: skip
+    assert r.exit_code == 1 and "expected at least 8 characters, found 5" in r.stderr
