@@ -35,9 +35,10 @@ demo: setup
 test: setup
 	$(BIN)/pytest -n 2 -q
 
-## bench: performance figures into bench/results.json (see BENCHMARKS.md)
+## bench: performance figures into bench/results.json (see BENCHMARKS.md);
+## `make bench SMOKE=1`: every group on small sizes into bench/results-smoke.json
 bench: setup
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(if $(SMOKE),--smoke)
 
 ## contracts: recompile the Solidity artifacts shipped inside the Python package
 contracts: setup

@@ -23,7 +23,7 @@ from ledger_service.chain.deployment import ensure_deployed
 from ledger_service.chain.dev_funding import DevFunder
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
-from ledger_service.chain.node import ManagedAnvil
+from ledger_service.chain.node import DataDirLock, ManagedAnvil, NodeSupervisor
 from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core.canonical import parse_json_strict
 from ledger_service.core.errors import ConfigurationError, MalformedInput, NotConfigured
@@ -78,6 +78,10 @@ class Services:
     evidence_log: EvidenceLogContract | None = None
     deployed_at_block: int = 0
     node: ManagedAnvil | None = None
+    #: restarts the embedded node when it dies and keeps its state file fresh
+    supervisor: NodeSupervisor | None = None
+    #: held while the embedded chain runs: one service per data directory
+    lock: DataDirLock | None = None
     checkpointer: Checkpointer | None = None
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
@@ -127,11 +131,15 @@ class Services:
         self._closed = True
         if self.checkpointer is not None:
             self.checkpointer.stop()
-        if self.node is not None:
+        if self.supervisor is not None:
+            self.supervisor.stop()  # stops the node too, saving its state
+        elif self.node is not None:
             self.node.stop()
         if self._http is not None:
             self._http.close()
         self.log_store.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def open_store(settings: Settings) -> tuple[LogStore, AnchorStore, BlobStore]:
@@ -184,8 +192,15 @@ def load_weights(path: Path | None) -> Weights:
         ) from exc
 
 
-def open_services(settings: Settings, *, chain: bool = True) -> Services:
-    """Open everything the service needs; with ``chain`` also the chain and contract."""
+def open_services(settings: Settings, *, chain: bool = True, exclusive: bool = False) -> Services:
+    """Open everything the service needs; with ``chain`` also the chain and contract.
+
+    On the embedded chain the first process to open a data directory runs its anvil
+    and holds the directory's lock; a later one (``package``, ``init`` while ``serve``
+    runs) uses that node at its stored port instead of starting another. With
+    ``exclusive`` (``serve``), a held lock is refused: ConfigurationError naming the
+    holder's PID.
+    """
     log_store, anchors, blobs = open_store(settings)
     services = Services(settings, log_store, anchors, blobs)
     services.supervision = SupervisionService(
@@ -197,7 +212,7 @@ def open_services(settings: Settings, *, chain: bool = True) -> Services:
     if not chain:
         return services
     try:
-        _open_chain(services)
+        _open_chain(services, exclusive)
     except BaseException:
         services.close()
         raise
@@ -242,15 +257,23 @@ def _refuse_development_chain(settings: Settings, client: ChainClient | None) ->
         )
 
 
-def _open_chain(services: Services) -> None:
+def _open_chain(services: Services, exclusive: bool = False) -> None:
     settings = services.settings
     configured = _configured_signer(settings)
     if settings.embedded_chain:
         _refuse_development_chain(settings, None)
         node = ManagedAnvil(settings.data_dir / "anvil", chain_id=settings.chain_id or 31337)
-        node.start()
-        services.node = node
-        rpc_url = node.rpc_url
+        lock = DataDirLock(settings.data_dir)
+        holder = None if exclusive else lock.holder()
+        if holder is None:
+            # two services on one data directory would run two nodes on one state file
+            services.lock = lock.acquire()
+            node.start()
+            services.node = node
+            rpc_url = node.rpc_url
+        else:
+            rpc_url = node.rpc_url  # the holder's node, on the stored port
+            log.info("embedded chain: using the node of PID %d at %s", holder, rpc_url)
         signer = configured or embedded_signer(settings.data_dir)
     else:
         assert settings.rpc_url is not None
@@ -279,6 +302,10 @@ def _open_chain(services: Services) -> None:
         )
         address = dep.contracts["EvidenceLog"]
         deployed_at = dep.deployed_at_block
+    if services.node is not None:
+        # deployment.json names these contracts: the chain must keep them through a crash
+        services.node.save_state()
+        services.supervisor = NodeSupervisor(services.node).start()
     services.client = client
     services.evidence_log = EvidenceLogContract(client, address)
     services.deployed_at_block = deployed_at

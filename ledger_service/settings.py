@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         description="JSON file of supervision scoring weights and thresholds "
         "(docs/supervision.md); default: the documented weights",
     )
+    max_anchor_lag_s: float = Field(
+        default=60.0, gt=0,
+        description="/readyz answers 503 once the oldest record not anchored is this old",
+    )  # fmt: skip
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="log lines as readable text, or JSON lines"
+    )
     host: str = Field(default="127.0.0.1", description="address serve binds (serve --host)")
     port: int = Field(default=8700, ge=1, le=65535, description="port serve listens on (--port)")
 

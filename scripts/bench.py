@@ -20,7 +20,15 @@ Figures (a flat JSON object of numbers; a key keeps its meaning once it exists):
   pymerkle_build_records_per_s   records/s built (EvidenceRecord.create) and appended to
                                  pymerkle 7's InmemoryTree, the peer of ingest_library_records_per_s
 
+  load_*                         sustained HTTP load from wrk at 16 connections on a served
+                                 instance (scripts/bench_load.py): deposits and verification
+                                 requests/s, p50/p99 ms and errors, /healthz as the peer
+
 Record count: --records N, or the RECORDS environment variable (``make bench RECORDS=20000``).
+Smoke run: ``--smoke`` (``make bench SMOKE=1``) runs every group on small sizes (2,000
+records unless --records, small bids, 200 tenders, no PostgreSQL) and writes its figures
+to bench/results-smoke.json, never to bench/results.json: it proves the benchmark runs
+(from a fresh clone too), its figures are not the published ones.
 PostgreSQL: CHAINWITNESS_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test);
 a database is created beside the one named and dropped afterwards.
 """
@@ -60,6 +68,9 @@ from ledger_service.store.tokens import create_token
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 DEFAULT_RECORDS = 1_070_000
+SMOKE_RECORDS = 2_000
+SMOKE_TENDERS = 200
+SMOKE_RESULTS = ROOT / "bench" / "results-smoke.json"
 PROOF_SIZE_1M = 1_000_000
 #: ours / pymerkle's build rate, measured in the same run (issue 16)
 PYMERKLE_RATIO_TARGET = 3.5
@@ -74,6 +85,10 @@ TARGETS = {
     "package_build_1000_s": ("<=", 2),
     "package_verify_1000_s": ("<=", 2),
     "report_render_s": ("<=", 2),
+    "load_deposit_rps": (">=", 1_000),
+    "load_deposit_p99_ms": ("<=", 100),
+    "load_verify_rps": (">=", 2_000),
+    "load_verify_p99_ms": ("<=", 100),
 }
 
 
@@ -316,13 +331,18 @@ def main() -> int:
         "--http-records", type=int, default=None, help="records through HTTP (default: same)"
     )
     ap.add_argument("--skip-pymerkle", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="every group on small sizes (see above)")
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument(
         "--only",
-        choices=["log", "sealing", "witness", "supervision"],
+        choices=["log", "sealing", "witness", "supervision", "load"],
         help="run one group of figures",
     )
     args = ap.parse_args()
+    if args.smoke:
+        args.records = int(os.environ.get("RECORDS") or SMOKE_RECORDS)
+        args.http_records = args.http_records or min(args.records, 500)
+        args.skip_postgres = True
     total = args.records
     if total < 1:
         ap.error(f"expected at least 1 record, found {total}")
@@ -346,22 +366,35 @@ def main() -> int:
         if args.only in (None, "sealing"):
             import bench_sealing
 
-            bench_sealing.run(out)
+            bench_sealing.run(out, smoke=args.smoke)
         if args.only in (None, "witness"):
             import bench_witness
 
             bench_witness.run(out)
+        if args.only in (None, "load"):
+            import bench_load
+
+            bench_load.run(out)
         if args.only in (None, "supervision"):
             import bench_supervision
 
-            bench_supervision.run(out, ROOT / "bench" / "supervision.json")
+            bench_supervision.run(
+                out,
+                work / "supervision.json" if args.smoke else ROOT / "bench" / "supervision.json",
+                SMOKE_TENDERS if args.smoke else 10_000,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    RESULTS.parent.mkdir(exist_ok=True)
-    old: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = SMOKE_RESULTS if args.smoke else RESULTS
+    results.parent.mkdir(exist_ok=True)
+    old: dict[str, Any] = (
+        json.loads(results.read_text()) if results.exists() and not args.smoke else {}
+    )
     old.update(out)
-    RESULTS.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+    results.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
     print(json.dumps(out, indent=2, sort_keys=True))
+    if args.smoke:
+        print(f"smoke run (small sizes): figures in {results}, not comparable with the targets")
     for key, (op, target) in TARGETS.items():
         if key not in out:
             continue

@@ -12,6 +12,8 @@ from ledger_service import __version__
 from ledger_service.api import (
     court,
     econtracts,
+    openapi,
+    operations,
     problems,
     public,
     records,
@@ -21,7 +23,9 @@ from ledger_service.api import (
 )
 from ledger_service.api.deps import check_token
 from ledger_service.api.guard import RequestGuard
+from ledger_service.api.metrics import Metrics, RequestMetrics
 from ledger_service.evidence.anchoring import Anchorer
+from ledger_service.evidence.group_commit import GroupCommitter
 from ledger_service.runtime import Services
 
 log = logging.getLogger("chainwitness.api")
@@ -42,7 +46,11 @@ def create_app(
         if watch_tenders and services.tenders is not None:
             from ledger_service.tenders.watcher import TenderWatcher
 
-            workers.append(TenderWatcher(services.tenders).start_thread())
+            # the embedded anvil mines only on transactions: the watcher moves its time
+            advance = services.node.mine_when_due if services.node is not None else None
+            watcher = TenderWatcher(services.tenders, advance=advance)
+            _app.state.tender_watcher = watcher
+            workers.append(watcher.start_thread())
             log.info("tender watcher started")
         funder = services.dev_funder() if watch_tenders else None
         if funder is not None:  # the embedded chain: gas for the parties' own accounts
@@ -50,6 +58,7 @@ def create_app(
         try:
             yield
         finally:
+            deposits.close()
             for _, stop in workers:
                 stop.set()
             for thread, _ in workers:
@@ -63,9 +72,15 @@ def create_app(
             "anchored on an EVM chain. Every error is RFC 9457 problem+json."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.services = services
+    # concurrent deposits share one durable transaction (evidence.group_commit)
+    deposits = app.state.deposits = GroupCommitter(services.log_store)
+    app.state.anchorer = anchorer  # for /readyz and /metrics
+    app.state.metrics = Metrics(services, app.state)
     problems.install(app)
+    app.include_router(operations.router)
     app.include_router(records.router)
     app.include_router(public.router)
     app.include_router(tenders.router)
@@ -74,6 +89,7 @@ def create_app(
     app.include_router(econtracts.router)
     app.include_router(supervision.router)
     _include_plugins(app)
+    openapi.install(app)
     # outermost of the app's own layers: no route reads a body before the guard has
     # authenticated the caller and bounded the body
     app.add_middleware(
@@ -82,6 +98,8 @@ def create_app(
         authenticate=lambda token, roles: check_token(services, token, roles),
         body_timeout_s=services.settings.body_timeout_s,
     )
+    # outermost: every answer is counted and timed, the guard's refusals included
+    app.add_middleware(RequestMetrics, metrics=lambda: app.state.metrics)
     return app
 
 

@@ -29,7 +29,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger_service.api.problems import problem
+from ledger_service.api.problems import DATABASE_ERRORS, database_error, log_refusal, problem
 from ledger_service.core.canonical import parse_json_strict
 from ledger_service.core.errors import EvidenceError, LimitExceeded, MalformedInput
 from ledger_service.store.tokens import TokenInfo
@@ -150,6 +150,9 @@ class RequestGuard:
         except EvidenceError as exc:
             await _answer(exc, scope, receive, send)
             return
+        except DATABASE_ERRORS as exc:  # the token could not be checked
+            await _answer(database_error(exc), scope, receive, send)
+            return
         await self._run(scope, inner, send, guarded)
 
     async def _run(
@@ -268,6 +271,7 @@ def _is_json(scope: Scope) -> bool:
 
 
 async def _answer(error: EvidenceError, scope: Scope, receive: Receive, send: Send) -> None:
+    log_refusal(scope.get("method", "?"), scope.get("path", "?"), error)
     response = problem(error.status, error.code, error.title, str(error))
     if error.status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from ledger_service.core.errors import EvidenceError
+from ledger_service.core.errors import DatabaseUnavailable, EvidenceError, StorageFull
 
 PROBLEM_BASE = "https://chainwitness.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -24,13 +25,39 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+#: what the database driver raises when it cannot serve (turned into problems below)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_error(exc: DBAPIError) -> EvidenceError:
+    """The problem a database failure is for the caller: the disk full (507) or the
+    database unreachable (503). Names the driver's first line, never the statement or
+    its parameters."""
+    cause = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else type(exc).__name__
+    if "disk is full" in cause or "No space left" in cause:
+        return StorageFull(f"expected room in the database, found the disk full ({cause})")
+    return DatabaseUnavailable(f"expected a reachable database, found: {cause}; nothing was "
+                               "stored by this request; retry later")  # fmt: skip
+
+
+def log_refusal(method: str, path: str, exc: EvidenceError) -> None:
+    """One line for every request refused on purpose (4xx), with what identifies it."""
+    log.info(
+        "refused %s %s: %d %s: %s", method, path, exc.status, exc.code, exc,
+        extra={"event": "refusal", "method": method, "path": path, "status": exc.status,
+               "problem": exc.code},
+    )  # fmt: skip
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     @app.exception_handler(EvidenceError)
-    async def _evidence(_req: Request, exc: EvidenceError) -> JSONResponse:
+    async def _evidence(req: Request, exc: EvidenceError) -> JSONResponse:
         if exc.status >= 500:
-            log.error("%s: %s", exc.code, exc)
+            log.error("%s: %s", exc.code, exc, extra={"event": exc.code, "path": req.url.path})
+        else:
+            log_refusal(req.method, req.url.path, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         resp = problem(exc.status, exc.code, exc.title, str(exc))
         if headers:
@@ -62,6 +89,13 @@ def install(app: FastAPI) -> None:
         log.info("client disconnected during %s %s", req.method, req.url.path)
         return problem(400, "client-disconnected", "Client disconnected",
                        "the client closed the connection before sending its whole request")  # fmt: skip
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(req: Request, exc: DBAPIError) -> JSONResponse:
+        error = database_error(exc)
+        log.error("%s during %s %s: %s", error.code, req.method, req.url.path, error)
+        return problem(error.status, error.code, error.title, str(error))
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:

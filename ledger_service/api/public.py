@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from ledger_service import __version__
 from ledger_service.api.deps import AnyRole, MaybeToken, ServicesDep
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import MalformedInput, NotFound
@@ -128,8 +127,3 @@ def get_consistency(
     second: int = Query(..., ge=1, description="the newer tree size"),
 ) -> dict[str, Any]:
     return consistency_proof(services.log_store, first, second).to_json()
-
-
-@router.get("/healthz", summary="Liveness and versions")
-def healthz(services: ServicesDep) -> dict[str, Any]:
-    return {"status": "ok", "version": __version__, "tree_size": services.log_store.head().size}

@@ -12,6 +12,7 @@ from ledger_service.core.canonical import MAX_SAFE_INTEGER, parse_json_strict
 from ledger_service.core.errors import Forbidden, LimitExceeded, MalformedInput
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import record_from_request
+from ledger_service.evidence.group_commit import GroupCommitter
 from ledger_service.evidence.proofs import checkpoint_for, inclusion_proof, timestamp_for
 from ledger_service.settings import MAX_BATCH
 from ledger_service.store.blobs import MAX_FILE_BYTES
@@ -67,6 +68,12 @@ def _appended(result: AppendResult) -> dict[str, Any]:
     }
 
 
+def _deposits(request: Request) -> GroupCommitter:
+    """The app's deposit writer (group commit: concurrent deposits share a transaction)."""
+    committer: GroupCommitter = request.app.state.deposits
+    return committer
+
+
 def _actor(token: Any) -> str:
     return f"{token.role}:{token.name}"
 
@@ -83,9 +90,9 @@ def _actor(token: Any) -> str:
         },
     },
 )
-async def deposit_record(request: Request, services: ServicesDep, token: Operator) -> JSONResponse:
+async def deposit_record(request: Request, token: Operator) -> JSONResponse:
     record = record_from_request(await _json_body(request, MAX_RECORD_BODY), _actor(token))
-    result = services.log_store.append([record])
+    result = await _deposits(request).append([record])
     body = _appended(result)
     body["index"] = result.first_index
     body["record"] = record.to_json()
@@ -118,7 +125,7 @@ async def deposit_record(request: Request, services: ServicesDep, token: Operato
         },
     },
 )
-async def deposit_batch(request: Request, services: ServicesDep, token: Operator) -> JSONResponse:
+async def deposit_batch(request: Request, token: Operator) -> JSONResponse:
     body = await _json_body(request, MAX_BATCH_BODY)
     if (
         not isinstance(body, dict)
@@ -132,7 +139,7 @@ async def deposit_batch(request: Request, services: ServicesDep, token: Operator
         raise MalformedInput(f"expected 1..{MAX_BATCH} records, found {len(items)}")
     actor = _actor(token)
     records = [record_from_request(o, actor, f"records[{i}]") for i, o in enumerate(items)]
-    return JSONResponse(_appended(services.log_store.append(records)), status_code=201)
+    return JSONResponse(_appended(await _deposits(request).append(records)), status_code=201)
 
 
 @router.post(
@@ -165,7 +172,7 @@ async def deposit_file(
         digests={"sha256": blob.sha256},
         metadata={"name": name, "size": blob.size},
     )
-    result = services.log_store.append([record])
+    result = await _deposits(request).append([record])
     body = _appended(result)
     body.update(
         index=result.first_index, sha256=blob.sha256, size=blob.size, record=record.to_json()

@@ -79,7 +79,7 @@ class SignedMessageIn(BaseModel):
     """A custodian's signed dealing or complaint bundle, relayed as is."""
 
     index: int = Field(ge=1, le=MAX_CUSTODIANS)
-    body: str = Field(pattern=r"^[0-9a-f]+$", max_length=2 * threshold.MAX_BODY_BYTES)
+    body: str = Field(pattern=r"^([0-9a-f]{2})+$", max_length=2 * threshold.MAX_BODY_BYTES)
     signature: str = Field(pattern=r"^[0-9a-f]{130}$")
 
 

@@ -115,6 +115,9 @@ class ChainClient:
         )
         self.w3 = Web3(provider)
         self._nonce_lock = threading.Lock()
+        #: JSON-RPC calls that failed for good, and retries after transport failures (metrics)
+        self.rpc_errors = 0
+        self.rpc_retries = 0
         self._names: dict[str, str] = {}
         found = self._rpc("eth_chainId", lambda: self.w3.eth.chain_id)
         if expected_chain_id is not None and found != expected_chain_id:
@@ -151,11 +154,13 @@ class ChainClient:
             except (Web3Exception, ValueError) as exc:
                 raise self._unavailable(what, exc, attempt + 1) from exc
             if attempt < self.retries:
+                self.rpc_retries += 1
                 time.sleep(self.backoff * 2**attempt)
         assert last is not None
         raise self._unavailable(what, last, self.retries + 1) from last
 
     def _unavailable(self, what: str, exc: BaseException, attempts: int) -> ChainUnavailable:
+        self.rpc_errors += 1
         return ChainUnavailable(
             f"expected {self.rpc_url} to answer {what}, found after {attempts} attempt(s): "
             f"{type(exc).__name__}: {exc}"

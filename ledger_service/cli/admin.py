@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from ledger_service.cli import logs
 from ledger_service.cli.console import (
     DataDir,
     err,
@@ -73,7 +78,7 @@ def serve(
 
     def body() -> None:
         s = settings_for(data_dir, host=host, port=port)
-        services = open_services(s)
+        services = open_services(s, exclusive=True)
         try:
             assert services.client and services.evidence_log
             anchorer = (
@@ -88,20 +93,50 @@ def serve(
                     start_block=services.deployed_at_block,
                     # sign a checkpoint of every anchored head and have the witnesses cosign it
                     on_head=services.publisher.ensure if services.publisher else None,
+                    # embedded chain: an anchor counts once the node's state holding it is saved
+                    make_durable=services.node.save_state if services.node else None,
                 )
                 if s.anchoring_enabled
                 else None
             )
             api = create_app(services, anchorer=anchorer, watch_tenders=True)
-            uvicorn.run(api, host=s.host, port=s.port, log_level="info")
+            # where `chainwitness status` finds this service's /readyz
+            (s.data_dir / SERVE_URL_FILE).write_text(_local_url(s.host, s.port) + "\n")
+            with _terminate_gracefully():
+                uvicorn.run(
+                    api, host=s.host, port=s.port, log_level="info",
+                    # JSON lines: uvicorn's own lines go through the root handler too
+                    log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG,
+                )  # fmt: skip
         finally:
             services.close()
 
     run(body)
 
 
-def status(data_dir: DataDir = None) -> None:
-    """Show the log's head, the newest anchor, the witnessed size and the deployment."""
+@contextlib.contextmanager
+def _terminate_gracefully() -> Iterator[None]:
+    """SIGTERM ends ``serve`` with exit 0 after the cleanup (anvil saved and stopped).
+
+    uvicorn handles SIGTERM itself, then restores the previous handler and raises the
+    signal again; with the default handler that kills us before ``Services.close``
+    runs. This handler makes that second delivery a no-op.
+    """
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def status(
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Show the service's readiness, the log's head, the newest anchor, the witnessed size,
+    the chain's RPC URL and every contract address."""
+    from ledger_service.chain.deployment import Deployment
+    from ledger_service.evidence.health import anchor_lag, check_chain
     from ledger_service.runtime import open_store
     from ledger_service.store.checkpoints import CheckpointStore
 
@@ -116,18 +151,53 @@ def status(data_dir: DataDir = None) -> None:
         log_store, anchors, _ = open_store(s)
         head = log_store.head()
         a = anchors.latest_confirmed()
+        lag = anchor_lag(log_store, anchors)
+        c = CheckpointStore(log_store.engine)
+        latest, k = c.latest(), s.quorum
+        witnessed = c.latest_cosigned(k) if k else None
+        log_store.engine.dispose()
+        rpc_url = s.rpc_url or _embedded_rpc_url(s.data_dir)
+        dep = Deployment.load(s.data_dir)
+        contracts = dict(dep.contracts) if dep is not None else {}
+        for name, address in (("EvidenceLog", s.evidence_log_address),
+                              ("TenderRegistry", s.tender_registry_address)):  # fmt: skip
+            if address:
+                contracts[name] = address
+        chain = None if rpc_url is None else check_chain(rpc_url)
+        report: dict[str, object] = {
+            "data_dir": str(s.data_dir),
+            "service": _service_readiness(s.data_dir, s.host, s.port),
+            "log": {"tree_size": head.size, "root": head.root.hex()},
+            "anchored": None if a is None else {
+                "tree_size": a.tree_size, "block": a.block_number, "chain_id": a.chain_id,
+                "tx": a.tx_hash, "waiting": lag.leaves, "lag_s": round(lag.seconds, 1)},
+            "checkpoint": None if latest is None else {
+                "tree_size": latest.tree_size, "cosigned": latest.cosigned,
+                "witnesses": len(s.witnesses)},
+            "witnessed": None if witnessed is None else {
+                "tree_size": witnessed.tree_size, "cosigned": witnessed.cosigned, "quorum": k},
+            "chain": {"rpc_url": rpc_url, "embedded": s.embedded_chain,
+                      "reachable": None if chain is None else chain.ok,
+                      "detail": None if chain is None else chain.detail},
+            "contracts": dict(sorted(contracts.items())),
+        }  # fmt: skip
+        if as_json:
+            out.print_json(data=report)
+            return
+        svc = report["service"]
+        assert isinstance(svc, dict)
         out.print(f"data directory   {s.data_dir}")
+        out.print(f"service          {svc['state']} at {svc['url']}"
+                  + (f": {svc['detail']}" if svc.get("detail") else ""), highlight=False)  # fmt: skip
         out.print(f"log              {head.size} records, root {head.root.hex()}")
         if a is None:
             out.print("anchored         nothing yet")
         else:
             out.print(
                 f"anchored         {a.tree_size} records in block {a.block_number} "
-                f"(chain {a.chain_id}, tx {a.tx_hash}), {head.size - a.tree_size} waiting"
+                f"(chain {a.chain_id}, tx {a.tx_hash}), {lag.leaves} waiting"
+                + (f", oldest {lag.seconds:.1f} s" if lag.leaves else "")
             )
-        c = CheckpointStore(log_store.engine)
-        latest, k = c.latest(), s.quorum
-        witnessed = c.latest_cosigned(k) if k else None
         out.print(
             "checkpoint       "
             + ("none signed yet" if latest is None else
@@ -140,11 +210,66 @@ def status(data_dir: DataDir = None) -> None:
                f"size {witnessed.tree_size} (cosigned by {witnessed.cosigned}, quorum {k} "
                f"of {len(s.witnesses)})")
         )  # fmt: skip
-        dep = s.data_dir / "deployment.json"
-        if dep.exists():
-            out.print(f"deployment       {dep}")
+        if rpc_url is None:
+            out.print("chain            not initialised (run `chainwitness init`)")
+        else:
+            assert chain is not None
+            out.print(f"chain RPC        {rpc_url}"
+                      + (" (embedded anvil)" if s.embedded_chain else "")
+                      + ("" if chain.ok else f", {chain.detail}"), highlight=False)  # fmt: skip
+        for name, address in sorted(contracts.items()):
+            out.print(f"{name:<16} {address}", highlight=False)
 
     run(body)
+
+
+#: the URL ``serve`` listens on, written in the data directory for ``status``
+SERVE_URL_FILE = "serve-url"
+
+
+def _embedded_rpc_url(data_dir: Path) -> str | None:
+    """The embedded anvil's URL from its stored port (None before ``init``)."""
+    from ledger_service.chain.node import PORT_FILE_NAME
+
+    try:
+        port = (data_dir / "anvil" / PORT_FILE_NAME).read_text().strip()
+    except OSError:
+        return None
+    return f"http://127.0.0.1:{port}" if port.isdigit() else None
+
+
+def _local_url(host: str, port: int) -> str:
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+
+
+def _service_readiness(data_dir: Path, host: str, port: int) -> dict[str, object]:
+    """What the running service's ``/readyz`` says: ready, not ready (and why), or no answer.
+
+    The service is the one holding the data directory's lock, at the URL it wrote
+    there; without a holder, the configured host and port are asked.
+    """
+    import httpx
+
+    from ledger_service.chain.node import DataDirLock
+
+    url = _local_url(host, port)
+    holder = DataDirLock(data_dir).holder()
+    if holder is not None:
+        with contextlib.suppress(OSError):
+            url = (data_dir / SERVE_URL_FILE).read_text().strip() or url
+    try:
+        r = httpx.get(f"{url}/readyz", timeout=5)
+    except httpx.HTTPError as exc:
+        state = "not running" if holder is None else f"not answering (PID {holder})"
+        return {"url": url, "state": state, "detail": f"no answer ({type(exc).__name__})"}
+    try:
+        answer = r.json()
+    except ValueError:
+        answer = {}
+    if r.status_code == 200:
+        return {"url": url, "state": "ready", "checks": answer.get("checks")}
+    return {"url": url, "state": "not ready", "detail": answer.get("detail", r.text[:200]),
+            "checks": answer.get("checks")}  # fmt: skip
 
 
 def token_create(

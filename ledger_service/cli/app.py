@@ -11,27 +11,47 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from enum import StrEnum
 from importlib.metadata import entry_points
 from typing import Annotated
 
 import typer
 
 from ledger_service import __version__
-from ledger_service.cli import admin, court, evidence, keys, supervise, tenders
-from ledger_service.cli.console import err, out, run
+from ledger_service.cli import admin, court, evidence, keys, logs, supervise, tenders
+from ledger_service.cli.console import EXIT_CODES_HELP, EXIT_USAGE, err, out, run
 from ledger_service.cli.help_text import HumanGroup
 from ledger_service.settings import check_environment
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"chainwitness {__version__}")
+        raise typer.Exit()
+
+
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log debug details")] = False,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format", envvar="CHAINWITNESS_LOG_FORMAT",
+            help="log lines as readable text or as JSON lines (one object per line, with "
+            "the identifiers of each event)",
+        ),
+    ] = LogFormat.text,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True,
+                     help="print the version and exit"),
+    ] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("web3", "urllib3", "httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure("json" if log_format == LogFormat.json else "text", verbose)
     run(lambda: check_environment(os.environ))  # a mistyped CHAINWITNESS_ variable is refused
 
 
@@ -45,6 +65,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(
         cls=HumanGroup,  # --help without Python types, with the settings' defaults
         help="Chain Witness (链见证): verifiable evidence log anchored on an EVM chain.",
+        epilog=EXIT_CODES_HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
@@ -80,7 +101,7 @@ def main() -> None:
         code = build_app()(standalone_mode=False)
     except click.ClickException as exc:  # a missing or malformed option or argument
         err.print(f"error: {exc.format_message()} (see --help)", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

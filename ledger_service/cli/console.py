@@ -27,7 +27,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from ledger_service.core.errors import EvidenceError, MalformedInput
+from ledger_service.core.errors import ChainUnavailable, EvidenceError, MalformedInput
 from ledger_service.settings import Settings
 
 if TYPE_CHECKING:
@@ -112,26 +112,42 @@ def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+#: exit statuses of every command (documented in ``chainwitness --help``)
+EXIT_FAILED = 1  # verification failed, or the command was refused
+EXIT_USAGE = 2  # options or arguments not as expected (click's usage errors)
+EXIT_UNREACHABLE = 3  # could not check: the chain or the server did not answer
+EXIT_CODES_HELP = (
+    "Exit status: 0 done (verified); 1 verification failed or the command was refused; "
+    "2 usage: options or arguments not as expected; 3 could not check: the chain or "
+    "the server did not answer."
+)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit status for an error: 3 when nothing could be checked, else 1."""
+    if isinstance(exc, ChainUnavailable | httpx.TransportError):
+        return EXIT_UNREACHABLE
+    return EXIT_FAILED
+
+
 def run(fn: Callable[[], T]) -> T:
-    """Run a command body, turning our errors into one line and exit status 1."""
+    """Run a command body, turning our errors into one line and exit status 1 (or 3 when
+    the chain or the server could not be reached)."""
     try:
         return fn()
     except EvidenceError as exc:
         err.print(f"[red]error[/red]: {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except httpx.TransportError as exc:  # e.g. --server down: one line, not a traceback
-        where = exc.request.url if _has_request(exc) else "the server"
-        err.print(f"[red]error[/red]: expected {where} to answer, found {type(exc).__name__}: "
-                  f"{exc or 'no answer'}", highlight=False, soft_wrap=True)  # fmt: skip
-        raise typer.Exit(1) from None
-
-
-def _has_request(exc: httpx.TransportError) -> bool:
-    try:
-        exc.request  # noqa: B018  (raises RuntimeError when the error carries no request)
-    except RuntimeError:
-        return False
-    return True
+        raise typer.Exit(exit_code_for(exc)) from None
+    except httpx.TransportError as exc:
+        try:
+            url: object = exc.request.url
+        except RuntimeError:  # raised before a request was attached
+            url = "the server"
+        err.print(
+            f"[red]error[/red]: expected {url} to answer, found {type(exc).__name__}: {exc}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(EXIT_UNREACHABLE) from None
 
 
 def progress_bar() -> Progress:
@@ -167,6 +183,8 @@ def checked(resp: httpx.Response) -> Any:
             detail = resp.json().get("detail", resp.text)
         except ValueError:
             detail = resp.text
+        if resp.status_code in (502, 503, 504):  # the server, or its chain, is down
+            raise ChainUnavailable(f"server answered {resp.status_code}: {detail}")
         raise MalformedInput(f"server answered {resp.status_code}: {detail}")
     return resp.json()
 

@@ -15,6 +15,7 @@ from ledger_service.cli.console import (
     PolicyFile,
     checked,
     err,
+    exit_code_for,
     load_policy,
     out,
     progress_bar,
@@ -23,7 +24,7 @@ from ledger_service.cli.console import (
     settings_for,
     sha256_file,
 )
-from ledger_service.core.errors import MalformedInput
+from ledger_service.core.errors import EvidenceError, MalformedInput
 from ledger_service.settings import Settings
 
 
@@ -122,6 +123,9 @@ def proof(
         Path | None, typer.Option("-o", "--output", help="write the proof here")
     ] = None,
     data_dir: DataDir = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the proof as one line of JSON (for scripts)")
+    ] = False,
 ) -> None:
     """Export a record's inclusion proof, its anchor and its cosigned checkpoint as JSON."""
     from ledger_service.evidence.proofs import proof_bundle
@@ -135,6 +139,8 @@ def proof(
         if output:
             output.write_text(text + "\n")
             err.print(f"proof written to {output}")
+        elif as_json:
+            print(json.dumps(bundle, separators=(",", ":"), ensure_ascii=False))
         else:
             out.print_json(text)
 
@@ -161,11 +167,40 @@ def verify(
             "--require-production", help="refuse a development chain (one its operator controls)"
         ),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='print one JSON object: {"ok", "target", "checks": [{"status", "text"}], '
+            '"error", "exit_code"}',
+        ),
+    ] = False,
 ) -> None:
-    """Verify a proof offline and, with --rpc, against the chain. Needs no database."""
+    """Verify a proof offline and, with --rpc, against the chain. Needs no database.
+
+    Exit status 0 verified, 1 verification failed, 2 usage, 3 could not check (the
+    chain or the server did not answer)."""
     from ledger_service.evidence.verify import verify_proof_file, verify_remote_digest
 
-    def body() -> None:
+    def checks(lines: list[str]) -> list[dict[str, str]]:
+        found = []
+        for line in lines:
+            mark, _, text = line.partition("  ")
+            found.append({"status": mark.strip() or "--", "text": text.strip() or line})
+        return found
+
+    def report_json() -> None:
+        try:
+            lines = body()
+        except (EvidenceError, httpx.TransportError) as exc:
+            code = exit_code_for(exc)
+            print(json.dumps({"ok": False, "target": target, "checks": [], "error": str(exc),
+                              "exit_code": code}, ensure_ascii=False))  # fmt: skip
+            raise typer.Exit(code) from None
+        print(json.dumps({"ok": True, "target": target, "checks": checks(lines), "error": None,
+                          "exit_code": 0}, ensure_ascii=False))  # fmt: skip
+
+    def body() -> list[str]:
         policy = load_policy(policy_file, require_production)
         path = Path(target)
         if target.endswith(".zip"):
@@ -197,10 +232,16 @@ def verify(
             if not server:
                 raise MalformedInput("expected --server to look up a digest, found none")
             lines = verify_remote_digest(server, digest, rpc, policy)
-        for line in lines:
+        return lines
+
+    def printed() -> None:
+        for line in body():
             out.print(line, highlight=False, markup=False)
 
-    run(body)
+    if as_json:
+        report_json()
+    else:
+        run(printed)
 
 
 def package(

@@ -83,6 +83,22 @@ class ChainUnavailable(EvidenceError):
     title = "Chain unavailable"
 
 
+class DatabaseUnavailable(EvidenceError):
+    """The database could not be reached or refused the connection."""
+
+    code = "database-unavailable"
+    status = 503
+    title = "Database unavailable"
+
+
+class StorageFull(EvidenceError):
+    """The disk holding the database or the file store has no room left."""
+
+    code = "storage-full"
+    status = 507
+    title = "Insufficient storage"
+
+
 class ChainStateMismatch(EvidenceError):
     """The chain holds a head that disagrees with the local log: history diverged."""
 

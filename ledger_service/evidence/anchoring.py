@@ -13,6 +13,12 @@ The chain is the source of truth. Each step
    crash or raced by another anchorer is refused by the chain, never double-counted.
 
 Killed at any point, a restarted anchorer just runs the next step.
+
+A head is recorded as anchored only once the chain state that holds it is durable:
+``make_durable`` (the embedded node's ``save_state``) runs after the transaction
+and before the anchors table hears of it. A chain that lost blocks in a crash
+(the embedded node restored from its last saved state) no longer shows those
+anchors: step 1 marks them dropped and step 3 anchors the head again.
 """
 
 from __future__ import annotations
@@ -61,10 +67,13 @@ class Anchorer:
         start_block: int = 0,
         clock: Callable[[], float] = time.monotonic,
         on_head: Callable[[int, bytes], object] | None = None,
+        make_durable: Callable[[], object] | None = None,
     ) -> None:
         """``on_head(size, root)`` (e.g. ``CheckpointPublisher.ensure``: sign a checkpoint
         and have the witnesses cosign it) runs for each head before it is anchored, and
-        for the chain's head on a step that anchors nothing (to catch up)."""
+        for the chain's head on a step that anchors nothing (to catch up).
+        ``make_durable()`` (e.g. ``ManagedAnvil.save_state``) runs before an anchor
+        the chain holds is recorded; it raises ChainUnavailable when it cannot."""
         self._log = log_store
         self._anchors = anchors
         self._client = client
@@ -75,6 +84,15 @@ class Anchorer:
         self._start_block = start_block
         self._clock = clock
         self._on_head = on_head
+        self._make_durable = make_durable
+        #: observable state, for readiness and metrics
+        self.running = False
+        self.stopped_reason: str | None = None
+        self.last_error: str | None = None
+        self.last_success_at: float | None = None  # time.time() of the last good step
+        self.anchor_txs = 0
+        self.anchor_gas = 0
+        self.retries = 0
 
     # -- one step ------------------------------------------------------------------
 
@@ -114,8 +132,15 @@ class Anchorer:
         except ContractReverted as exc:
             # Another anchorer (or our own pre-crash transaction) got there first;
             # the next step re-reads the chain and continues from its head.
-            log.warning("anchor of size %d refused: %s", head.size, exc)
+            log.warning(
+                "anchor of size %d refused: %s", head.size, exc,
+                extra={"event": "anchor_refused", "tree_size": head.size},
+            )  # fmt: skip
             return StepResult(chain_head.size, head.size, None)
+        self.anchor_txs += 1
+        self.anchor_gas += tx.gas_used
+        if self._make_durable is not None:
+            self._make_durable()
         info = AnchorInfo(
             tree_size=head.size,
             root=head.root,
@@ -136,7 +161,11 @@ class Anchorer:
             tx.block_number,
             tx.tx_hash,
             tx.gas_used,
-        )
+            extra={
+                "event": "anchored", "tree_size": head.size, "root": head.root.hex(),
+                "block": tx.block_number, "tx": tx.tx_hash, "gas": tx.gas_used,
+            },
+        )  # fmt: skip
         return StepResult(head.size, head.size, info)
 
     def sync(self) -> None:
@@ -150,6 +179,8 @@ class Anchorer:
         events = self._contract.anchored_events(start, latest) if start <= latest else []
         known = {a.tx_hash: a for a in self._anchors.live_since(start)}
         seen = set()
+        if self._make_durable is not None and any(e.tx_hash not in known for e in events):
+            self._make_durable()  # an anchor made before a crash: saved before it is recorded
         for ev in events:
             seen.add(ev.tx_hash)
             info = AnchorInfo(
@@ -170,11 +201,14 @@ class Anchorer:
         for row in known.values():
             if row.tx_hash not in seen:
                 log.warning(
-                    "anchor of size %d (tx %s, block %d) is no longer on chain: reorged away",
+                    "anchor of size %d (tx %s, block %d) is no longer on chain: reorged away "
+                    "or lost by a chain restart; the head will be anchored again",
                     row.tree_size,
                     row.tx_hash,
                     row.block_number,
-                )
+                    extra={"event": "anchor_dropped", "tree_size": row.tree_size,
+                           "tx": row.tx_hash, "block": row.block_number},
+                )  # fmt: skip
                 self._anchors.set_status(row.tx_hash, DROPPED)
 
     def _status(self, block_number: int, latest: int) -> str:
@@ -188,6 +222,18 @@ class Anchorer:
         Chain outages are logged and retried with exponential backoff; a
         ChainStateMismatch ends the loop (it needs a human).
         """
+        self.running, self.stopped_reason = True, None
+        try:
+            self._loop(stop, poll_s)
+        except BaseException as exc:
+            self.stopped_reason = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self.running = False
+            if self.stopped_reason is None:
+                self.stopped_reason = "stopped"
+
+    def _loop(self, stop: threading.Event, poll_s: float) -> None:
         backoff = 0.0
         last = -float("inf")
         chain_size = 0
@@ -203,13 +249,23 @@ class Anchorer:
                     chain_size = result.chain_size
                     last = now
                     backoff = 0.0
+                    self.last_error = None
+                    self.last_success_at = time.time()
                 except ChainUnavailable as exc:
                     backoff = min(MAX_BACKOFF_S, max(0.5, backoff * 2))
-                    log.error("chain unavailable, retrying in %.1fs: %s", backoff, exc)
+                    self.retries += 1
+                    self.last_error = str(exc)
+                    log.error(
+                        "chain unavailable, retrying in %.1fs: %s", backoff, exc,
+                        extra={"event": "anchor_retry", "backoff_s": backoff},
+                    )  # fmt: skip
                     stop.wait(backoff)
                     continue
-                except ChainStateMismatch:
-                    log.critical("anchoring stopped: the log and the chain diverged")
+                except ChainStateMismatch as exc:
+                    log.critical(
+                        "anchoring stopped: the log and the chain diverged: %s", exc,
+                        extra={"event": "anchoring_stopped"},
+                    )
                     raise
             stop.wait(poll_s)
 

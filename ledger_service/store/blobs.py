@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger_service.core.errors import LimitExceeded, MalformedInput, NotFound
+from ledger_service.core.errors import LimitExceeded, MalformedInput, NotFound, StorageFull
 
 #: Largest file accepted by one upload.
 MAX_FILE_BYTES = 4 * 1024**3
@@ -42,7 +44,7 @@ class BlobStore:
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self._root, prefix=".upload-")
         try:
-            with os.fdopen(fd, "wb") as out:
+            with _disk_full_is_clear(self._root, lambda: size), os.fdopen(fd, "wb") as out:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:
@@ -73,7 +75,7 @@ class BlobStore:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".put-")
         try:
-            with os.fdopen(fd, "wb") as out:
+            with _disk_full_is_clear(self._root, lambda: 0), os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
@@ -88,3 +90,18 @@ class BlobStore:
         if not p.exists():
             raise NotFound(f"no stored file with sha256 {digest_hex}")
         return p
+
+
+@contextlib.contextmanager
+def _disk_full_is_clear(root: Path, written: Callable[[], int]) -> Iterator[None]:
+    """Turn ENOSPC / EDQUOT while writing into :class:`StorageFull` naming the directory
+    (the caller's ``finally`` removes the partial file)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise StorageFull(
+            f"expected room for the file in {root}, found the disk full after "
+            f"{written()} bytes ({os.strerror(exc.errno)})"
+        ) from exc

@@ -4,12 +4,18 @@ Every few seconds: a tender whose bid deadline has passed (by block time) is
 closed; one whose opening time has passed and that has at least t shares on
 chain, or too few bids to open, is opened (or failed). The bidders need not be
 present, and neither does the operator.
+
+A chain that mines only on transactions (the embedded anvil) would leave chain time
+at its last block, so a deadline would pass only with unrelated traffic: given
+``advance`` (``ManagedAnvil.mine_when_due``), the watcher has a block mined once the
+next block's time reaches the earliest deadline or opening time a tender waits for.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from ledger_service.core.errors import EvidenceError
 from ledger_service.core.human_time import with_iso
@@ -20,9 +26,17 @@ log = logging.getLogger("chainwitness.tenders")
 
 
 class TenderWatcher:
-    def __init__(self, tenders: TenderService, poll_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        tenders: TenderService,
+        poll_s: float = 2.0,
+        advance: Callable[[int], bool] | None = None,
+    ) -> None:
         self._tenders = tenders
         self._poll = poll_s
+        self._advance = advance
+        #: tenders opened or failed by this watcher (for metrics)
+        self.openings = 0
 
     def step(self) -> list[str]:
         """One pass: rerun key generations that qualified too few dealers, close bidding at
@@ -36,6 +50,14 @@ class TenderWatcher:
                 except EvidenceError as exc:
                     log.error("tender %s: %s", keyless.code, exc)
         waiting = svc.store.in_states([State.DOCUMENTS_ISSUED.value, State.BIDS_CLOSED.value])
+        if self._advance is not None:
+            due = [
+                t.bid_deadline if t.state == State.DOCUMENTS_ISSUED.value else t.opening_time
+                for t in waiting
+            ]
+            due = [t for t in due if t > now]
+            if due and self._advance(min(due)):
+                now = svc.chain_time()
         done = []
         for tender in waiting:
             code, state, deadline = tender.code, tender.state, tender.bid_deadline
@@ -43,16 +65,22 @@ class TenderWatcher:
             try:
                 if state == State.DOCUMENTS_ISSUED.value and now >= deadline:
                     svc.close_bidding(code)
+                    log.info("tender %s: bidding closed at chain time %d", code, now,
+                             extra={"event": "tender_closed", "tender": code,
+                                    "chain_time": now})  # fmt: skip
                 if now < opening_time:
                     continue
                 few_bids = svc.revealed_count(code) < MIN_BIDS
                 if few_bids or len(svc.released_shares(code)) >= t:
                     svc.open(code, svc.opening_dir(code))
                     done.append(code)
+                    self.openings += 1
                     log.info("tender %s %s at chain time %s", code,
-                             "failed (too few bids)" if few_bids else "opened", with_iso(now))  # fmt: skip
+                             "failed (too few bids)" if few_bids else "opened", with_iso(now),
+                             extra={"event": "tender_opening", "tender": code,
+                                    "chain_time": now, "failed": few_bids})  # fmt: skip
             except EvidenceError as exc:
-                log.error("tender %s: %s", code, exc)
+                log.error("tender %s: %s", code, exc, extra={"event": "tender_error", "tender": code})
         return done
 
     def run(self, stop: threading.Event) -> None:

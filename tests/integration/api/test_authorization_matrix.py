@@ -41,6 +41,8 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/v1/heads/latest"): PUBLIC,
     ("GET", "/v1/proofs/consistency"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): frozenset({"operator"}),
     ("POST", "/v1/tenders"): frozenset({"operator"}),
     ("GET", "/v1/tenders"): PUBLIC,
     ("GET", "/v1/tenders/{code}"): PUBLIC,

@@ -79,5 +79,5 @@ def test_tender_list_and_search_pages(world: World) -> None:
     # the server is gone: one line, no traceback
     r = runner.invoke(cli, ["court", "search", "--server", url, "--token", court])
     assert (
-        r.exit_code == 1 and r.stderr.startswith("error: expected ") and "Traceback" not in r.output
+        r.exit_code == 3 and r.stderr.startswith("error: expected ") and "Traceback" not in r.output
     )
