@@ -22,5 +22,5 @@ class Verdict:
 
     def line(self) -> str:
         if self.warning:
-            return f"WARN {self.item}: {self.text}"
+            return f"WARN  {self.item}: {self.text}"
         return f"OK  {self.item}: {self.text} [{self.trust}]"

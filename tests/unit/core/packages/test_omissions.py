@@ -49,11 +49,11 @@ def test_each_omission_is_one_warning_line_naming_reason_records_and_subject() -
     assert [o["sha256"] for o in manifest["omitted"]] == sorted([DOC2, DOC4])
     warnings = [line for line in verify_package(data).lines() if line.startswith("WARN")]
     assert warnings == sorted([
-        f"WARN files/{DOC2}: NOT IN THE PACKAGE (digest-mismatch: the stored copy no longer "
+        f"WARN  files/{DOC2}: NOT IN THE PACKAGE (digest-mismatch: the stored copy no longer "
         f"matches its SHA-256 (altered or damaged); the stored copy hashes to {'ee' * 32}), "
         "named by record(s) 2 of tender:GC-2026-0417: the records and proofs stand, the file "
         "itself cannot be checked here",
-        f"WARN files/{DOC4}: NOT IN THE PACKAGE (not-stored: no file with this SHA-256 was "
+        f"WARN  files/{DOC4}: NOT IN THE PACKAGE (not-stored: no file with this SHA-256 was "
         "stored by the service), named by record(s) 4 of tender:GC-2026-0417: the records and "
         "proofs stand, the file itself cannot be checked here",
     ])  # fmt: skip
