@@ -20,6 +20,7 @@ from eth_account.signers.local import LocalAccount
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.contract_witness import ContractWitnessContract
 from ledger_service.chain.deployment import ensure_deployed
+from ledger_service.chain.dev_funding import DevFunder
 from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.keys import create_keystore, load_signer
 from ledger_service.chain.node import DataDirLock, ManagedAnvil, NodeSupervisor
@@ -43,6 +44,7 @@ from ledger_service.store.db import Checkpointer, make_engine, migrate
 from ledger_service.store.econtracts import ContractStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import TenderStore
+from ledger_service.store.tokens import list_tokens
 from ledger_service.supervision.scoring import Weights
 from ledger_service.supervision.service import SupervisionService
 from ledger_service.tenders.service import TenderService
@@ -50,6 +52,8 @@ from ledger_service.tenders.views import TenderViews
 
 log = logging.getLogger("chainwitness.service")
 
+#: Roles whose token names an account that sends its own transactions (funded on anvil).
+FUNDED_ROLES = ("bidder", "custodian", "notary")
 #: Balance given to the embedded signer on the local dev chain (1,000 ETH).
 DEV_FUNDING_WEI = 1000 * 10**18
 
@@ -107,6 +111,19 @@ class Services:
     def checkpoints(self) -> CheckpointStore:
         """The signed checkpoints of anchored heads (same database as the log)."""
         return CheckpointStore(self.log_store.engine)
+
+    def dev_funder(self) -> DevFunder | None:
+        """On the embedded chain: the funder of every bidder, custodian and notary account
+        that holds an active token (named by its address); None on any other chain."""
+        if self.node is None or self.client is None:
+            return None
+        engine = self.log_store.engine
+
+        def addresses() -> list[str]:
+            return [t.name for t in list_tokens(engine)
+                    if not t.revoked and t.role in FUNDED_ROLES]  # fmt: skip
+
+        return DevFunder(self.client, addresses)
 
     def close(self) -> None:
         if self._closed:

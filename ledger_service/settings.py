@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger_service.core.errors import ConfigurationError
 
 #: Largest batch the API and library accept in one append.
 MAX_BATCH = 10_000
@@ -31,7 +35,9 @@ class Settings(BaseSettings):
     chain_id: int | None = Field(default=None, description="expected chain id (checked)")
     signer_key: SecretStr | None = Field(default=None, description="hex private key")
     signer_keystore: Path | None = Field(default=None, description="encrypted keystore file")
-    signer_keystore_password: SecretStr | None = None
+    signer_keystore_password: SecretStr | None = Field(
+        default=None, description="password of SIGNER_KEYSTORE"
+    )
     evidence_log_address: str | None = Field(
         default=None, description="EvidenceLog address; default: deployment.json in data_dir"
     )
@@ -57,7 +63,9 @@ class Settings(BaseSettings):
         default=100_000, gt=0, description="anchor early once this many new leaves wait"
     )
     confirmations: int = Field(default=0, ge=0, description="blocks before an anchor is final")
-    anchoring_enabled: bool = True
+    anchoring_enabled: bool = Field(
+        default=True, description="serve anchors heads (false: records are logged, not anchored)"
+    )
     witness_password: SecretStr | None = Field(
         default=None, description="password of the witness CA keys (for signing reports)"
     )
@@ -117,8 +125,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="log lines as readable text, or JSON lines"
     )
-    host: str = "127.0.0.1"
-    port: int = Field(default=8700, ge=1, le=65535)
+    host: str = Field(default="127.0.0.1", description="address serve binds (serve --host)")
+    port: int = Field(default=8700, ge=1, le=65535, description="port serve listens on (--port)")
 
     @field_validator("data_dir")
     @classmethod
@@ -148,3 +156,56 @@ class Settings(BaseSettings):
     @property
     def embedded_chain(self) -> bool:
         return self.rpc_url is None
+
+
+#: ``CHAINWITNESS_*`` variables read outside :class:`Settings` (client commands, the
+#: notary plugin, the cosigner, tests and benchmarks): name -> (default, meaning).
+OTHER_VARIABLES: dict[str, tuple[str, str]] = {
+    "SERVER": ("", "the API URL client commands talk to (--server)"),
+    "TOKEN": ("", "the API token client commands send (--token)"),
+    "KEY_PASSWORD": ("", "password of your key file (key, bid, custodian commands); else asked "
+                         "on the terminal"),
+    "NOTARY_KEY": ("", "the service-hosted notary's hex private key (development chains only)"),
+    "NOTARY_NAME": ("Chain Witness Notary", "the hosted notary's display name"),
+    "NOTARY_REGISTRY_ADDRESS": ("", "NotaryRegistry address; default: deployment.json in "
+                                    "data_dir (notary verify: --registry)"),
+    "NOTARY_CA_PASSWORD": ("", "password of the notary CA keys; default: WITNESS_PASSWORD, "
+                               "else one generated beside the CA"),
+    "COSIGNER_DIR": ("", "a log witness's state directory (cosigner commands)"),
+    "TEST_POSTGRES_URL": ("", "tests: PostgreSQL URL (tests that need it are skipped without)"),
+    "REQUIRE_POSTGRES": ("", "tests: fail instead of skipping when TEST_POSTGRES_URL is unset"),
+    "BENCH_POSTGRES_URL": ("", "benchmarks: PostgreSQL URL"),
+}  # fmt: skip
+
+
+def known_variables() -> dict[str, tuple[str, str]]:
+    """Every ``CHAINWITNESS_*`` variable: Settings fields and :data:`OTHER_VARIABLES`,
+    by full name -> (default, meaning)."""
+    out = {}
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        shown = "" if default is None else str(default)
+        out[f"CHAINWITNESS_{name.upper()}"] = (shown, field.description or "")
+    for name, (default, meaning) in OTHER_VARIABLES.items():
+        out[f"CHAINWITNESS_{name}"] = (default, meaning)
+    return dict(sorted(out.items()))
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Refuse a ``CHAINWITNESS_*`` variable that nothing reads (a typo is not ignored).
+
+    Raises:
+        ConfigurationError: naming the variable and the closest known one.
+    """
+    known = known_variables()
+    for name in sorted(environ):
+        if not name.startswith("CHAINWITNESS_") or name in known:
+            continue
+        prefix = len("CHAINWITNESS_")  # compare what follows: the prefix matches them all
+        close = difflib.get_close_matches(name[prefix:], [k[prefix:] for k in known], n=1,
+                                          cutoff=0.6)  # fmt: skip
+        raise ConfigurationError(
+            f"{name}: expected a known setting, found a variable nothing reads"
+            + (f" (did you mean CHAINWITNESS_{close[0]}?)" if close else "")
+            + "; every setting is in docs/settings.md"
+        )

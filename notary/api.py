@@ -32,12 +32,14 @@ from notary.registry import NotaryRegistryContract
 from notary.verify import verify_certificate
 from notary.workflow import NotaryRequest, NotaryService
 
-__all__ = ["NotarySettings", "notary_service_for", "router"]
+__all__ = ["NotarySettings", "notary_service_for", "notary_view", "router"]
 
 router = APIRouter(prefix="/v1/notary", tags=["notary"])
 NotaryRole = Annotated[TokenInfo, Depends(require("notary"))]
 AnyRole = Annotated[TokenInfo, Depends(require())]
 Requester = Annotated[TokenInfo, Depends(require("operator", "court", "notary"))]
+Admin = Annotated[TokenInfo, Depends(require("admin"))]
+_ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _HEX64 = r"^[0-9a-f]{64}$"
 RequestId = Annotated[int, Path(ge=1, le=MAX_SAFE_INTEGER)]
 
@@ -147,6 +149,39 @@ class RevokeIn(BaseModel):
     reason_code: int = Field(ge=1, le=255, description="RFC 5280 CRLReason numbering")
 
 
+class NotaryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(pattern=_ADDRESS, description="the notary's own chain account")
+    name: str = Field(min_length=1, max_length=128, examples=["某市公证处"])
+
+
+def _dev_authority(services: Services) -> LocalAccount:
+    """The notary authority's key, which the service holds on the embedded chain only.
+
+    Raises Forbidden when the registry's authority is configured (a real authority signs
+    on its own machine) or the chain is not the embedded one.
+    """
+    from ledger_service.runtime import dev_notary_authority
+
+    settings = services.settings
+    if services.node is None or settings.notary_authority is not None:
+        raise Forbidden(
+            "expected the notary authority to sign on its own machine (`chainwitness notary "
+            "authorize --keystore AUTHORITY.json --rpc RPC`), found "
+            + (f"the authority {settings.notary_authority} configured"
+               if settings.notary_authority else "a chain the service does not run")
+            + ": the service authorizes notaries only on its embedded development chain"
+        )  # fmt: skip
+    return dev_notary_authority(settings.data_dir)
+
+
+def notary_view(address: str, registry: NotaryRegistryContract) -> dict[str, Any]:
+    info = registry.notary_info(address)
+    return {"notary": address, "name": info.name or None, "authorized_at": info.authorized_at,
+            "removed_at": info.removed_at, "active": info.active}  # fmt: skip
+
+
 def _view(row: NotaryRequest) -> dict[str, Any]:
     return {
         "request_id": row.id, "subject": row.subject, "requester": row.requester,
@@ -155,6 +190,30 @@ def _view(row: NotaryRequest) -> dict[str, Any]:
         "tx_hash": row.tx_hash, "pdf_sha256": row.pdf_sha256,
         "reject_reason": row.reject_reason, "revoked_reason_code": row.revoked_reason_code,
     }  # fmt: skip
+
+
+@router.post("/notaries", status_code=201, summary="Authorize a notary (admin; embedded chain)")
+def authorize(
+    body: NotaryIn, notary: NotaryDep, services: ServicesDep, _t: Admin
+) -> dict[str, Any]:
+    """On the embedded development chain the service plays the notary authority
+    (司法行政机关, NotaryRegistry's admin) with its own dev key; elsewhere 403: the
+    authority runs `chainwitness notary authorize --keystore` itself."""
+    from ledger_service.chain.client import ChainClient
+
+    authority = _dev_authority(services)
+    assert services.chain is not None
+    client = ChainClient(services.chain.rpc_url, authority, services.chain.chain_id, retries=2)
+    registry = NotaryRegistryContract(client, notary.registry_address)
+    tx = registry.authorize_notary(body.address, body.name)
+    return {**notary_view(body.address, registry), "tx_hash": tx.tx_hash}
+
+
+@router.get("/notaries/{address}", summary="A notary's authorization, read from the chain")
+def notary_status(
+    address: Annotated[str, Path(pattern=_ADDRESS)], notary: NotaryDep
+) -> dict[str, Any]:
+    return notary_view(address, notary.registry)
 
 
 @router.post("/requests", status_code=201, summary="Request notarization of a subject")

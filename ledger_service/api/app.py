@@ -53,6 +53,9 @@ def create_app(
             _app.state.tender_watcher = watcher
             workers.append(watcher.start_thread())
             log.info("tender watcher started")
+        funder = services.dev_funder() if watch_tenders else None
+        if funder is not None:  # the embedded chain: gas for the parties' own accounts
+            workers.append(funder.start_thread())
         try:
             yield
         finally:

@@ -37,20 +37,35 @@ def search(
     sha256: str | None = Query(None, pattern=_HEX64),
     since: str | None = Query(None, pattern=_TIME, description="UTC, inclusive"),
     until: str | None = Query(None, pattern=_TIME, description="UTC, exclusive"),
-    limit: int = Query(200, ge=1, le=1000),
+    limit: int = Query(200, ge=1, le=1000, description="records per page"),
+    cursor: int | None = Query(
+        None,
+        ge=0,
+        le=2**62,
+        description="next_cursor of the page before: this page starts after that record",
+    ),  # fmt: skip
 ) -> dict[str, Any]:
-    found = services.log_store.search(
-        subject=f"tender:{tender}" if tender else subject, sha256=sha256, actor=party,
-        since=since, until=until, limit=limit,
-    )  # fmt: skip
+    """One page of matching records in log order, with ``total`` (all pages) and
+    ``next_cursor`` (null on the last page)."""
+    filters: dict[str, Any] = dict(subject=f"tender:{tender}" if tender else subject,
+                                   sha256=sha256, actor=party, since=since, until=until)  # fmt: skip
+    total = services.log_store.count(**filters)
+    page = services.log_store.search(**filters, limit=limit + 1, after=cursor)
+    found, more = page[:limit], len(page) > limit
     query = {k: v for k, v in {"tender": tender, "subject": subject, "party": party,
              "sha256": sha256, "since": since, "until": until}.items() if v}  # fmt: skip
     custody = record_custody(
-        services.log_store, who.role, who.name, "search", {"query": query, "results": len(found)}
+        services.log_store,
+        who.role,
+        who.name,
+        "search",
+        {"query": query, "results": len(found), "total": total, "cursor": cursor},
     )
     return {
         "records": [{"index": r.index, "leaf_hash": r.leaf_hash.hex(), "record": r.record.to_json()}
                     for r in found],
+        "total": total,
+        "next_cursor": found[-1].index if more else None,
         "custody_record": custody,
     }  # fmt: skip
 

@@ -3,20 +3,24 @@ sealed bids, custodians' signed messages are relayed, anyone reads the public st
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import Path as FastPath
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.core import threshold
 from ledger_service.core.canonical import MAX_SAFE_INTEGER
 from ledger_service.core.errors import Forbidden, MalformedInput, NotConfigured
+from ledger_service.core.sealing import file_name
 from ledger_service.core.threshold import MAX_CUSTODIANS
 from ledger_service.store.tokens import TokenInfo
-from ledger_service.tenders.lifecycle import Event
+from ledger_service.tenders import opened_files
+from ledger_service.tenders.lifecycle import Event, State
 from ledger_service.tenders.model import Party, Schedule, SignedBid
 from ledger_service.tenders.service import MAX_BID_BYTES, TenderService
 from ledger_service.tenders.views import TenderViews
@@ -41,6 +45,11 @@ def _tender_id(ref: str) -> bytes:
         except ValueError:
             pass
     return tender_id_bytes(ref)
+
+
+def _actor(token: TokenInfo) -> str:
+    """Who acted, as the token says: the actor of the step's evidence record."""
+    return f"{token.role}:{token.name}"
 
 
 def tenders(services: ServicesDep) -> TenderService:
@@ -118,19 +127,78 @@ class WithdrawalIn(BaseModel):
     signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
 
 
+class ValueIn(BaseModel):
+    amount: int = Field(ge=0, le=_MAX_INT, description="whole units (records hold no floats)")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])
+
+
 class TransitionIn(BaseModel):
+    """A later step and its structured data; which fields each event takes and needs is
+    ``tenders.later_steps.FIELDS`` (the OCDS export reads them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     event: Event
-    document: DocumentIn | None = None
+    document: DocumentIn | None = Field(default=None, description="the step's document "
+                                        "(report, notice, contract...); all but cancel need one")  # fmt: skip
     note: str = Field(default="", max_length=2000)
+    valid: list[str] | None = Field(default=None, max_length=10_000,
+                                    description="report_evaluation: valid bids' bidders, best first")  # fmt: skip
+    disqualified: list[str] | None = Field(default=None, max_length=10_000,
+                                           description="report_evaluation: disqualified bidders")  # fmt: skip
+    candidates: list[str] | None = Field(default=None, max_length=100,
+                                         description="publish_candidates: best first")  # fmt: skip
+    publicity_end: int | None = Field(default=None, gt=0, le=_MAX_INT,
+                                      description="publish_candidates: unix seconds")  # fmt: skip
+    complainant: str | None = Field(default=None, max_length=2000, description="file_complaint")
+    decision: str | None = Field(default=None, max_length=2000, description="resolve_complaint")
+    supplier: str | None = Field(default=None, pattern=_ADDRESS, description="award: the winner")
+    value: ValueIn | None = Field(default=None, description="award, sign_contract: the price")
+    start: int | None = Field(default=None, gt=0, le=_MAX_INT, description="sign_contract")
+    end: int | None = Field(default=None, gt=0, le=_MAX_INT, description="sign_contract")
+    reason: str | None = Field(default=None, max_length=2000, description="cancel (default: note)")
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"event", "document", "note"}, exclude_none=True)
 
 
 @router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
-def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
+def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, token: Operator) -> dict[str, Any]:
     schedule = Schedule(body.dealing_deadline, body.complaint_deadline, body.bid_deadline,
                         body.opening_time)  # fmt: skip
     svc.announce(body.code, body.title, schedule, body.threshold,
-                 [(c.name, c.address) for c in body.custodians])  # fmt: skip
+                 [(c.name, c.address) for c in body.custodians], actor=_actor(token))  # fmt: skip
     return views.public_view(body.code)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+@router.get("/tenders", summary="List tenders (public), a page at a time")
+def list_tenders(
+    svc: TendersDep,
+    state: State | None = Query(None, description="only tenders in this state"),
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="next_cursor of the page before",
+    ),  # fmt: skip
+) -> dict[str, Any]:
+    """Tenders by code with their state and chain-time deadlines (Unix seconds, and ISO
+    8601 UTC beside them); ``total`` counts all pages, ``next_cursor`` is null on the last."""
+    page, total = svc.store.page(state=None if state is None else state.value, after=cursor,
+                                 limit=limit + 1)  # fmt: skip
+    shown = page[:limit]
+    return {
+        "tenders": [{"code": t.code, "title": t.title, "state": t.state,
+                     "bid_deadline": t.bid_deadline, "bid_deadline_utc": _iso(t.bid_deadline),
+                     "opening_time": t.opening_time, "opening_time_utc": _iso(t.opening_time)}
+                    for t in shown],
+        "total": total,
+        "next_cursor": shown[-1].code if len(page) > limit else None,
+    }  # fmt: skip
 
 
 #: Roles that see bidders before opening (the public does not: 招标投标法 art. 22).
@@ -204,23 +272,23 @@ def finalize_key(code: str, svc: TendersDep, views: ViewsDep, _t: Operator) -> d
 
 @router.post("/tenders/{code}/documents", summary="Issue the tender documents (招标文件)")
 def issue_documents(
-    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, _t: Operator
+    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
-    svc.issue_documents(code, body.sha256, body.name)
+    svc.issue_documents(code, body.sha256, body.name, actor=_actor(token))
     return views.public_view(code)
 
 
 @router.post("/tenders/{code}/amendments", summary="A clarification or amendment (澄清与修改)")
 def amend(
-    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, _t: Operator
+    code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
-    svc.amend(code, body.sha256, body.name, body.version)
+    svc.amend(code, body.sha256, body.name, body.version, actor=_actor(token))
     return views.public_view(code)
 
 
 @router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder")
-def register_bidder(code: str, body: BidderIn, svc: TendersDep, _t: Operator) -> dict[str, Any]:
-    svc.register_bidder(code, body.party(), body.pseudonym)
+def register_bidder(code: str, body: BidderIn, svc: TendersDep, token: Operator) -> dict[str, Any]:
+    svc.register_bidder(code, body.party(), body.pseudonym, actor=_actor(token))
     return {"tender": code, "bidder": body.address}
 
 
@@ -246,12 +314,19 @@ async def submit_bid(
     bid_signature: str = Query(pattern=r"^[0-9a-f]{130}$"),
     device: str | None = Query(default=None, min_length=1, max_length=128,
                                description="device fingerprint the bidder client reports"),
+    file_name_sealed: str | None = Query(
+        default=None, pattern=r"^([0-9a-f]{2})+$", max_length=2 * file_name.MAX_BLOB_BYTES,
+        description="the document's file name sealed under the envelope's content key "
+                    "(docs/sealed-envelope.md), read at opening"),
 ) -> JSONResponse:  # fmt: skip
     bid = SignedBid(bidder, pseudonym, nonce, salt, plaintext_commitment, envelope_digest,
                     bytes.fromhex(sealed_signature), bytes.fromhex(bid_signature))  # fmt: skip
     # the peer address as this service sees it (a reverse proxy must pass the client's on)
     ip = request.client.host if request.client is not None else "unknown"
-    receipt = await svc.submit_bid(code, bid, request.stream(), ip=ip, device=device)
+    receipt = await svc.submit_bid(
+        code, bid, request.stream(), ip=ip, device=device,
+        file_name_sealed=None if file_name_sealed is None else bytes.fromhex(file_name_sealed),
+    )  # fmt: skip
     return JSONResponse(receipt.to_json(), status_code=201)
 
 
@@ -263,16 +338,39 @@ def withdraw(code: str, body: WithdrawalIn, svc: TendersDep, _t: Bidder) -> dict
 
 
 @router.post("/tenders/{code}/open", summary="Open every bid once t shares are on chain (开标)")
-def open_bids(code: str, svc: TendersDep, _t: Operator) -> dict[str, Any]:
-    return svc.open(code, svc.opening_dir(code))
+def open_bids(code: str, svc: TendersDep, token: Operator) -> dict[str, Any]:
+    return svc.open(code, svc.opening_dir(code), actor=_actor(token))
+
+
+Evaluator = Annotated[TokenInfo, Depends(require("operator", "regulator", "court"))]
+
+
+@router.get("/tenders/{code}/opened", summary="The opened bids with their original file names")
+def opened(code: str, svc: TendersDep, _t: Evaluator) -> list[dict[str, Any]]:
+    """After opening: every opened bid (bidder, nonce, file name, size) for the evaluation
+    committee (operator), the regulator and the court."""
+    svc.state(code)  # NotFound for an unknown tender
+    return [f.to_json() for f in opened_files.manifest(svc.opening_dir(code))]
+
+
+@router.get("/tenders/{code}/opened/{bidder}/{nonce}", summary="Download one opened bid",
+            response_class=FileResponse)  # fmt: skip
+def opened_file(
+    code: str, svc: TendersDep, _t: Evaluator,
+    bidder: str = FastPath(pattern=_ADDRESS), nonce: int = FastPath(ge=1, le=_MAX_INT),
+) -> FileResponse:  # fmt: skip
+    svc.state(code)
+    info, path = opened_files.opened_file(svc.opening_dir(code), bidder, nonce)
+    return FileResponse(path, filename=info.file_name, media_type="application/octet-stream")
 
 
 @router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)")
 def transition(
-    code: str, body: TransitionIn, svc: TendersDep, views: ViewsDep, _t: Operator
+    code: str, body: TransitionIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
     svc.transition(code, body.event, body.note,
-                   None if body.document is None else (body.document.name, body.document.sha256))  # fmt: skip
+                   None if body.document is None else (body.document.name, body.document.sha256),
+                   body.data(), actor=_actor(token))  # fmt: skip
     return views.public_view(code)
 
 

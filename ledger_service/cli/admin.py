@@ -20,6 +20,7 @@ from ledger_service.cli.console import (
     run,
     settings_for,
 )
+from ledger_service.core.errors import MalformedInput
 from ledger_service.store.tokens import ROLES
 
 
@@ -154,6 +155,12 @@ def status(
 
     def body() -> None:
         s = settings_for(data_dir)
+        if not s.database_url and not (s.data_dir / "chainwitness.db").is_file():
+            # opening would create an empty database there and report 0 records
+            raise MalformedInput(
+                f"expected a Chain Witness data directory (made by `chainwitness init`), found "
+                f"no database in {s.data_dir}; pass --data-dir or set CHAINWITNESS_DATA_DIR"
+            )
         log_store, anchors, _ = open_store(s)
         head = log_store.head()
         a = anchors.latest_confirmed()

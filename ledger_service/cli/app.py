@@ -9,6 +9,7 @@ e.g. ``chainwitness notary ...``) are loaded by :func:`build_app`, never on impo
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from enum import StrEnum
 from importlib.metadata import entry_points
@@ -17,8 +18,10 @@ from typing import Annotated
 import typer
 
 from ledger_service import __version__
-from ledger_service.cli import admin, court, evidence, logs, supervise, tenders
-from ledger_service.cli.console import EXIT_CODES_HELP, EXIT_USAGE, err, out
+from ledger_service.cli import admin, court, evidence, keys, logs, supervise, tenders
+from ledger_service.cli.console import EXIT_CODES_HELP, EXIT_USAGE, err, out, run
+from ledger_service.cli.help_text import HumanGroup
+from ledger_service.settings import check_environment
 
 
 class LogFormat(StrEnum):
@@ -49,6 +52,7 @@ def _main(
     ] = False,
 ) -> None:
     logs.configure("json" if log_format == LogFormat.json else "text", verbose)
+    run(lambda: check_environment(os.environ))  # a mistyped CHAINWITNESS_ variable is refused
 
 
 def version() -> None:
@@ -59,6 +63,7 @@ def version() -> None:
 def build_app() -> typer.Typer:
     """The root command with every group and installed plugin."""
     app = typer.Typer(
+        cls=HumanGroup,  # --help without Python types, with the settings' defaults
         help="Chain Witness (链见证): verifiable evidence log anchored on an EVM chain.",
         epilog=EXIT_CODES_HELP,
         no_args_is_help=True,
@@ -70,6 +75,7 @@ def build_app() -> typer.Typer:
     admin.register(app)
     evidence.register(app)
     tenders.register(app)
+    keys.register(app)
     court.register(app)
     supervise.register(app)
     # the independent log witness (not witness *reports*): chainwitness cosigner init|run|status

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -189,7 +190,15 @@ def checked(resp: httpx.Response) -> Any:
 
 
 def password(env: str, what: str) -> str:
-    return os.environ.get(env) or getpass.getpass(f"password for {what}: ")
+    """``env``'s value, else asked on the terminal. Raises MalformedInput with neither
+    (no terminal: a script or a service), instead of stopping silently."""
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise MalformedInput(
+            f"password for {what}: expected {env} or a terminal to ask on, found neither"
+        )
+    return getpass.getpass(f"password for {what}: ")
 
 
 def account(keystore: Path) -> LocalAccount:

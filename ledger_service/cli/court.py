@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -43,23 +43,41 @@ def court_search(
     sha256: Annotated[str | None, typer.Option(help="a document or record digest")] = None,
     since: Annotated[str | None, typer.Option(help="UTC date or time, inclusive")] = None,
     until: Annotated[str | None, typer.Option(help="UTC date or time, exclusive")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="records per page")] = 200,
+    cursor: Annotated[int | None, typer.Option(min=0, help="the next cursor a page printed")] = None,
+    all_pages: Annotated[bool, typer.Option("--all", help="follow the cursor to the end")] = False,
 ) -> None:  # fmt: skip
-    """Search records; the search itself is recorded (chain of custody)."""
+    """Search records, a page at a time (total and next cursor shown); each search is
+    recorded (chain of custody)."""
 
     def body() -> None:
-        params = {k: v for k, v in {"tender": tender, "party": party, "sha256": sha256,
-                  "since": since, "until": until}.items() if v}  # fmt: skip
-        r = httpx.get(f"{server.rstrip('/')}/v1/court/records", params=params,
-                      headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
-        if r.status_code >= 400:
-            raise MalformedInput(f"the service answered {r.status_code}: {r.json().get('detail')}")
-        for rec in r.json()["records"]:
-            x = rec["record"]
-            out.print(
-                f"{rec['index']:>8}  {x['submitted_at']}  {x['kind']:<22} {x['subject']}  {x['actor']}"
-            )
+        params: dict[str, str | int] = {k: v for k, v in {
+            "tender": tender, "party": party, "sha256": sha256, "since": since, "until": until,
+            "limit": limit, "cursor": cursor}.items() if v is not None}  # fmt: skip
+        shown = 0
+        while True:
+            page = _search_page(server, token, params)
+            shown += len(page["records"])
+            for rec in page["records"]:
+                x = rec["record"]
+                out.print(f"{rec['index']:>8}  {x['submitted_at']}  {x['kind']:<22} "
+                          f"{x['subject']}  {x['actor']}")  # fmt: skip
+            nxt = page.get("next_cursor")
+            if nxt is None or not all_pages:
+                break
+            params["cursor"] = nxt
+        out.print(f"{shown} of {page['total']} records"
+                  + ("" if nxt is None else f"; next page: --cursor {nxt}"))  # fmt: skip
 
     run(body)
+
+
+def _search_page(server: str, token: str | None, params: dict[str, str | int]) -> Any:
+    r = httpx.get(f"{server.rstrip('/')}/v1/court/records", params=params,
+                  headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
+    if r.status_code >= 400:
+        raise MalformedInput(f"the service answered {r.status_code}: {r.json().get('detail')}")
+    return r.json()
 
 
 def court_package(

@@ -215,7 +215,9 @@ def verify(
                 )
             if not rpc:
                 lines.append("--  anchors not checked on chain (pass --rpc URL to check them)")
-            lines.append(f"OK  evidence package {report.package_id} verified")
+            warned = sum(line.startswith("WARN") for line in lines)
+            lines.append(f"OK  evidence package {report.package_id} verified"
+                         + (f", with {warned} file(s) left out (WARN above)" if warned else ""))  # fmt: skip
         elif path.suffix == ".json" and path.is_file():
             lines = verify_proof_file(path, rpc, policy)
         else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import httpx
 import typer
 
 from ledger_service.cli.console import (
@@ -16,6 +17,7 @@ from ledger_service.cli.console import (
     TenderCode,
     Token,
     account,
+    checked,
     err,
     load_policy,
     out,
@@ -24,7 +26,9 @@ from ledger_service.cli.console import (
     progress_bar,
     run,
 )
-from ledger_service.core.errors import MalformedInput
+from ledger_service.cli.keys import new_password
+from ledger_service.core.errors import ChainUnavailable, MalformedInput
+from ledger_service.core.human_time import with_iso
 
 if TYPE_CHECKING:
     from ledger_service.tenders.bidder import BidderClient
@@ -81,6 +85,9 @@ def bid_submit(
                                         "witnesses' cosignatures")] = 60.0,
     device: Annotated[str | None, typer.Option(help="device fingerprint to report ('auto': "
                                                "this machine's); default: none")] = None,
+    file_name: Annotated[str | None, typer.Option(
+        help="the document's file name the evaluators get after opening (sent sealed); "
+             "default: the sealed file's name without .cwseal")] = None,
 ) -> None:  # fmt: skip
     """Sign the sealed bid's commitment with your keys and submit it (before the deadline).
 
@@ -93,11 +100,15 @@ def bid_submit(
         with progress_bar() as p:
             task = p.add_task(f"uploading {sealed.name}", total=sealed.stat().st_size)
             receipt = client.submit(tender, sealed, nonce, progress=lambda n: p.advance(task, n),
-                                    device=_device(device))  # fmt: skip
-        receipt_file = sealed.with_name(sealed.name + ".receipt.json")
+                                    device=_device(device), file_name=file_name)  # fmt: skip
+        receipt_file = _receipt_file(sealed, receipt)
+        if receipt_file.exists():
+            out.print(f"already submitted: the service gave the same receipt (nonce "
+                      f"{receipt['nonce']}); nothing new was sent on chain")  # fmt: skip
         receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
         out.print(
-            f"accepted by the chain in tx {receipt['tx_hash']} at chain time {receipt['block_time']}"
+            f"accepted by the chain in tx {receipt['tx_hash']} at chain time "
+            f"{with_iso(receipt['block_time'])}"
         )
         if client.trust.policy is not None:
             with err.status("waiting for the witnesses' cosignatures"):
@@ -105,13 +116,30 @@ def bid_submit(
             receipt["witnessed"] = on_time.to_json()
             receipt_file.write_text(json.dumps(receipt, indent=2) + "\n")
             out.print(
-                f"on time     witnessed at {on_time.witnessed_time} by "
+                f"on time     witnessed at {with_iso(on_time.witnessed_time)} by "
                 f"{', '.join(on_time.cosigned_by)} ({on_time.k} of {on_time.n} needed), "
-                f"deadline {on_time.deadline}"
+                f"deadline {with_iso(on_time.deadline)}"
             )
         out.print(f"receipt     {receipt_file}")
 
     run(body)
+
+
+def _receipt_file(sealed: Path, receipt: dict[str, object]) -> Path:
+    """``X.cwseal.receipt.json``; never one that holds another bid's receipt (that one
+    is kept, and this receipt goes to ``X.cwseal.receipt-<nonce>.json``)."""
+    path = sealed.with_name(sealed.name + ".receipt.json")
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except ValueError:
+            old = None
+        same = isinstance(old, dict) and all(
+            old.get(k) == receipt.get(k) for k in ("tender", "bidder", "nonce", "ciphertext_sha256")
+        )
+        if not same:
+            return sealed.with_name(f"{sealed.name}.receipt-{receipt['nonce']}.json")
+    return path
 
 
 def _device(option: str | None) -> str | None:
@@ -164,10 +192,12 @@ def bid_open_own(
     run(body)
 
 
-def custodian_init(
+def custodian_init(  # the same as `key create --role custodian`, kept for existing scripts
     name: Annotated[str, typer.Option(help="e.g. 市公证处 notary office")],
     output: Annotated[Path, typer.Option("-o", help="key file to create (encrypted)")],
-) -> None:
+    password_file: Annotated[Path | None, typer.Option(
+        dir_okay=False, help="file whose first line is the password (default: asked)")] = None,
+) -> None:  # fmt: skip
     """Create a custodian's keys (chain account + share key), encrypted with a password."""
     from ledger_service.tenders.custodian import CustodianAgent
 
@@ -175,7 +205,7 @@ def custodian_init(
         if output.exists():
             raise MalformedInput(f"expected a new key file, found {output} already there")
         agent = CustodianAgent.create(name)
-        agent.save(output, password("CHAINWITNESS_KEY_PASSWORD", str(output)))
+        agent.save(output, new_password(password_file, str(output)))  # the rule of `key create`
         out.print(f"custodian {name}: address {agent.address}, share key {agent.public_key.hex()}")
 
     run(body)
@@ -277,6 +307,155 @@ def tender_verify_opening(
     run(body)
 
 
+def tender_register_bidder(
+    tender: TenderCode, server: Server, token: Token,
+    handover: Annotated[Path, typer.Option("--from", exists=True, dir_okay=False,
+                                           help="the bidder's FILE.pub.json (key create)")],
+) -> None:  # fmt: skip
+    """Operator: register a bidder from the hand-over file its `key create` wrote."""
+    from ledger_service.tenders.handover import Handover
+
+    def body() -> None:
+        h = Handover.from_bytes(handover.read_bytes())
+        if h.role != "bidder":
+            raise MalformedInput(f"--from: expected a bidder's hand-over, found a {h.role}'s")
+        payload = {"name": h.name, "address": h.address, "public_key": h.public_key,
+                   "pseudonym": h.pseudonym(tender)}  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            resp = httpx.post(f"{server.rstrip('/')}/v1/tenders/{tender}/bidders", json=payload,
+                              headers=headers, timeout=60)  # fmt: skip
+        except httpx.HTTPError as exc:
+            raise ChainUnavailable(
+                f"expected the service at {server} to answer, found: {exc}"
+            ) from None
+        checked(resp)
+        out.print(f"registered  {h.name} {h.address} for tender {tender} "
+                  f"(pseudonym {payload['pseudonym']})")  # fmt: skip
+
+    run(body)
+
+
+def tender_step(
+    tender: TenderCode, server: Server, token: Token,
+    event: Annotated[str, typer.Option(help="report_evaluation, publish_candidates, "
+                                       "file_complaint, resolve_complaint, award, sign_contract "
+                                       "or cancel")],
+    document: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                        help="the step's document (report, notice, contract); its SHA-256 "
+                             "is recorded")] = None,
+    note: Annotated[str, typer.Option(help="a remark kept with the step")] = "",
+    valid: Annotated[list[str] | None, typer.Option(help="report_evaluation: a valid bid's "
+                                                    "bidder, best first (repeat)")] = None,
+    disqualified: Annotated[list[str] | None, typer.Option(
+        help="report_evaluation: a disqualified bidder (repeat)")] = None,
+    candidate: Annotated[list[str] | None, typer.Option(
+        help="publish_candidates: a candidate, best first (repeat)")] = None,
+    publicity_end: Annotated[int | None, typer.Option(
+        help="publish_candidates: end of publicity, Unix seconds")] = None,
+    complainant: Annotated[str | None, typer.Option(help="file_complaint: who")] = None,
+    decision: Annotated[str | None, typer.Option(help="resolve_complaint: the decision")] = None,
+    winner: Annotated[str | None, typer.Option(help="award: the winning bidder's address")] = None,
+    price: Annotated[int | None, typer.Option(help="award, sign_contract: price in whole units")] = None,
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency of --price")] = "CNY",
+    start: Annotated[int | None, typer.Option(help="sign_contract: start, Unix seconds")] = None,
+    end: Annotated[int | None, typer.Option(help="sign_contract: end, Unix seconds")] = None,
+    reason: Annotated[str | None, typer.Option(help="cancel: why (default: --note)")] = None,
+) -> None:  # fmt: skip
+    """Operator: record a later step with its data (valid bids, candidates, winner, price);
+    the service refuses a step its OCDS export could not carry."""
+    from ledger_service.cli.console import sha256_file
+
+    def body() -> None:
+        payload: dict[str, Any] = {"event": event, "note": note}
+        if document is not None:
+            payload["document"] = {"name": document.name, "sha256": sha256_file(document)}
+        fields = {"valid": valid, "disqualified": disqualified, "candidates": candidate,
+                  "publicity_end": publicity_end, "complainant": complainant,
+                  "decision": decision, "supplier": winner, "start": start, "end": end,
+                  "reason": reason,
+                  "value": None if price is None else {"amount": price, "currency": currency}}  # fmt: skip
+        payload.update({k: v for k, v in fields.items() if v})
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        view = checked(httpx.post(f"{server.rstrip('/')}/v1/tenders/{tender}/transitions",
+                                  json=payload, headers=headers, timeout=120))  # fmt: skip
+        out.print(f"{event} recorded: tender {tender} is now {view.get('state')}")
+
+    run(body)
+
+
+def tender_list(
+    server: Server,
+    state: Annotated[str | None, typer.Option(help="only tenders in this state")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="tenders per page")] = 100,
+    cursor: Annotated[str | None, typer.Option(help="the next cursor a page printed")] = None,
+) -> None:
+    """List tenders (public): code, state, bid deadline and opening time by chain time."""
+
+    def body() -> None:
+        params = {k: v for k, v in {"state": state, "limit": limit, "cursor": cursor}.items()
+                  if v is not None}  # fmt: skip
+        page = checked(httpx.get(f"{server.rstrip('/')}/v1/tenders", params=params, timeout=60))
+        for t in page["tenders"]:
+            out.print(f"{t['code']:<20} {t['state']:<17} deadline {t['bid_deadline_utc']} "
+                      f"({t['bid_deadline']})  opening {t['opening_time_utc']}  {t['title']}")  # fmt: skip
+        nxt = page["next_cursor"]
+        out.print(f"{len(page['tenders'])} of {page['total']} tenders"
+                  + ("" if nxt is None else f"; next page: --cursor {nxt}"))  # fmt: skip
+
+    run(body)
+
+
+def tender_bids_list(tender: TenderCode, server: Server, token: Token) -> None:
+    """After opening: the opened bids with their original file names (operator, regulator,
+    court)."""
+
+    def body() -> None:
+        for f in _http_json(server, token, f"/v1/tenders/{tender}/opened"):
+            out.print(f"{f['bidder']}  nonce {f['nonce']}  {f['size']:>12} bytes  {f['file_name']}"
+                      + (f"  ({f['note']})" if f.get("note") else ""))  # fmt: skip
+
+    run(body)
+
+
+def tender_bids_download(
+    tender: TenderCode, server: Server, token: Token,
+    output: Annotated[Path, typer.Option("-o", "--out", file_okay=False,
+                                         help="folder to write <bidder>/<file name> into")],
+) -> None:  # fmt: skip
+    """After opening: download every opened bid under its original file name, one folder
+    per bidder, for the evaluation committee."""
+
+    def body() -> None:
+        files = _http_json(server, token, f"/v1/tenders/{tender}/opened")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for f in files:
+            folder = output / f["bidder"]
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / Path(f["file_name"]).name
+            url = f"{server.rstrip('/')}/v1/tenders/{tender}/opened/{f['bidder']}/{f['nonce']}"
+            with httpx.stream("GET", url, headers=headers, timeout=600) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    checked(resp)
+                size = 0
+                with target.open("wb") as dst:
+                    for chunk in resp.iter_bytes():
+                        dst.write(chunk)
+                        size += len(chunk)
+            if size != f["size"]:
+                raise MalformedInput(f"{target}: expected {f['size']} bytes, found {size}")
+            out.print(f"{target}  ({size} bytes)")
+        out.print(f"{len(files)} opened bids in {output}")
+
+    run(body)
+
+
+def _http_json(server: str, token: str | None, path: str) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return checked(httpx.get(f"{server.rstrip('/')}{path}", headers=headers, timeout=60))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``bid``, ``custodian`` and ``tender`` groups to ``app``."""
     bids = typer.Typer(
@@ -295,6 +474,15 @@ def register(app: typer.Typer) -> None:
     custodians.command("register-key")(custodian_register_key)
     custodians.command("run")(custodian_run)
     app.add_typer(custodians, name="custodian")
-    tenders = typer.Typer(help="Tenders: verify an opening from the chain.", no_args_is_help=True)
+    tenders = typer.Typer(
+        help="Tenders: register bidders, verify an opening from the chain.", no_args_is_help=True
+    )
     tenders.command("verify-opening")(tender_verify_opening)
+    tenders.command("register-bidder")(tender_register_bidder)
+    tenders.command("list")(tender_list)
+    tenders.command("step")(tender_step)
+    opened = typer.Typer(help="Opened bids, for the evaluation committee.", no_args_is_help=True)
+    opened.command("list")(tender_bids_list)
+    opened.command("download")(tender_bids_download)
+    tenders.add_typer(opened, name="bids")
     app.add_typer(tenders, name="tender")

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ledger_service.chain.client import ChainClient
+from ledger_service.core.canonical import canonicalize
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import ChainStateMismatch, Conflict, NotFound
 from ledger_service.core.packages import (
     MAX_FILE_BYTES,
+    Omission,
     PackageContents,
     Signature,
     manifest_digest,
@@ -138,6 +140,51 @@ def _checkpoints(
     return out, stamps
 
 
+def _files(
+    sources: PackageSources, stored: list[StoredRecord], include_files: bool
+) -> tuple[dict[str, bytes], list[Omission]]:
+    """The original files the records name, and every one left out with its reason.
+
+    A step record's digest is that of its own metadata (``evidence.deposit``): it names
+    no file, so it is neither carried nor listed as left out.
+    """
+    by_digest: dict[str, list[int]] = {}
+    for r in stored:
+        digest = r.record.digests.get("sha256")
+        own = hashlib.sha256(canonicalize(r.record.to_json()["metadata"])).hexdigest()
+        if digest is not None and digest != own:
+            by_digest.setdefault(digest, []).append(r.index)
+    files: dict[str, bytes] = {}
+    omitted: list[Omission] = []
+    for digest, indices in by_digest.items():
+
+        def leave_out(reason: str, detail: str = "") -> None:
+            omitted.append(Omission(digest, reason, tuple(indices), detail))  # noqa: B023
+
+        if not include_files:
+            leave_out("withheld")
+            continue
+        try:
+            path = sources.blobs.open(digest)
+        except NotFound:
+            leave_out("not-stored")  # the record states a digest; the file was never uploaded
+            continue
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            leave_out("too-large", f"{size} bytes, at most {MAX_FILE_BYTES}")
+            continue
+        data = path.read_bytes()
+        found = hashlib.sha256(data).hexdigest()
+        if found != digest:
+            # the stored copy was altered: the record (and its proof) still stands, the
+            # file cannot be vouched for, so it stays out of the package, and says so
+            log.warning("stored file %s does not match its digest; left out", digest)
+            leave_out("digest-mismatch", f"the stored copy hashes to {found}")
+            continue
+        files[digest] = data
+    return files, omitted
+
+
 def build_package(
     sources: PackageSources,
     subject: str,
@@ -175,25 +222,7 @@ def build_package(
         )
         for r in stored
     }
-    files: dict[str, bytes] = {}
-    if include_files:
-        for r in stored:
-            digest = r.record.digests.get("sha256")
-            if digest is None or digest in files:
-                continue
-            try:
-                path = sources.blobs.open(digest)
-            except NotFound:
-                continue  # the record states a digest; the file was never uploaded here
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() != digest:
-                # the stored copy was altered: the record (and its proof) still stands,
-                # the file cannot be vouched for, so it stays out of the package
-                log.warning("stored file %s does not match its digest; left out", digest)
-                continue
-            files[digest] = data
+    files, omitted = _files(sources, stored, include_files)
     stamp = now or datetime.now(UTC)
     checkpoints, stamps = _checkpoints(sources, heads)
     contents = PackageContents(
@@ -214,6 +243,7 @@ def build_package(
         signatures=dict(signatures or {}),
         checkpoints=checkpoints,
         timestamps=stamps,
+        omitted=omitted,
     )
     data = write_package(contents)
     verify_package(data)  # never issue a package that does not verify
@@ -231,6 +261,7 @@ def build_package(
                     "tree_size": newest.tree_size,
                     # how many original documents it carries (regulators get none)
                     "files": len(files),
+                    "omitted": len(omitted),
                 },
                 now=stamp,
             )

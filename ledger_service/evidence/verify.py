@@ -17,6 +17,7 @@ import httpx
 
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import ChainUnavailable, MalformedInput, VerificationFailed
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.pinned import (
     chain_trust,
     check_cosigned,
@@ -26,6 +27,7 @@ from ledger_service.core.pinned import (
     witnessed_text,
 )
 from ledger_service.core.proofs import InclusionProof
+from ledger_service.core.records import EvidenceRecord
 from ledger_service.core.timestamps import load_roots, verify_timestamp
 from ledger_service.core.trust_policy import TrustPolicy
 
@@ -92,9 +94,26 @@ def check_timestamp(token: bytes, checkpoint: SignedCheckpoint | None, policy: T
 def check_offline(p: InclusionProof) -> str:
     p.verify()
     return (
-        f"OK  record {p.leaf_index} is in the tree of size {p.tree_size} with root "
-        f"{p.root.hex()} (RFC 9162 inclusion proof, {len(p.path)} hashes) [offline]"
+        f"OK  record {p.leaf_index}{_described(p)} is in the tree of size {p.tree_size} with "
+        f"root {p.root.hex()} (RFC 9162 inclusion proof, {len(p.path)} hashes) [offline]"
     )
+
+
+def _described(p: InclusionProof) -> str:
+    """`` (document "招标文件.pdf" about tender:X, sha256 ab.., recorded 2026-..Z)`` when
+    the proof carries its record; nothing otherwise."""
+    if p.record is None:
+        return ""
+    try:
+        rec = EvidenceRecord.from_canonical_bytes(p.record)
+    except MalformedInput:
+        return ""
+    meta = rec.to_json()["metadata"]
+    name = next((meta[k] for k in ("name", "file_name", "document", "title")
+                 if isinstance(meta.get(k), str)), None)  # fmt: skip
+    digest = rec.digests.get("sha256")
+    return (f" ({rec.kind}" + (f" {name!r}" if name else "") + f" about {rec.subject}"
+            + (f", sha256 {digest}" if digest else "") + f", recorded {rec.submitted_at})")  # fmt: skip
 
 
 def check_pinned(
@@ -170,7 +189,7 @@ def check_on_chain(
     return [
         f"OK  chain {a.chain_id}: EvidenceLog {a.contract} holds root {a.root.hex()[:16]}... "
         f"at size {a.tree_size} [{trust}]",
-        f"OK  anchored by tx {a.tx_hash} in block {a.block_number} at chain time {a.block_time} "
+        f"OK  anchored by tx {a.tx_hash} in block {a.block_number} at chain time {with_iso(a.block_time)} "
         f"[{trust}]",
     ]
 

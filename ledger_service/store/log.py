@@ -20,9 +20,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from ledger_service.core import merkle
 from ledger_service.core.errors import MalformedInput, NotFound
@@ -251,10 +251,35 @@ class LogStore:
     def search(
         self, *, subject: str | None = None, sha256: str | None = None, actor: str | None = None,
         since: str | None = None, until: str | None = None, limit: int = 1000,
+        after: int | None = None,
     ) -> list[StoredRecord]:  # fmt: skip
         """Records matching every given filter, in log order (``since``/``until``: RFC 3339
-        UTC prefixes compared with ``submitted_at``; ``actor`` matches a substring)."""
-        q = select(_RECORDS.c.idx, _RECORDS.c.canonical)
+        UTC prefixes compared with ``submitted_at``; ``actor`` matches a substring);
+        ``after`` (a leaf index, the cursor of the previous page) starts after it."""
+        q = self._matching(select(_RECORDS.c.idx, _RECORDS.c.canonical), subject, sha256,
+                           actor, since, until)  # fmt: skip
+        if after is not None:
+            q = q.where(_RECORDS.c.idx > after)
+        with read_only(self._engine.connect()) as conn:
+            rows = conn.execute(q.order_by(_RECORDS.c.idx).limit(limit)).all()
+            leaves = self._fetch(conn, [(0, int(r.idx)) for r in rows])
+        return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
+
+    def count(
+        self, *, subject: str | None = None, sha256: str | None = None, actor: str | None = None,
+        since: str | None = None, until: str | None = None,
+    ) -> int:  # fmt: skip
+        """How many records :meth:`search` with these filters finds in all (every page)."""
+        q = self._matching(select(func.count()).select_from(_RECORDS), subject, sha256, actor,
+                           since, until)  # fmt: skip
+        with read_only(self._engine.connect()) as conn:
+            return int(conn.execute(q).scalar_one())
+
+    @staticmethod
+    def _matching(
+        q: Any, subject: str | None, sha256: str | None, actor: str | None, since: str | None,
+        until: str | None,
+    ) -> Any:  # fmt: skip
         if subject is not None:
             q = q.where(_RECORDS.c.subject == subject)
         if sha256 is not None:
@@ -265,10 +290,7 @@ class LogStore:
             q = q.where(_RECORDS.c.submitted_at >= since)
         if until is not None:
             q = q.where(_RECORDS.c.submitted_at < until)
-        with read_only(self._engine.connect()) as conn:
-            rows = conn.execute(q.order_by(_RECORDS.c.idx).limit(limit)).all()
-            leaves = self._fetch(conn, [(0, int(r.idx)) for r in rows])
-        return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
+        return q
 
     def find_by_sha256(self, digest_hex: str, limit: int = 100) -> list[int]:
         """Leaf indices of records whose ``digests.sha256`` equals ``digest_hex``, oldest first."""

@@ -126,6 +126,21 @@ class TenderStore:
             rows = conn.execute(select(_T).where(_T.c.state.in_(list(states)))).all()
         return [_tender(r) for r in rows]
 
+    def page(
+        self, *, state: str | None = None, after: str | None = None, limit: int = 100
+    ) -> tuple[list[StoredTender], int]:
+        """Tenders by code (after the code ``after``, at most ``limit``), and how many
+        match ``state`` in all."""
+        q, n = select(_T), select(func.count()).select_from(_T)
+        if state is not None:
+            q, n = q.where(_T.c.state == state), n.where(_T.c.state == state)
+        if after is not None:
+            q = q.where(_T.c.code > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(_T.c.code).limit(limit)).all()
+            total = int(conn.execute(n).scalar_one())
+        return [_tender(r) for r in rows], total
+
     def codes(self) -> list[str]:
         """Every tender's code, sorted."""
         with self.engine.connect() as conn:

@@ -47,8 +47,9 @@ from ledger_service.core.errors import (
     NotFound,
     VerificationFailed,
 )
+from ledger_service.core.sealing.file_name import seal_name
 from ledger_service.core.trust_policy import TrustPolicy
-from ledger_service.tenders import envelope_files
+from ledger_service.tenders import envelope_files, service_http
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
 from ledger_service.tenders.on_time import OnTime, check_on_time
 
@@ -141,24 +142,28 @@ def pseudonym_of(account: LocalAccount, tender_id: bytes) -> LocalAccount:
 class BidderClient:
     def __init__(
         self, server: str, token: str | None, account: LocalAccount, trust: ChainTrust,
-        rng: Callable[[int], bytes] = os.urandom,
+        rng: Callable[[int], bytes] = os.urandom, retry_s: float = 60.0,
     ) -> None:  # fmt: skip
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=600)
         self.account = account
         self.trust = trust
         self._rng = rng
+        self._retry_s = retry_s  # how long to ride out a service restart (service_http)
         client = ChainClient(trust.rpc_url, Account.create(), trust.chain_id, retries=2)
         self._registry = TenderRegistryContract(client, trust.registry)
 
     def close(self) -> None:
         self._http.close()
 
-    def _get(self, path: str) -> Any:
+    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
         try:
-            resp = self._http.get(path)
-        except httpx.HTTPError as exc:
+            return service_http.call(self._http, method, path, retry_s=self._retry_s, **kw)
+        except httpx.HTTPError as exc:  # not a transport failure: e.g. an invalid URL
             raise ChainUnavailable(f"expected the service to answer {path}, found: {exc}") from exc
+
+    def _get(self, path: str) -> Any:
+        resp = self._call("GET", path)
         if resp.status_code >= 400:
             raise _fail(resp)
         return resp.json()
@@ -179,7 +184,7 @@ class BidderClient:
 
     def register(self, code: str, name: str) -> dict[str, Any]:
         """Ask the operator to admit us under our pseudonym for ``code``."""
-        resp = self._http.post(f"/v1/tenders/{code}/bidders", json={
+        resp = self._call("POST", f"/v1/tenders/{code}/bidders", json={
             "name": name, "address": self.account.address,
             "public_key": bidder_public_key(self.account).hex(),
             "pseudonym": self.pseudonym(code).address})  # fmt: skip
@@ -206,12 +211,15 @@ class BidderClient:
 
     def submit(
         self, code: str, sealed: Path, nonce: int | None = None, progress: Progress | None = None,
-        device: str | None = None,
+        device: str | None = None, file_name: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Sign the sealed commitment (pseudonym) and the Bid (our key); upload the envelope.
 
         ``device`` is the fingerprint this client reports for the machine it uploads from
         (:func:`device_fingerprint`; optional): regulators compare it across bidders.
+        ``file_name`` (default: the sealed file's name without ``.cwseal``) goes along
+        sealed under the envelope's content key, for the evaluators after opening.
+        The same envelope again gets the receipt of the first submission.
         """
         key = self.opening_key(code)
         with sealed.open("rb") as f:
@@ -219,9 +227,11 @@ class BidderClient:
                 raise VerificationFailed(
                     f"expected {sealed} sealed to the on-chain key {key.hex()}"
                 )
-        ciphertext_sha256, envelope_digest, plaintext_commitment = _envelope_facts(
+        ciphertext_sha256, envelope_digest, plaintext_commitment, content_key = _envelope_facts(
             sealed, self.account
         )
+        name = default_file_name(sealed) if file_name is None else file_name
+        name_sealed = None if not name else seal_name(content_key, envelope_digest, name, self._rng)
         tid = tender_id_bytes(code)
         pseudonym = self.pseudonym(code)
         nonce = nonce or self._next_nonce(code)
@@ -242,15 +252,16 @@ class BidderClient:
                         progress(len(chunk))
                     yield chunk
 
-        resp = self._http.post(
-            f"/v1/tenders/{code}/bids",
+        resp = self._call(
+            "POST", f"/v1/tenders/{code}/bids",
             params={"bidder": self.account.address, "pseudonym": pseudonym.address,
                     "nonce": nonce, "salt": salt.hex(),
                     "plaintext_commitment": plaintext_commitment.hex(),
                     "envelope_digest": envelope_digest.hex(),
                     "sealed_signature": sealed_sig.hex(), "bid_signature": bid_sig.hex(),
-                    **({"device": device} if device else {})},
-            content=body(), headers={"Content-Type": "application/octet-stream"},
+                    **({"device": device} if device else {}),
+                    **({"file_name_sealed": name_sealed.hex()} if name_sealed else {})},
+            content=body, headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         if resp.status_code >= 400:
             raise _fail(resp)
@@ -267,7 +278,7 @@ class BidderClient:
         nonce = nonce or self._next_nonce(code)
         typed = withdrawal_typed_data(self.trust.chain_id, self.trust.registry,
                                       tender_id_bytes(code), pseudonym.address, nonce)  # fmt: skip
-        resp = self._http.post(f"/v1/tenders/{code}/withdrawals", json={
+        resp = self._call("POST", f"/v1/tenders/{code}/withdrawals", json={
             "bidder": self.account.address, "pseudonym": pseudonym.address, "nonce": nonce,
             "signature": sign_typed(pseudonym, typed).hex()})  # fmt: skip
         if resp.status_code >= 400:
@@ -313,26 +324,47 @@ class BidderClient:
         return list(self._get(f"/v1/tenders/{code}/bids/{self.account.address}"))
 
 
-def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, bytes]:
-    """(ciphertext sha256, envelope digest, plaintext commitment) of a sealed file.
+def _own_content_key(sealed: Path, account: LocalAccount) -> bytes:
+    """The content key of our own envelope, unwrapped with our key.
+
+    Raises:
+        MalformedInput: the envelope was sealed by or for another bidder (names both).
+    """
+    with sealed.open("rb") as f:
+        header = sealing.read_header(f)
+    ours = bidder_public_key(account)
+    sealed_for = header.recipient("bidder").public_key
+    if sealed_for != ours or header.bidder.lower() != account.address.lower():
+        raise MalformedInput(
+            f"expected {sealed} sealed for your key {ours.hex()} ({account.address}), found it "
+            f"sealed by {header.bidder} for key {sealed_for.hex()}: another bidder's envelope, "
+            "or the wrong --keystore"
+        )
+    return sealing.unwrap_key(header, "bidder", bytes(account.key))
+
+
+def _envelope_facts(sealed: Path, account: LocalAccount) -> tuple[bytes, bytes, bytes, bytes]:
+    """(ciphertext sha256, envelope digest, plaintext commitment, content key) of a sealed
+    file.
 
     The commitment needs the content key: the bidder unwraps it with their own key
     and streams the envelope once (which also proves the file opens).
     """
-    with sealed.open("rb") as f:
-        header = sealing.read_header(f)
-    key = sealing.unwrap_key(header, "bidder", bytes(account.key))
+    key = _own_content_key(sealed, account)
     with sealed.open("rb") as src, open(os.devnull, "wb") as sink:
         result = envelope_files.open_stream(src, sink, key)
-    return result.ciphertext_sha256, result.envelope_digest, result.plaintext_commitment
+    return result.ciphertext_sha256, result.envelope_digest, result.plaintext_commitment, key
 
 
 def open_own(sealed: Path, dst: Path, account: LocalAccount) -> sealing.OpenResult:
     """The bidder's fallback: open their own bid with their own key."""
-    with sealed.open("rb") as f:
-        header = sealing.read_header(f)
-    key = sealing.unwrap_key(header, "bidder", bytes(account.key))
-    return envelope_files.open_to_path(sealed, dst, key)
+    return envelope_files.open_to_path(sealed, dst, _own_content_key(sealed, account))
+
+
+def default_file_name(sealed: Path) -> str | None:
+    """The document's name a sealed file was made from: ``X.pdf.cwseal`` -> ``X.pdf``."""
+    name = sealed.name.removesuffix(".cwseal")
+    return name if name and name != sealed.name else None
 
 
 def device_fingerprint() -> str:

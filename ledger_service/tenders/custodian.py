@@ -42,7 +42,9 @@ from ledger_service.chain.tender_registry import TenderRegistryContract, TenderS
 from ledger_service.core import threshold
 from ledger_service.core.checkpoints import SignedCheckpoint, Witnessed, verify_witnessed
 from ledger_service.core.errors import ConfigurationError, EvidenceError, VerificationFailed
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.trust_policy import TrustPolicy
+from ledger_service.tenders import service_http
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
 
 log = logging.getLogger("chainwitness.custodian")
@@ -276,6 +278,15 @@ class AgentRun:
         self._done.add(key)
         return True
 
+    def _relay(self, tender: TenderOnChain, what: str, send: Callable[[], None]) -> None:
+        """Send through the relay; if it fails (service down), ``what`` is due again on the
+        next pass instead of being lost."""
+        try:
+            send()
+        except BaseException:
+            self._done.discard((tender.tender_id.hex(), tender.view.round, what))
+            raise
+
     def _deal(self, tender: TenderOnChain, index: int) -> None:
         if index in tender.dealings or not self._once(tender, "deal"):
             return
@@ -284,7 +295,9 @@ class AgentRun:
         if self._state_file is not None:
             self._state_file.write_text(json.dumps(sorted(self._signed)))
         sig = self.agent.sign(threshold.dealing_digest(tender.setup, index, keccak(body)))
-        self.relay.post_dealing(tender.tender_id, index, body, sig)
+        self._relay(
+            tender, "deal", lambda: self.relay.post_dealing(tender.tender_id, index, body, sig)
+        )
         self._note(
             tender.tender_id,
             f"dealt round {tender.view.round} with a proof of knowledge, signed by our account",
@@ -302,7 +315,8 @@ class AgentRun:
         sig = self.agent.sign(
             threshold.complaints_digest(tender.setup, index, seen, keccak(bundle))
         )
-        self.relay.post_complaints(tender.tender_id, index, bundle, sig)
+        self._relay(tender, "complain",
+                    lambda: self.relay.post_complaints(tender.tender_id, index, bundle, sig))  # fmt: skip
         self._note(tender.tender_id, f"complained against dealers {[c.dealer for c in complaints]}")
 
     def _note_outcome(self, tender: TenderOnChain, result: threshold.Outcome) -> None:
@@ -336,7 +350,8 @@ class AgentRun:
         sig = threshold.approve_key(
             tender.setup, group, result.transcript_hash, bytes(self.agent.account.key)
         )
-        self.relay.post_approval(tid, index, group.public_key, group.commitments_bytes(), sig)
+        self._relay(tender, "approve", lambda: self.relay.post_approval(
+            tid, index, group.public_key, group.commitments_bytes(), sig))  # fmt: skip
         self._note(
             tid,
             f"approved opening key {group.public_key.hex()[:16]}.. computed ourselves from qualified {list(result.qualified)}; transcript hash equals the chain's",
@@ -352,7 +367,8 @@ class AgentRun:
             return
         self._note(
             tid,
-            f"own clock {own_now} and chain time {chain_now} both at or past the opening time {opening}",
+            f"own clock {with_iso(own_now)} and chain time {with_iso(chain_now)} both at or "
+            f"past the opening time {with_iso(opening)}",
         )
         if self.witnessed_time is not None:
             w = self.witnessed_time(own_now)
@@ -385,7 +401,7 @@ class AgentRun:
                 delay = poll_s
             except EvidenceError as exc:
                 log.error(
-                    "%s: %s; retrying in %.0f s", self.agent.name, str(exc).splitlines()[0], delay
+                    "%s: %s; retrying in %.1f s", self.agent.name, str(exc).splitlines()[0], delay
                 )
                 delay = min(max_backoff_s, delay * 2)
             stop.wait(delay)
@@ -394,14 +410,15 @@ class AgentRun:
 class HttpRelay:
     """A :class:`Relay` over the service's endpoints: it only carries signed messages."""
 
-    def __init__(self, server: str, token: str | None) -> None:
+    def __init__(self, server: str, token: str | None, retry_s: float = 30.0) -> None:
         import httpx
 
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=60)
+        self._retry_s = retry_s
 
     def _post(self, path: str, body: dict[str, object]) -> None:
-        resp = self._http.post(path, json=body)
+        resp = service_http.call(self._http, "POST", path, json=body, retry_s=self._retry_s)
         if resp.status_code >= 400:
             raise ConfigurationError(f"the relay answered {resp.status_code}: {resp.text[:300]}")
 
@@ -412,7 +429,8 @@ class HttpRelay:
             return None
 
         def fetch() -> SignedCheckpoint:
-            resp = self._http.post("/v1/checkpoints/fresh")
+            resp = service_http.call(self._http, "POST", "/v1/checkpoints/fresh",
+                                     retry_s=self._retry_s)  # fmt: skip
             if resp.status_code >= 400:
                 raise ConfigurationError(
                     f"the relay answered {resp.status_code} for a fresh checkpoint: {resp.text[:300]}"

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,13 +34,14 @@ from ledger_service.core.errors import (
     NotFound,
     VerificationFailed,
 )
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.deposit import TENDER, step_record
 from ledger_service.store.blobs import BlobStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.tenders import StoredBid, StoredTender, TenderStore
 from ledger_service.supervision import capture
-from ledger_service.tenders import opening
+from ledger_service.tenders import later_steps, opened_files, opening
 from ledger_service.tenders.chain_view import revealed_bids
 from ledger_service.tenders.keygen import KeyGeneration
 from ledger_service.tenders.lifecycle import Event, State, next_state, opening_outcome
@@ -134,7 +135,7 @@ class TenderService(KeyGeneration):
 
     def announce(
         self, code: str, title: str, schedule: Schedule, threshold_t: int,
-        custodians: Sequence[tuple[str, str]],
+        custodians: Sequence[tuple[str, str]], actor: str = SERVICE_ACTOR,
     ) -> None:  # fmt: skip
         """Announce a tender (招标公告) and create it on chain in KeyGeneration.
 
@@ -162,7 +163,7 @@ class TenderService(KeyGeneration):
             {"title": title, **schedule.to_json(), "threshold": threshold_t, "tx_hash": tx.tx_hash,
              "custodians": [{"index": i, "name": n, "address": a, "public_key": k.hex()}
                             for i, (n, a, k) in enumerate(members, start=1)]},
-            state_after=State.ANNOUNCED,
+            state_after=State.ANNOUNCED, actor=actor,
         )  # fmt: skip
 
     def custodians(self, code: str) -> list[Party]:
@@ -174,16 +175,25 @@ class TenderService(KeyGeneration):
 
     # -- documents and bidders ---------------------------------------------------------
 
-    def issue_documents(self, code: str, sha256: str, name: str) -> State:
+    # ``actor`` of each step: who acted, as the API authenticated them (role:name); the
+    # service itself only for what chain time does (closing, opening by the watcher)
+
+    def issue_documents(
+        self, code: str, sha256: str, name: str, actor: str = SERVICE_ACTOR
+    ) -> State:
         self.group_key(code)  # bids need the opening key first
         return self._move(code, Event.ISSUE_DOCUMENTS, {"document": name, "sha256": sha256},
-                          digests={"sha256": sha256})  # fmt: skip
+                          digests={"sha256": sha256}, actor=actor)  # fmt: skip
 
-    def amend(self, code: str, sha256: str, name: str, version: int) -> State:
+    def amend(
+        self, code: str, sha256: str, name: str, version: int, actor: str = SERVICE_ACTOR
+    ) -> State:
         return self._move(code, Event.AMEND, {"document": name, "sha256": sha256, "version": version},
-                          digests={"sha256": sha256})  # fmt: skip
+                          digests={"sha256": sha256}, actor=actor)  # fmt: skip
 
-    def register_bidder(self, code: str, bidder: Party, pseudonym: str) -> None:
+    def register_bidder(
+        self, code: str, bidder: Party, pseudonym: str, actor: str = SERVICE_ACTOR
+    ) -> None:
         """Admit ``bidder`` under the per-tender ``pseudonym`` its own client made.
 
         Only the pseudonym goes on chain; who is behind it stays in the service's
@@ -194,13 +204,13 @@ class TenderService(KeyGeneration):
         self.store.add_bidder(code, bidder.address, bidder.name, bidder.public_key)
         self._record(code, "bidder_registered",
                      {"bidder": bidder.address, "name": bidder.name, "pseudonym": pseudonym,
-                      "tx_hash": tx.tx_hash})  # fmt: skip
+                      "tx_hash": tx.tx_hash}, actor=actor)  # fmt: skip
 
     # -- bids --------------------------------------------------------------------------
 
     async def submit_bid(
         self, code: str, bid: SignedBid, ciphertext: AsyncIterator[bytes], *,
-        ip: str | None = None, device: str | None = None,
+        ip: str | None = None, device: str | None = None, file_name_sealed: bytes | None = None,
     ) -> BidReceipt:  # fmt: skip
         """Receive a sealed bid, check it, relay the pseudonym's signed commitment, record it.
 
@@ -210,13 +220,27 @@ class TenderService(KeyGeneration):
         ``bid_submitted`` record and checked again on chain at the reveal). The chain
         then checks the deadline, the registration, the nonce and the pseudonym's
         signature; if it refuses, nothing is recorded.
+
+        The same envelope again (a retry, a second click) from the same bidder, with a
+        valid Bid signature, gets the receipt of its active bid: nothing is relayed,
+        no nonce is used and nothing is overwritten. ``file_name_sealed`` is the
+        document's file name sealed under the envelope's content key
+        (``core.sealing.file_name``), read at opening.
         """
         state = self.state(code)
         next_state(state, Event.SUBMIT_BID)
         group = self.group_key(code)
         blob = await self._blobs.put_stream(ciphertext, max_bytes=MAX_BID_BYTES)
         try:
-            tx = self._check_and_relay(code, bid, blob.sha256, blob.path, group)
+            commitment = self._check(code, bid, blob.sha256, blob.path, group)
+            again = self._active_with(code, bid.bidder, blob.sha256)
+            if again is not None:
+                log.info("tender %s: bidder %s sent its active bid %s again: same receipt",
+                         code, bid.bidder, blob.sha256)  # fmt: skip
+                return BidReceipt(code, again.bidder, again.nonce, again.ciphertext_sha256,
+                                  again.plaintext_commitment, again.envelope_digest, again.size,
+                                  again.tx_hash, again.block_time, again.record_index)  # fmt: skip
+            tx = self._relay_bid(code, bid, commitment)
         except BaseException:
             # a refused bid leaves nothing behind (unless the same bytes are evidence already)
             if not self.log_store.find_by_sha256(blob.sha256, limit=1):
@@ -224,6 +248,8 @@ class TenderService(KeyGeneration):
             raise
         payload = {**bid.to_json(), "ciphertext_sha256": blob.sha256, "size": blob.size,
                    "tx_hash": tx.tx_hash, "block_time": tx.block_time}  # fmt: skip
+        if file_name_sealed is not None:
+            payload["file_name_sealed"] = file_name_sealed.hex()
         index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bid.bidder}",
                              digests={"sha256": blob.sha256})  # fmt: skip
         self.store.put_bid(code, payload, index)
@@ -233,9 +259,16 @@ class TenderService(KeyGeneration):
         return BidReceipt(code, bid.bidder, bid.nonce, blob.sha256, bid.plaintext_commitment,
                           bid.envelope_digest, blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
 
-    def _check_and_relay(
+    def _active_with(self, code: str, bidder: str, sha256: str) -> StoredBid | None:
+        for b in self.store.bids(code, active_only=True):
+            if b.bidder.lower() == bidder.lower() and b.ciphertext_sha256 == sha256:
+                return b
+        return None
+
+    def _check(
         self, code: str, bid: SignedBid, sha256: str, path: Path, group: threshold.GroupKey
-    ) -> Any:
+    ) -> bytes:
+        """Check the envelope and the bidder's Bid signature; return the SealedBid commitment."""
         with path.open("rb") as f:
             header = sealing.read_header(f)
         self._check_header(code, bid.bidder, header, group)
@@ -256,10 +289,13 @@ class TenderService(KeyGeneration):
             raise VerificationFailed(
                 f"expected the Bid signed by bidder {bid.bidder}, found a signature of {signer}"
             )
-        commitment = sealed_bid_commitment(
+        return sealed_bid_commitment(
             tid, bid.bidder, reveal.salt, reveal.ciphertext_digest, reveal.plaintext_commitment,
             reveal.envelope_digest,
         )  # fmt: skip
+
+    def _relay_bid(self, code: str, bid: SignedBid, commitment: bytes) -> Any:
+        tid = tender_id_bytes(code)
         try:
             return self._registry.submit_bid(tid, bid.pseudonym, commitment, bid.nonce,
                                              bid.sealed_signature)  # fmt: skip
@@ -275,8 +311,18 @@ class TenderService(KeyGeneration):
             raise MalformedInput(
                 f"expected an envelope for tender {code}, found {header.tender_id!r}"
             )
-        if header.bidder.lower() != bidder.lower():
-            raise MalformedInput(f"expected an envelope sealed by {bidder}, found {header.bidder}")
+        sealed_for = header.recipient("bidder").public_key
+        members = self.store.bidders(code)
+        key = next((m.public_key for m in members if m.address.lower() == bidder.lower()), None)
+        if header.bidder.lower() != bidder.lower() or (key is not None and sealed_for != key):
+            owner = next((m.address for m in members if m.public_key == sealed_for), None)
+            raise MalformedInput(
+                f"expected an envelope sealed by bidder {bidder} for its key "
+                f"{key.hex() if key else '(not registered)'}, found one sealed by "
+                f"{header.bidder} for key {sealed_for.hex()}"
+                + (f" (registered bidder {owner})" if owner else "")
+                + ": submit your own sealed file, made with your own key"
+            )
         tender_key = header.recipient("tender").public_key
         if tender_key != group.public_key:
             raise MalformedInput(
@@ -328,7 +374,9 @@ class TenderService(KeyGeneration):
         t = self._tender(code)
         now = self.chain_time()
         if now < t.bid_deadline:
-            raise Conflict(f"expected chain time >= deadline {t.bid_deadline}, found {now}")
+            raise Conflict(
+                f"expected chain time >= deadline {with_iso(t.bid_deadline)}, found {with_iso(now)}"
+            )
         state = self._move(code, Event.CLOSE_BIDDING, {"chain_time": now,
                                                        "active_bids": len(self.active_bids(code))})  # fmt: skip
         self.reveal_bids(code)
@@ -347,7 +395,7 @@ class TenderService(KeyGeneration):
                 out[i] = threshold.share_from_bytes(raw)
         return out
 
-    def open(self, code: str, out_dir: Path) -> dict[str, Any]:
+    def open(self, code: str, out_dir: Path, actor: str = SERVICE_ACTOR) -> dict[str, Any]:
         """Open every bid once t valid shares are on chain; write the opening record.
 
         With fewer than MIN_BIDS active bids the tender fails (流标) instead.
@@ -358,7 +406,8 @@ class TenderService(KeyGeneration):
         committed = [bid for bid, _ in revealed_bids(self._registry, tid)]
         if opening_outcome(len(committed)) == Event.FAIL:
             tx = self._registry.declare_failed(tid)
-            self._move(code, Event.FAIL, {"revealed_bids": len(committed), "tx_hash": tx.tx_hash})
+            self._move(code, Event.FAIL, {"revealed_bids": len(committed), "tx_hash": tx.tx_hash},
+                       actor=actor)  # fmt: skip
             return {"result": "failed", "revealed_bids": len(committed)}
         group = self.group_key(code)
         released = self.released_shares(code)
@@ -368,6 +417,8 @@ class TenderService(KeyGeneration):
             with contextlib.suppress(NotFound):  # a missing file is reported per bid
                 files[c.ciphertext_sha256] = self._blobs.open(c.ciphertext_sha256)
         outcomes = opening.open_all(committed, files, threshold.share_to_bytes(secret), out_dir)
+        opened_files.name_files(out_dir, outcomes, files, self._sealed_name(code),
+                                threshold.share_to_bytes(secret))  # fmt: skip
         record, digest = opening.opening_record(code, group, released, invalid, outcomes)
         self._capture_opening(code, out_dir, outcomes)
         tx = self._registry.record_opening(tid, digest)
@@ -375,8 +426,21 @@ class TenderService(KeyGeneration):
         self._move(code, Event.OPEN, {"opening_record_sha256": digest.hex(), "tx_hash": tx.tx_hash,
                                       "opened": sum(o.result == opening.OPENED for o in outcomes),
                                       "flagged": sum(o.result != opening.OPENED for o in outcomes)},
-                   digests={"sha256": digest.hex()})  # fmt: skip
+                   digests={"sha256": digest.hex()}, actor=actor)  # fmt: skip
         return record
+
+    def _sealed_name(self, code: str) -> Callable[[str, int], bytes | None]:
+        """The sealed file name each stored bid arrived with (in its bid_submitted record)."""
+        by_bid = {(b.bidder.lower(), b.nonce): b.record_index for b in self.store.bids(code)}
+
+        def sealed(bidder: str, nonce: int) -> bytes | None:
+            index = by_bid.get((bidder.lower(), nonce))
+            if index is None:
+                return None
+            text = self.log_store.record(index).record.metadata.get("file_name_sealed")
+            return bytes.fromhex(text) if isinstance(text, str) else None
+
+        return sealed
 
     def _capture_opening(
         self, code: str, out_dir: Path, outcomes: Sequence[opening.BidOutcome]
@@ -396,25 +460,34 @@ class TenderService(KeyGeneration):
                                 Event.WITHDRAW_BID, Event.CLOSE_BIDDING, Event.OPEN, Event.FAIL})  # fmt: skip
 
     def transition(
-        self, code: str, event: Event, note: str = "", document: tuple[str, str] | None = None
-    ) -> State:
+        self, code: str, event: Event, note: str = "", document: tuple[str, str] | None = None,
+        data: Mapping[str, Any] | None = None, actor: str = SERVICE_ACTOR,
+    ) -> State:  # fmt: skip
         """A later lifecycle step: evaluation report, candidates, complaints, award, contract,
-        cancellation. A document (name, sha256) becomes the record's digest."""
+        cancellation, with its structured data (``later_steps.FIELDS``: the valid bids,
+        the candidates, the winner and price ...). A document (name, sha256) becomes the
+        record's digest. ``actor`` is who acted (the API passes the caller's token).
+
+        Raises:
+            MalformedInput: a field is missing or malformed, or the step would not give
+                a valid OCDS release (it names what is wrong); nothing is recorded.
+            IllegalTransition: the step is not allowed in the tender's state.
+        """
         if event in self._OWN_OPERATION:
             raise MalformedInput(
                 f"expected one of the later steps, found {event.value} (it has its own operation)"
             )
-        payload: dict[str, Any] = {"note": note}
-        digests = None
-        if document is not None:
-            payload.update(document=document[0], sha256=document[1])
-            digests = {"sha256": document[1]}
+        payload, digests = later_steps.step_payload(event, note, document, data or {})
         state = next_state(self.state(code), event)  # refuse before touching the chain
+        record = step_record(TENDER, code, event.value, payload, actor=actor, digests=digests)
+        later_steps.check_publishable(
+            record, self.log_store.head().size, [r for _, r in self.records(code)]
+        )
         if event == Event.CANCEL:
             # the chain refuses from the bid deadline on and after any share release
             reason = hashlib.sha256(canonicalize(payload)).digest()
             payload["tx_hash"] = self._registry.cancel_tender(tender_id_bytes(code), reason).tx_hash
-        self._move(code, event, payload, digests=digests)
+        self._move(code, event, payload, digests=digests, actor=actor)
         return state
 
     def opening_dir(self, code: str) -> Path:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 
 from ledger_service.core.errors import EvidenceError
+from ledger_service.core.human_time import with_iso
 from ledger_service.tenders.lifecycle import MIN_BIDS, State
 from ledger_service.tenders.service import TenderService
 
@@ -74,8 +75,8 @@ class TenderWatcher:
                     svc.open(code, svc.opening_dir(code))
                     done.append(code)
                     self.openings += 1
-                    log.info("tender %s %s at chain time %d", code,
-                             "failed (too few bids)" if few_bids else "opened", now,
+                    log.info("tender %s %s at chain time %s", code,
+                             "failed (too few bids)" if few_bids else "opened", with_iso(now),
                              extra={"event": "tender_opening", "tender": code,
                                     "chain_time": now, "failed": few_bids})  # fmt: skip
             except EvidenceError as exc:

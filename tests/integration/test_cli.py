@@ -26,8 +26,9 @@ COMMANDS = {
     "proof": None, "verify": None, "package": None,
     "token": {"create", "list", "revoke"},
     "bid": {"seal", "submit", "withdraw", "status", "open-own"},
-    "custodian": {"init", "register-key", "run"}, "tender": {"verify-opening"},
-    "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify"},
+    "custodian": {"init", "register-key", "run"},
+    "tender": {"verify-opening", "register-bidder", "bids", "list", "step"}, "key": {"create", "show"},
+    "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify", "authorize", "request", "show", "issue", "reject", "revoke"},
     "cosigner": {"init", "run", "status"},
     "supervise": {"scan", "alerts", "show", "dispose", "record", "tamper-watch"},
 }  # fmt: skip
@@ -91,7 +92,9 @@ def test_deposit_proof_verify_offline_and_tamper(runner: CliRunner, tmp_path: Pa
     assert runner.invoke(app, ["proof", "1", "-o", str(out)]).exit_code == 0
     ok = runner.invoke(app, ["verify", str(out)])
     assert ok.exit_code == 0, ok.output
-    assert "OK  record 1 is in the tree of size 3" in ok.stdout
+    line = next(x for x in ok.stdout.splitlines() if x.startswith("OK  record 1 "))
+    assert f"about tender:CLI-1, sha256 {digest}, recorded 20" in line  # what, which, when
+    assert "标书1.bin" in line and line.endswith("[offline]") and "in the tree of size 3" in line
     assert "not anchored yet" in ok.stdout
     bundle = json.loads(out.read_text())
     assert bundle["format"] == "chainwitness/evidence-proof" and bundle["checkpoint"] is None

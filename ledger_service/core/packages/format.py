@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger_service.core._fields import formatted, hex_text
+from ledger_service.core._fields import exact_fields, formatted, hex_text
 from ledger_service.core.canonical import canonicalize, parse_json_strict
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import (
@@ -175,6 +175,51 @@ class Signature:
         return str(found)
 
 
+#: Why a file that records name is not in a package (``manifest.omitted[].reason``).
+OMISSION_REASONS = {
+    "not-stored": "no file with this SHA-256 was stored by the service",
+    "too-large": "the stored file is larger than a package may carry",
+    "digest-mismatch": "the stored copy no longer matches its SHA-256 (altered or damaged)",
+    "withheld": "this package was built without original files",
+}
+
+
+@dataclass(frozen=True)
+class Omission:
+    """A file the package's records name but the package leaves out, and why."""
+
+    sha256: str
+    reason: str
+    records: tuple[int, ...]
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
+            raise MalformedInput(f"omitted sha256: expected 64 hex digits, found {self.sha256!r}")
+        if self.reason not in OMISSION_REASONS:
+            raise MalformedInput(
+                f"omitted reason: expected one of {', '.join(OMISSION_REASONS)}, "
+                f"found {self.reason!r}"
+            )
+        if (not isinstance(self.records, tuple) or not self.records
+                or not all(type(i) is int and i >= 0 for i in self.records)):  # fmt: skip
+            raise MalformedInput(f"omitted records: expected leaf indices, found {self.records!r}")
+        if not isinstance(self.detail, str) or len(self.detail) > 1000:
+            raise MalformedInput("omitted detail: expected text of at most 1000 characters")
+
+    def to_json(self) -> dict[str, object]:
+        return {"sha256": self.sha256, "reason": self.reason, "records": list(self.records),
+                "detail": self.detail}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, obj: object, where: str) -> Omission:
+        f = exact_fields(where, obj, {"sha256", "reason", "records", "detail"})
+        records = f["records"]
+        if not isinstance(records, list):
+            raise MalformedInput(f"{where} records: expected an array, found {records!r}")
+        return cls(f["sha256"], f["reason"], tuple(records), f["detail"])
+
+
 @dataclass(frozen=True)
 class PackageContents:
     """Everything a package holds, typed. See ``docs/evidence-package.md``.
@@ -201,6 +246,8 @@ class PackageContents:
     checkpoints: Mapping[int, SignedCheckpoint] = field(default_factory=dict)
     #: tree size -> a TSA's DER TimeStampResp over that checkpoint's signed text (RFC 3161)
     timestamps: Mapping[int, bytes] = field(default_factory=dict)
+    #: files the records name that the package leaves out, each with its reason
+    omitted: Sequence[Omission] = ()
 
 
 # ---------------------------------------------------------------- writing
@@ -247,6 +294,9 @@ def write_package(c: PackageContents) -> bytes:
                  "size": len(entries[p][1])}
                 for p in paths
             ],
+            # present only when something is left out: other packages stay byte for byte
+            **({"omitted": [o.to_json() for o in sorted(c.omitted, key=lambda o: o.sha256)]}
+               if c.omitted else {}),
         },
         name="manifest",
     )  # fmt: skip

@@ -19,6 +19,7 @@ from ledger_service.core.packages.format import (
     MANIFEST_DIGEST,
     ROLES,
     VERSION,
+    Omission,
     parse_canonical,
     sha256_hex,
 )
@@ -45,6 +46,8 @@ class Manifest:
     chain_id: int
     contract: str
     files: tuple[str, ...]
+    #: files the records name that the package leaves out, with the reasons
+    omitted: tuple[Omission, ...] = ()
 
 
 def read_manifest(entries: Mapping[str, bytes]) -> Manifest:
@@ -56,8 +59,12 @@ def read_manifest(entries: Mapping[str, bytes]) -> Manifest:
         VerificationFailed: a listed entry is missing or differs in size or SHA-256;
             an entry is not listed.
     """
-    m = formatted(MANIFEST, parse_canonical(entries[MANIFEST], MANIFEST), _MANIFEST_FIELDS,
+    raw = parse_canonical(entries[MANIFEST], MANIFEST)
+    # ``omitted`` is optional: present only when the builder left a file out
+    with_omitted = isinstance(raw, Mapping) and "omitted" in raw
+    m = formatted(MANIFEST, raw, _MANIFEST_FIELDS | ({"omitted"} if with_omitted else set()),
                   FORMAT, VERSION)  # fmt: skip
+    omitted = _omitted(m["omitted"]) if with_omitted else ()
     if type(m["package_id"]) is not str or not _PACKAGE_ID.fullmatch(m["package_id"]):
         raise MalformedInput(
             f"manifest package_id: expected 32 hex digits, found {m['package_id']!r}"
@@ -79,8 +86,18 @@ def read_manifest(entries: Mapping[str, bytes]) -> Manifest:
         raise MalformedInput(f"manifest contracts.EvidenceLog: {exc}") from exc
     listed = _listed_files(m["files"], entries)
     manifest = Manifest(m["package_id"], m["created_at"], m["subject"], m["chain_id"],
-                        contracts["EvidenceLog"], tuple(listed))  # fmt: skip
+                        contracts["EvidenceLog"], tuple(listed), omitted)  # fmt: skip
     return manifest
+
+
+def _omitted(value: object) -> tuple[Omission, ...]:
+    if type(value) is not list or not value:
+        raise MalformedInput(f"manifest omitted: expected a non-empty array, found {value!r}")
+    out = tuple(Omission.from_json(o, f"manifest omitted[{i}]") for i, o in enumerate(value))
+    digests = [o.sha256 for o in out]
+    if digests != sorted(set(digests)):
+        raise MalformedInput("manifest omitted: expected unique digests in sorted order")
+    return out
 
 
 def _listed_files(files: object, entries: Mapping[str, bytes]) -> list[str]:

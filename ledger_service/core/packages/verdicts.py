@@ -17,6 +17,10 @@ class Verdict:
     item: str
     text: str
     trust: str = OFFLINE
+    #: something the package says it leaves out: shown, never silent, yet not a failure
+    warning: bool = False
 
     def line(self) -> str:
+        if self.warning:
+            return f"WARN  {self.item}: {self.text}"
         return f"OK  {self.item}: {self.text} [{self.trust}]"

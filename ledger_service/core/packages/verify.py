@@ -30,8 +30,10 @@ from typing import Protocol
 
 from ledger_service.core import merkle
 from ledger_service.core._fields import formatted
+from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import ConfigurationError, MalformedInput, VerificationFailed
 from ledger_service.core.headers import bft_quorum
+from ledger_service.core.human_time import with_iso
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
 from ledger_service.core.packages.deadlines import check_bid_deadlines
 from ledger_service.core.packages.format import (
@@ -39,8 +41,10 @@ from ledger_service.core.packages.format import (
     LIMITS,
     MANIFEST,
     MANIFEST_DIGEST,
+    OMISSION_REASONS,
     VERSION,
     Limits,
+    Omission,
     Signature,
     parse_canonical,
     read_entries,
@@ -137,7 +141,7 @@ def verify_package(
     out += check_anchors(entries, heads, policy)
     records, verdicts = check_records(entries, heads, manifest.subject)
     out += verdicts
-    out += check_files(entries, records)
+    out += check_files(entries, records, manifest.omitted)
     out += check_signatures(entries)
     witnessed, verdicts = check_checkpoints(entries, heads, policy, now or 0)
     out += verdicts
@@ -326,17 +330,52 @@ def _check_record(
         Verdict(path, f"{rec.kind} about {rec.subject!r} by {rec.actor!r}, leaf "
                 f"{leaf.hex()[:16]}..."),
         Verdict(ppath, f"record {i} in tree size {p.tree_size} root {p.root.hex()[:16]}...; "
-                f"on chain by block time {first.block_time} (head of size {first.tree_size})"),
+                f"on chain by block time {with_iso(first.block_time)} (head of size {first.tree_size})"),
     ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- 6. files, 7. signatures
 
 
-def check_files(entries: Entries, records: Mapping[int, EvidenceRecord]) -> list[Verdict]:
-    """Step 6: each ``files/<sha256>`` hashes to its name, a digest some record states."""
+def check_files(
+    entries: Entries, records: Mapping[int, EvidenceRecord], omitted: Sequence[Omission] = ()
+) -> list[Verdict]:
+    """Step 6: each ``files/<sha256>`` hashes to its name, a digest some record states;
+    each file the manifest says it leaves out is one the named records state and is
+    absent, and gives one warning verdict with its reason."""
     digests = {r.digests.get("sha256") for r in records.values()}
     out = []
+    for o in omitted:
+        named = sorted(i for i, r in records.items() if r.digests.get("sha256") == o.sha256)
+        if f"files/{o.sha256}" in entries:
+            raise VerificationFailed(
+                f"manifest omitted {o.sha256}: expected the file absent, found it in the package"
+            )
+        if not named or not set(o.records) <= set(named):
+            raise VerificationFailed(
+                f"manifest omitted {o.sha256}: expected records {list(o.records)} stating this "
+                f"SHA-256, found {named}"
+            )
+        subject = records[o.records[0]].subject
+        out.append(Verdict(
+            f"files/{o.sha256}",
+            f"NOT IN THE PACKAGE ({o.reason}: {OMISSION_REASONS[o.reason]}"
+            + (f"; {o.detail}" if o.detail else "") + f"), named by record(s) "
+            f"{', '.join(map(str, o.records))} of {subject}: the records and proofs stand, "
+            "the file itself cannot be checked here",
+            warning=True,
+        ))  # fmt: skip
+    listed = {o.sha256 for o in omitted}
+    for index, r in sorted(records.items()):
+        digest = r.digests.get("sha256")
+        if digest is None or digest in listed or f"files/{digest}" in entries:
+            continue
+        if digest == sha256_hex(canonicalize(r.to_json()["metadata"])):
+            continue  # a step record: its digest is of its own metadata, it names no file
+        raise VerificationFailed(
+            f"records/{index}.json: expected files/{digest} in the package or an omission "
+            "naming it in the manifest, found neither (a file left out silently)"
+        )
     for path in (p for p in entries if p.startswith("files/")):
         digest = path[6:]
         if sha256_hex(entries[path]) != digest:

@@ -50,6 +50,7 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): frozenset({"operator"}),
     ("POST", "/v1/tenders"): frozenset({"operator"}),
+    ("GET", "/v1/tenders"): PUBLIC,
     ("GET", "/v1/tenders/{code}"): PUBLIC,
     ("GET", "/v1/tenders/{code}/bids/{bidder}"): frozenset({"bidder", "operator"}),
     ("POST", "/v1/tenders/{code}/dealings"): frozenset({"custodian"}),
@@ -64,6 +65,10 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/v1/tenders/{code}/open"): frozenset({"operator"}),
     ("POST", "/v1/tenders/{code}/transitions"): frozenset({"operator"}),
     ("GET", "/v1/tenders/{code}/ocds"): PUBLIC,
+    ("GET", "/v1/tenders/{code}/opened"): frozenset({"operator", "regulator", "court"}),
+    ("GET", "/v1/tenders/{code}/opened/{bidder}/{nonce}"): frozenset(
+        {"operator", "regulator", "court"}
+    ),
     ("GET", "/v1/court/records"): frozenset({"court", "regulator"}),
     ("POST", "/v1/court/packages"): frozenset({"court", "regulator"}),
     ("GET", "/v1/court/packages/{sha256}"): frozenset({"court", "regulator"}),
@@ -74,6 +79,8 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/v1/contracts/{code}"): ANY,
     ("GET", "/v1/contracts/{code}/typed-data"): ANY,
     ("POST", "/v1/contracts/{code}/signatures"): ANY,
+    ("POST", "/v1/notary/notaries"): frozenset(),  # admin only
+    ("GET", "/v1/notary/notaries/{address}"): PUBLIC,
     ("POST", "/v1/notary/requests"): frozenset({"operator", "court", "notary"}),
     ("GET", "/v1/notary/requests/{request_id}"): ANY,
     ("POST", "/v1/notary/requests/{request_id}/review"): frozenset({"notary"}),
@@ -95,8 +102,8 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
 #: path parameters that pass validation (tokens are named after their role, so the
 #: bidder's own-bids rule admits the bidder token)
 PARAMS = {"code": "NO-SUCH-1", "bidder": "bidder", "sha256": "ab" * 32, "digest": "ab" * 32,
-          "index": "0", "number": "CW-NONE", "request_id": "1", "party": "bidder",
-          "path:path": "chainwitness.js"}  # fmt: skip
+          "index": "0", "number": "CW-NONE", "request_id": "1", "party": "bidder", "nonce": "1",
+          "address": "0x" + "11" * 20, "path:path": "chainwitness.js"}  # fmt: skip
 
 
 def served_routes(app: FastAPI) -> list[tuple[str, str]]:

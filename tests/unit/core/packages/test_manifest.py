@@ -12,7 +12,15 @@ from ledger_service.core.canonical import canonicalize
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.packages.manifest import Manifest, read_manifest, subject_matches
 from ledger_service.core.records import EvidenceRecord
-from tests.unit.core.packages.synthetic import CONTRACT, FILE, GOOD, SUBJECT, Entries, entries
+from tests.unit.core.packages.synthetic import (
+    CONTRACT,
+    FILE,
+    GOOD,
+    SUBJECT,
+    Entries,
+    contents,
+    entries,
+)
 
 E = entries(GOOD)
 
@@ -27,7 +35,7 @@ def with_manifest(**changes: Any) -> Entries:
 def test_a_valid_manifest_reads() -> None:
     assert read_manifest(E) == Manifest(
         "0123456789abcdef0123456789abcdef", "2026-11-30T01:02:03.000Z", SUBJECT, 31337,
-        CONTRACT, tuple(E)[2:],
+        CONTRACT, tuple(E)[2:], tuple(contents().omitted),
     )  # fmt: skip
 
 

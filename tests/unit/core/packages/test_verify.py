@@ -55,9 +55,10 @@ def test_a_valid_package_verifies_item_by_item() -> None:
     assert report.subject == SUBJECT
     assert report.manifest_sha256 == hashlib.sha256(entries(GOOD)["manifest.json"]).hexdigest()
     text = "\n".join(report.lines())
-    assert "on chain by block time 1796000010 (head of size 3)" in text  # record 1 first anchored
+    assert "on chain by block time 1796000010 (2026-11-30T00:53:30Z) (head of size 3)" in text  # record 1 first anchored
     assert f"EIP-712 signature by {SIGNER.address}" in text
-    assert all(line.startswith("OK  ") for line in report.lines())
+    assert all(line.startswith("OK  ") for line in report.lines() if not line.startswith("WARN"))
+    assert sum(line.startswith("WARN ") for line in report.lines()) == 2  # records 2 and 4
 
 
 def test_fake_chain_view() -> None:
@@ -262,8 +263,9 @@ def test_manifest_digest_or_size_lies_fail() -> None:
 # is needed to reach it, so each failure below is that check's own.
 
 E = entries(GOOD)
+OMITTED = tuple(contents().omitted)  # records 2 and 4 name files the package leaves out
 MANIFEST = Manifest("0123456789abcdef0123456789abcdef", "2026-11-30T01:02:03.000Z", SUBJECT,
-                    31337, CONTRACT, tuple(E)[2:])  # fmt: skip
+                    31337, CONTRACT, tuple(E)[2:], OMITTED)  # fmt: skip
 HEADS = list(contents().heads)
 FILE_PATH = f"files/{hashlib.sha256(FILE).hexdigest()}"
 
@@ -297,7 +299,7 @@ def test_the_checks_in_the_documented_order_make_the_report() -> None:
     out += [verdict, *check_anchors(got, heads)]
     records, verdicts = check_records(got, heads, manifest.subject)
     assert sorted(records) == [1, 2, 4]
-    out += [*verdicts, *check_files(got, records), *check_signatures(got)]
+    out += [*verdicts, *check_files(got, records, manifest.omitted), *check_signatures(got)]
     out += check_chain(heads, manifest.chain_id, FakeChain())
     assert tuple(out) == verify_package(GOOD, chain=FakeChain()).verdicts
 
@@ -361,12 +363,18 @@ def test_check_records_pairs_records_and_proofs_and_matches_the_subject() -> Non
 
 def test_check_files_wants_a_record_stating_each_file() -> None:
     records, _ = check_records(E, HEADS, SUBJECT)
-    assert [v.item for v in check_files(E, records)] == [FILE_PATH]
+    assert [v.item for v in check_files(E, records, OMITTED)] == [
+        *(f"files/{o.sha256}" for o in OMITTED),
+        FILE_PATH,
+    ]
+    with pytest.raises(VerificationFailed, match=r"records/2.json: expected files/.* or an "
+                       r"omission naming it in the manifest, found neither"):  # fmt: skip
+        check_files(E, records)  # the manifest's omissions stripped: a silent omission
     other = f"files/{hashlib.sha256(b'x').hexdigest()}"
     with pytest.raises(VerificationFailed, match=f"{other}: expected a record with this SHA-256"):
-        check_files({**E, other: b"x"}, records)
+        check_files({**E, other: b"x"}, records, OMITTED)
     with pytest.raises(VerificationFailed, match=f"{FILE_PATH}: expected SHA-256"):
-        check_files({**E, FILE_PATH: b"y"}, records)
+        check_files({**E, FILE_PATH: b"y"}, records, OMITTED)
 
 
 def test_check_signatures_recovers_each_signer() -> None:
