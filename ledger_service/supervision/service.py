@@ -103,10 +103,20 @@ class SupervisionService:
                 bids[str(signal["bidder"])] = Bid.from_json({**signal, "ref": str(i)})
             elif event == "bond_payment":
                 bonds.append(Bond.from_json({**signal, "ref": str(i)}))
+        stored_steps = self._tenders.steps(code)
         steps = tuple(Step(s.event, s.chain_time, str(s.record_index))
-                      for s in self._tenders.steps(code))  # fmt: skip
+                      for s in stored_steps)  # fmt: skip
+        awarded: str | None = None  # the award step's structured winner (the last award)
+        for step in stored_steps:
+            if step.event == "award":
+                supplier = self.log_store.record(step.record_index).record.metadata.get("supplier")
+                awarded = supplier if isinstance(supplier, str) else awarded
+        # the winner as the bidders are named in the signals (addresses, any case)
+        winner = next((b for b in subs if awarded is not None and b.lower() == awarded.lower()),
+                      awarded)  # fmt: skip
         return TenderSignals(code, BUYER, tender.bid_deadline, tuple(subs.values()),
-                             tuple(bids.values()), tuple(bonds), steps=steps)  # fmt: skip
+                             tuple(bids.values()), tuple(bonds), steps=steps,
+                             winner=winner)  # fmt: skip
 
     def _evidence(self, refs: tuple[str, ...]) -> list[int]:
         """Leaf indices of ``refs`` and of the upload records they cite."""
