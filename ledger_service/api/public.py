@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
+from ledger_service.api import models
 from ledger_service.api.deps import AnyRole, MaybeToken, ServicesDep
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import MalformedInput, NotFound
@@ -28,7 +29,8 @@ router = APIRouter(tags=["public"])
 MAX_MATCHES = 20
 
 
-@router.get("/v1/verify/{sha256}", summary="Whether and when a SHA-256 digest was recorded")
+@router.get("/v1/verify/{sha256}", summary="Whether and when a SHA-256 digest was recorded",
+            response_model=models.VerifyAnswer)
 def verify_digest(sha256: str, services: ServicesDep, token: MaybeToken) -> dict[str, Any]:
     """Before a tender is opened, a match that is one of its bidder steps (a bid's
     ciphertext) only counts in ``withheld``: recorded, but no record, bidder or proof."""
@@ -70,7 +72,8 @@ def checkpoint_text(services: ServicesDep) -> PlainTextResponse:
     return PlainTextResponse(_latest_checkpoint(services).note.decode())
 
 
-@router.get("/v1/checkpoints/latest", summary="The latest checkpoint and how many cosigned it")
+@router.get("/v1/checkpoints/latest", summary="The latest checkpoint and how many cosigned it",
+            response_model=models.CheckpointLatest)
 def checkpoint_latest(services: ServicesDep) -> dict[str, Any]:
     stored = _latest_checkpoint(services)
     quorum = services.settings.quorum
@@ -88,6 +91,7 @@ def checkpoint_latest(services: ServicesDep) -> dict[str, Any]:
 @router.post(
     "/v1/checkpoints/fresh",
     summary="A checkpoint of the newest anchored head, cosigned now (the witnesses' present)",
+    response_model=models.CheckpointFresh,
 )
 def checkpoint_fresh(services: ServicesDep, _token: AnyRole) -> dict[str, Any]:
     """For custodian agents: the witnessed time of this checkpoint is when k witnesses,
@@ -102,7 +106,8 @@ def checkpoint_fresh(services: ServicesDep, _token: AnyRole) -> dict[str, Any]:
     return {"tree_size": anchored.tree_size, "checkpoint": signed.to_json()}
 
 
-@router.get("/v1/heads/latest", summary="The log's current head and the newest anchored head")
+@router.get("/v1/heads/latest", summary="The log's current head and the newest anchored head",
+            response_model=models.HeadsAnswer)
 def latest_head(services: ServicesDep) -> dict[str, Any]:
     head = services.log_store.head()
     anchored = services.anchors.latest_confirmed()
@@ -120,7 +125,8 @@ def latest_head(services: ServicesDep) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/proofs/consistency", summary="RFC 9162 consistency proof between two sizes")
+@router.get("/v1/proofs/consistency", summary="RFC 9162 consistency proof between two sizes",
+            response_model=models.ConsistencyOut)
 def get_consistency(
     services: ServicesDep,
     first: int = Query(..., ge=1, description="the older tree size"),

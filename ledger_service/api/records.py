@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from ledger_service.api import models
 from ledger_service.api.deps import AnyRole, Operator, ServicesDep
 from ledger_service.core.canonical import MAX_SAFE_INTEGER, parse_json_strict
 from ledger_service.core.errors import Forbidden, LimitExceeded, MalformedInput
@@ -82,6 +83,7 @@ def _actor(token: Any) -> str:
     "/records",
     status_code=201,
     summary="Deposit one record",
+    response_model=models.Deposited,
     openapi_extra={
         "x-max-body-bytes": MAX_RECORD_BODY,
         "requestBody": {
@@ -102,6 +104,7 @@ async def deposit_record(request: Request, token: Operator) -> JSONResponse:
 @router.post(
     "/records/batch",
     status_code=201,
+    response_model=models.Appended,
     summary=f"Deposit up to {MAX_BATCH} records atomically",
     openapi_extra={
         "x-max-body-bytes": MAX_BATCH_BODY,
@@ -145,6 +148,7 @@ async def deposit_batch(request: Request, token: Operator) -> JSONResponse:
 @router.post(
     "/files",
     status_code=201,
+    response_model=models.FileDeposited,
     summary="Deposit a file by streaming upload (raw body); its SHA-256 becomes a record",
     openapi_extra={
         "x-max-body-bytes": MAX_FILE_BYTES,
@@ -180,7 +184,8 @@ async def deposit_file(
     return JSONResponse(body, status_code=201)
 
 
-@router.get("/records/{index}", summary="A record with its inclusion proof and anchor")
+@router.get("/records/{index}", summary="A record with its inclusion proof and anchor",
+            response_model=models.RecordAnswer)
 def get_record(
     services: ServicesDep,
     token: AnyRole,
