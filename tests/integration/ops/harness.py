@@ -131,7 +131,7 @@ class Served:
     def signal(self, sig: int) -> None:
         os.kill(self.pid, sig)
 
-    def wait_exit(self, timeout: float = 30) -> int:
+    def wait_exit(self, timeout: float = 90) -> int:
         assert self.proc is not None
         return self.proc.wait(timeout)
 

@@ -72,7 +72,7 @@ def test_a_second_serve_on_the_same_data_directory_is_refused(tmp_path: Path) ->
     second = Served(tmp_path / "data")
     try:
         second.start(wait=False)
-        assert second.wait_exit(60) == 1
+        assert second.wait_exit(180) == 1
         assert f"running as PID {first.pid}" in second.log(), second.log()
         # the first one is unharmed
         first.wait_anchored(first.deposit(0)["index"])
