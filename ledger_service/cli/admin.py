@@ -179,7 +179,7 @@ def status(
         chain = None if rpc_url is None else check_chain(rpc_url)
         report: dict[str, object] = {
             "data_dir": str(s.data_dir),
-            "service": _service_readiness(s.data_dir, s.host, s.port),
+            "service": _service_readiness(s.data_dir, s.host, s.port, s.embedded_chain),
             "log": {"tree_size": head.size, "root": head.root.hex()},
             "anchored": None if a is None else {
                 "tree_size": a.tree_size, "block": a.block_number, "chain_id": a.chain_id,
@@ -255,11 +255,14 @@ def _local_url(host: str, port: int) -> str:
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
 
-def _service_readiness(data_dir: Path, host: str, port: int) -> dict[str, object]:
+def _service_readiness(
+    data_dir: Path, host: str, port: int, embedded: bool
+) -> dict[str, object]:
     """What the running service's ``/readyz`` says: ready, not ready (and why), or no answer.
 
-    The service is the one holding the data directory's lock, at the URL it wrote
-    there; without a holder, the configured host and port are asked.
+    On the embedded chain the service is the process holding the data directory's
+    lock (none: not running, nothing is asked), at the URL it wrote there. With an
+    RPC URL (no lock) that URL, else the configured host and port, is asked.
     """
     import httpx
 
@@ -267,9 +270,10 @@ def _service_readiness(data_dir: Path, host: str, port: int) -> dict[str, object
 
     url = _local_url(host, port)
     holder = DataDirLock(data_dir).holder()
-    if holder is not None:
-        with contextlib.suppress(OSError):
-            url = (data_dir / SERVE_URL_FILE).read_text().strip() or url
+    if embedded and holder is None:
+        return {"url": url, "state": "not running", "detail": f"no service holds {data_dir}"}
+    with contextlib.suppress(OSError):
+        url = (data_dir / SERVE_URL_FILE).read_text().strip() or url
     try:
         r = httpx.get(f"{url}/readyz", timeout=5)
     except httpx.HTTPError as exc:

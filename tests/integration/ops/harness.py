@@ -90,7 +90,7 @@ class Served:
             self.wait_ready()
         return self
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
         def up() -> bool:
             assert self.proc is not None
             if self.proc.poll() is not None:
@@ -131,7 +131,7 @@ class Served:
     def signal(self, sig: int) -> None:
         os.kill(self.pid, sig)
 
-    def wait_exit(self, timeout: float = 30) -> int:
+    def wait_exit(self, timeout: float = 90) -> int:
         assert self.proc is not None
         return self.proc.wait(timeout)
 
@@ -168,7 +168,7 @@ class Served:
         assert r.status_code == 200, r.text
         return dict(r.json())
 
-    def wait_anchored(self, index: int, timeout: float = 30, poll: float = 0.02) -> dict[str, Any]:
+    def wait_anchored(self, index: int, timeout: float = 90, poll: float = 0.02) -> dict[str, Any]:
         got = wait_until(
             f"record {index} anchored",
             lambda: (lambda r: r if r["status"] == "anchored" else None)(self.record(index)),

@@ -20,7 +20,7 @@ from tests.integration.tenders.helpers import CODE, bid, generate_key, open_for_
 
 pytestmark = pytest.mark.integration
 #: seconds from the end of key generation to the bid deadline, and to the opening
-TO_DEADLINE, TO_OPENING = 20, 26
+TO_DEADLINE, TO_OPENING = 45, 51
 
 
 def _wait(what: str, condition: object, timeout: float) -> None:
@@ -49,17 +49,17 @@ def test_a_tender_closes_and_opens_on_time_with_no_other_traffic(world: World) -
     thread, stop = watcher.start_thread()
     try:
         # nobody sends a transaction: the watcher alone moves chain time past the deadline
-        _wait("bidding to close", lambda: world.tenders.state(CODE) == State.BIDS_CLOSED, 60)
+        _wait("bidding to close", lambda: world.tenders.state(CODE) == State.BIDS_CLOSED, 120)
         assert world.chain_time() >= schedule.bid_deadline
         _wait(
             "chain time to reach the opening",
             lambda: world.chain_time() >= schedule.opening_time,
-            60,
+            120,
         )
         # the custodians' own clocks agree; they release their shares, the watcher opens
         world.clock.now = float(world.chain_time())
         world.step_agents(slice(0, 3))
-        _wait("the opening", lambda: world.tenders.state(CODE) == State.OPENED, 30)
+        _wait("the opening", lambda: world.tenders.state(CODE) == State.OPENED, 90)
         _wait("the watcher to count it", lambda: watcher.openings == 1, 10)
     finally:
         stop.set()

@@ -72,7 +72,7 @@ def test_a_second_serve_on_the_same_data_directory_is_refused(tmp_path: Path) ->
     second = Served(tmp_path / "data")
     try:
         second.start(wait=False)
-        assert second.wait_exit(60) == 1
+        assert second.wait_exit(180) == 1
         assert f"running as PID {first.pid}" in second.log(), second.log()
         # the first one is unharmed
         first.wait_anchored(first.deposit(0)["index"])
@@ -112,7 +112,7 @@ def test_a_frozen_chain_makes_serve_not_ready_but_deposits_go_on_and_anchor_afte
         got = served.wait_anchored(indices[-1], timeout=90)
         assert got["proof"]["anchor"]["tree_size"] >= indices[-1] + 1
         wait_until("ready again", lambda: httpx.get(f"{served.url}/readyz", timeout=10)
-                   .status_code == 200, 60)  # fmt: skip
+                   .status_code == 200, 120)  # fmt: skip
         assert served.anvil_pids() == [anvil]  # frozen is not dead: no second node
     finally:
         served.stop()

@@ -34,7 +34,7 @@ def test_status_names_readiness_rpc_url_and_contracts_and_the_port_is_stable(
         url = served.rpc_url()
         deployment = json.loads((data / "deployment.json").read_text())["contracts"]
         wait_until("ready", lambda: json.loads(_status(data, "--json").stdout)["service"]["state"]
-                   == "ready", 30)  # fmt: skip
+                   == "ready", 90)  # fmt: skip
         text = _status(data).stdout
         assert f"service          ready at {served.url}" in text
         assert f"chain RPC        {url} (embedded anvil)" in text
