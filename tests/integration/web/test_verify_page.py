@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -266,7 +267,9 @@ def test_a_package_with_an_altered_record_fails_in_the_browser(
         for info in src.infolist():
             data = src.read(info)
             if info.filename == "records/4.json":
-                data = data.replace(b"operator:centre", b"operator:centra")
+                changed = re.sub(rb'("actor": ?")([^"]*)"', rb'\1\2-altered"', data, count=1)
+                assert changed != data, "the record to alter has no actor"
+                data = changed
             dst.writestr(info, data)
     page = verify_page
     load_policy(page, live)
