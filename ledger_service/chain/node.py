@@ -60,8 +60,9 @@ _PR_SET_PDEATHSIG = 1
 log = logging.getLogger("chainwitness.node")
 
 
-def _death_signal_setter() -> Callable[[], None]:
-    """A preexec_fn: have the kernel SIGKILL anvil when the thread that started it dies.
+def death_signal_setter() -> Callable[[], None]:
+    """A preexec_fn: have the kernel SIGKILL the child (anvil, a `serve` worker) when the
+    thread that started it dies.
 
     anvil writes nothing on its own (state is saved over RPC), so SIGKILL loses
     nothing that was saved. libc's ``prctl`` is looked up here, in the parent: the
@@ -264,7 +265,7 @@ class ManagedAnvil:
                 # own process group: a Ctrl-C in our terminal must not kill anvil
                 # before we have saved its state
                 start_new_session=True,
-                preexec_fn=_death_signal_setter(),  # noqa: PLW1509
+                preexec_fn=death_signal_setter(),  # noqa: PLW1509
             )
             atexit.register(self.stop)
             try:

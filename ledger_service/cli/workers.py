@@ -13,18 +13,14 @@ Children die with ``serve`` (Linux ``PR_SET_PDEATHSIG``), even on ``kill -9``.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import os
-import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["bind", "spawn", "stop"]
+from ledger_service.chain.node import death_signal_setter
 
-_PR_SET_PDEATHSIG = 1
+__all__ = ["bind", "spawn", "stop"]
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -38,19 +34,6 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _die_with_parent() -> Callable[[], None]:
-    parent = os.getpid()
-    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
-
-    def in_child() -> None:  # pragma: no cover - runs in the child
-        if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:
-            os._exit(1)
-
-    return in_child
-
-
 def spawn(count: int, sock: socket.socket, data_dir: Path) -> list[subprocess.Popen[bytes]]:
     """Start ``count`` worker processes accepting on ``sock``."""
     fd = sock.fileno()
@@ -58,7 +41,7 @@ def spawn(count: int, sock: socket.socket, data_dir: Path) -> list[subprocess.Po
 
     cmd = [sys.executable, "-m", "ledger_service.cli.workers", "--fd", str(fd),
            "--data-dir", str(data_dir), "--log-format", "json" if logs.is_json() else "text"]  # fmt: skip
-    return [subprocess.Popen(cmd, pass_fds=(fd,), preexec_fn=_die_with_parent())
+    return [subprocess.Popen(cmd, pass_fds=(fd,), preexec_fn=death_signal_setter())
             for _ in range(count)]  # fmt: skip
 
 
