@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from ledger_service.cli.console import (
 )
 from ledger_service.core.errors import MalformedInput
 from ledger_service.store.tokens import ROLES
+
+log = logging.getLogger("chainwitness.serve")
 
 
 def init(data_dir: DataDir = None) -> None:
@@ -115,11 +118,14 @@ def serve(
             sock = workers_mod.bind(s.host, s.port)
             children = workers_mod.spawn(s.workers - 1, sock, s.data_dir)
             with _terminate_gracefully():
-                uvicorn.run(
-                    api, fd=sock.fileno(), log_level="info",
+                config = uvicorn.Config(
+                    api, log_level="info",
                     # JSON lines: uvicorn's own lines go through the root handler too
                     log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG,
                 )  # fmt: skip
+                log.info("serving on %s with %d worker process(es)",
+                         _local_url(s.host, s.port), s.workers)  # fmt: skip
+                workers_mod.serve_on(config, sock)
         finally:
             workers_mod.stop(children)
             services.close()

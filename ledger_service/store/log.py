@@ -29,7 +29,7 @@ from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.core.proofs import TreeHead
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
-from ledger_service.store.db import read_only
+from ledger_service.store.db import reading
 from ledger_service.store.models import LogState, Record
 
 _RECORDS = cast(Table, Record.__table__)
@@ -168,7 +168,7 @@ class LogStore:
 
     def head(self) -> TreeHead:
         """The current size and root of the log."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_STATE.c.size, _STATE.c.root).where(_STATE.c.id == 1)).one()
         return TreeHead(int(row.size), bytes(row.root))
 
@@ -217,7 +217,7 @@ class LogStore:
         )
 
     def leaf_hash(self, index: int) -> bytes:
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             nodes = self._fetch(conn, [(0, index)])
         if (0, index) not in nodes:
             raise NotFound(f"no record at index {index}")
@@ -228,7 +228,7 @@ class LogStore:
         if not 0 <= index < MAX_LEAVES:  # beyond any log, and beyond what SQL can compare
             size = self.head().size
             raise NotFound(f"expected a record index below the log size {size}, found {index}")
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_RECORDS.c.canonical).where(_RECORDS.c.idx == index)).first()
             nodes = self._fetch(conn, [(0, index)])
         if row is None:
@@ -238,7 +238,7 @@ class LogStore:
 
     def records_for_subject(self, subject: str, limit: int = 100_000) -> list[StoredRecord]:
         """Records about ``subject`` (e.g. ``tender:GC-2026-0417``), in log order."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx, _RECORDS.c.canonical)
                 .where(_RECORDS.c.subject == subject)
@@ -260,7 +260,7 @@ class LogStore:
                            actor, since, until)  # fmt: skip
         if after is not None:
             q = q.where(_RECORDS.c.idx > after)
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(q.order_by(_RECORDS.c.idx).limit(limit)).all()
             leaves = self._fetch(conn, [(0, int(r.idx)) for r in rows])
         return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
@@ -272,7 +272,7 @@ class LogStore:
         """How many records :meth:`search` with these filters finds in all (every page)."""
         q = self._matching(select(func.count()).select_from(_RECORDS), subject, sha256, actor,
                            since, until)  # fmt: skip
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             return int(conn.execute(q).scalar_one())
 
     @staticmethod
@@ -294,7 +294,7 @@ class LogStore:
 
     def find_by_sha256(self, digest_hex: str, limit: int = 100) -> list[int]:
         """Leaf indices of records whose ``digests.sha256`` equals ``digest_hex``, oldest first."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx)
                 .where(
@@ -310,7 +310,7 @@ class LogStore:
         self, size: int, coords: Iterable[tuple[int, int]], fn: Callable[[NodeGetter], T]
     ) -> T:
         """Fetch ``coords`` for a tree of ``size`` in one round trip and apply ``fn``."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             # The log only grows: a size this process has seen needs no second look.
             if size > self._known_size:
                 current = int(
