@@ -17,6 +17,7 @@ as the server has it, on by default).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -82,6 +83,12 @@ class LogStore:
         self._upper: dict[int, bytes] = {}
         #: A log size this process saw committed (sizes never shrink).
         self._known_size = 0
+        # Answers about committed sizes never change in an append-only log: the root at
+        # a size, a leaf's inclusion path to a size, the record at an index. Bounded
+        # LRU caches (thread-safe) spare the queries of repeated proofs.
+        self._root_at = functools.lru_cache(maxsize=4096)(self._root_at_uncached)
+        self._inclusion = functools.lru_cache(maxsize=16_384)(self._inclusion_uncached)
+        self._record = functools.lru_cache(maxsize=16_384)(self._record_uncached)
         mark = self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         columns = "idx, kind, subject, actor, sha256, sha256_key, submitted_at, canonical"
         self._insert_records = f"INSERT INTO records ({columns}) VALUES ({', '.join([mark] * 8)})"
@@ -174,6 +181,9 @@ class LogStore:
 
     def root_at(self, size: int) -> bytes:
         """Root of the tree at ``size``; raises NotFound beyond the current size."""
+        return self._root_at(size)
+
+    def _root_at_uncached(self, size: int) -> bytes:
         return self._compute(
             size, merkle.perfect_subtrees(0, size), lambda get: merkle.root(size, get)
         )
@@ -185,10 +195,13 @@ class LogStore:
         """
         if not 0 <= index < size:
             raise MalformedInput(f"expected 0 <= index < size, found index {index}, size {size}")
+        return list(self._inclusion(index, size))
+
+    def _inclusion_uncached(self, index: int, size: int) -> tuple[bytes, ...]:
         ranges = merkle.inclusion_ranges(index, size)
-        return self._compute(
+        return tuple(self._compute(
             size, merkle.needed_nodes(ranges), lambda get: merkle.inclusion_proof(index, size, get)
-        )
+        ))  # fmt: skip
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """RFC 9162 consistency proof between sizes; requires 0 < size1 <= size2 <= current."""
@@ -228,6 +241,9 @@ class LogStore:
         if not 0 <= index < MAX_LEAVES:  # beyond any log, and beyond what SQL can compare
             size = self.head().size
             raise NotFound(f"expected a record index below the log size {size}, found {index}")
+        return self._record(index)
+
+    def _record_uncached(self, index: int) -> StoredRecord:
         with reading(self._engine) as conn:
             row = conn.execute(select(_RECORDS.c.canonical).where(_RECORDS.c.idx == index)).first()
             nodes = self._fetch(conn, [(0, index)])
