@@ -8,9 +8,11 @@ runtime. Nothing here runs at import time; ``open_services`` builds everything a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +84,9 @@ class Services:
     supervisor: NodeSupervisor | None = None
     #: held while the embedded chain runs: one service per data directory
     lock: DataDirLock | None = None
+    #: the embedded chain: save its node's state (this process's node, or the node of the
+    #: process holding the data directory); None on an external chain
+    save_chain_state: Callable[[], object] | None = None
     checkpointer: Checkpointer | None = None
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
@@ -270,9 +275,11 @@ def _open_chain(services: Services, exclusive: bool = False) -> None:
             services.lock = lock.acquire()
             node.start()
             services.node = node
+            services.save_chain_state = node.save_state
             rpc_url = node.rpc_url
         else:
             rpc_url = node.rpc_url  # the holder's node, on the stored port
+            services.save_chain_state = functools.partial(node.save_state, attached=True)
             log.info("embedded chain: using the node of PID %d at %s", holder, rpc_url)
         signer = configured or embedded_signer(settings.data_dir)
     else:
@@ -319,7 +326,9 @@ def _open_chain(services: Services, exclusive: bool = False) -> None:
         registry = TenderRegistryContract(client, registry_address)
         store = TenderStore(services.log_store.engine)
         services.tenders = TenderService(
-            services.log_store, store, services.blobs, registry, settings.data_dir / "openings"
+            services.log_store, store, services.blobs, registry, settings.data_dir / "openings",
+            # the embedded chain: a bid's transaction is saved before its receipt is given
+            make_durable=services.save_chain_state,
         )
         services.tender_views = TenderViews(
             services.log_store, store, registry, client.chain_id, address

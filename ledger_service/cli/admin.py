@@ -92,6 +92,8 @@ def serve(
         s = settings_for(data_dir, host=host, port=port, workers=workers)
         services = open_services(s, exclusive=True)
         children: list[subprocess.Popen[bytes]] = []
+        for partial in services.blobs.sweep_partial_uploads():  # left by a kill -9
+            log.warning("removed a half-written upload of a dead process: %s", partial.name)
         try:
             assert services.client and services.evidence_log
             anchorer = (

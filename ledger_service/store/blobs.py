@@ -6,6 +6,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -24,11 +25,33 @@ class StoredBlob:
     path: Path
 
 
+def _upload_prefix(pid: int | None = None) -> str:
+    """Temporary upload files name their writer (host and PID), so that a restarted service
+    removes only what a dead process of its own host left (never a live upload of another
+    replica sharing the directory)."""
+    return f".upload-{socket.gethostname()}-{os.getpid() if pid is None else pid}-"
+
+
 class BlobStore:
     """Files under ``root/sha256/ab/cd/<digest>``, named by their SHA-256."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
+
+    def sweep_partial_uploads(self) -> list[Path]:
+        """Remove the half-written uploads of dead processes (``kill -9`` mid-upload) of
+        this host; returns what was removed. An upload only becomes a blob once complete
+        (rename), so nothing stored is touched."""
+        removed: list[Path] = []
+        host = f".upload-{socket.gethostname()}-"
+        for path in self._root.glob(".upload-*") if self._root.is_dir() else ():
+            rest = path.name[len(host):] if path.name.startswith(host) else ""
+            pid = rest.split("-", 1)[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        return removed
 
     def path_for(self, digest_hex: str) -> Path:
         if len(digest_hex) != 64 or any(c not in "0123456789abcdef" for c in digest_hex):
@@ -42,7 +65,7 @@ class BlobStore:
         self._root.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._root, prefix=".upload-")
+        fd, tmp_name = tempfile.mkstemp(dir=self._root, prefix=_upload_prefix())
         try:
             with _disk_full_is_clear(self._root, lambda: size), os.fdopen(fd, "wb") as out:
                 async for chunk in chunks:
@@ -90,6 +113,16 @@ class BlobStore:
         if not p.exists():
             raise NotFound(f"no stored file with sha256 {digest_hex}")
         return p
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 @contextlib.contextmanager
