@@ -34,10 +34,12 @@ class _Wire(BaseModel):
 class Answer(_Wire):
     """A route's answer as the handler built it: validated, then written back unchanged.
 
-    The keys of the validated object are remembered; serialization writes those keys in
-    that order (extras included) and leaves out the optional fields that were absent.
+    Strict: a member of another type is an error (a 500 the tests catch), never silently
+    converted. The keys of the validated object are remembered; serialization writes those
+    keys in that order (extras included) and leaves out the optional fields that were absent.
     """
 
+    model_config = ConfigDict(extra="allow", strict=True)
     _keys: tuple[str, ...] | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
