@@ -36,7 +36,7 @@ _HEX64 = r"^[0-9a-f]{64}$"
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _PUB33 = r"^0[23][0-9a-f]{64}$"
 _MAX_INT = MAX_SAFE_INTEGER  # what JSON and the evidence records carry exactly
-_BINARY: dict[int | str, dict[str, Any]] = {200: {
+_OPENED_BID: dict[int | str, dict[str, Any]] = {200: {
     "description": "the opened bid's plaintext, named by its original file name",
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}  # fmt: skip
 
@@ -373,7 +373,7 @@ def opened(code: str, svc: TendersDep, _t: Evaluator) -> list[dict[str, Any]]:
 
 
 @router.get("/tenders/{code}/opened/{bidder}/{nonce}", summary="Download one opened bid",
-            response_class=FileResponse, responses=_BINARY)  # fmt: skip
+            response_class=FileResponse, responses=_OPENED_BID)  # fmt: skip
 def opened_file(
     code: str, svc: TendersDep, _t: Evaluator,
     bidder: str = FastPath(pattern=_ADDRESS), nonce: int = FastPath(ge=1, le=_MAX_INT),
