@@ -189,9 +189,8 @@ def contents(
         anchors={h1.tx_hash: ev1, h2.tx_hash: ev2},
         files={hashlib.sha256(FILE).hexdigest(): FILE},
         # records 2 and 4 name files this package does not carry: it says so
-        omitted=[
-            Omission(hashlib.sha256(b"doc %d" % i).hexdigest(), "not-stored", (i,)) for i in (2, 4)
-        ],
+        omitted=[Omission(hashlib.sha256(b"doc %d" % i).hexdigest(), "not-stored", (i,))
+                 for i in (2, 4)],
         signatures={
             "bidder-1": Signature(
                 "eip712", SIGNER.address, _typed_data(), "0x" + bytes(sig.signature).hex()
