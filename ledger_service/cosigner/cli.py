@@ -122,6 +122,7 @@ def status(
     data = DataDir(data_dir)
     try:
         signer, config, heads, refused = data.signer(), data.config(), data.heads(), data.evidence()
+        sm2 = data.sm2_signer()
     except EvidenceError as exc:
         raise _fail(exc) from None
     sizes = {o: heads[o].size if o in heads else None for o, _ in config.logs}
@@ -129,6 +130,7 @@ def status(
         report = {
             "name": signer.name,
             "verifier_key": signer.verifier_key.to_text(),
+            "sm2_verifier_key": None if sm2 is None else sm2.verifier_key.to_text(),
             "max_clock_skew": config.max_clock_skew,
             "logs": {o: {"key": k.to_text(), "cosigned_size": sizes[o]} for o, k in config.logs},
             "refused": len(refused),
@@ -137,6 +139,8 @@ def status(
         return
     out.print(f"cosigner      {signer.name}", highlight=False)
     out.print(f"verifier key  {signer.verifier_key.to_text()}", highlight=False)
+    if sm2 is not None:
+        out.print(f"SM2 key       {sm2.verifier_key.to_text()}", highlight=False)
     for origin, size in sizes.items():
         out.print(f"log           {origin}: cosigned size {size}", highlight=False)
     out.print(f"refused       {len(refused)} (evidence in {data_dir / 'refused.jsonl'})")

@@ -7,6 +7,7 @@ verifying them against the keys ``init`` printed, and the GM checks pass.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +49,8 @@ def test_gm_cosigner_answers_with_a_verified_sm2_cosignature(tmp_path: Path) -> 
     key, sm2_key = VerifierKey.from_text(ed_text), Sm2VerifierKey.from_text(sm2_text)
     assert sm2_key.type_string == SM2_COSIGNATURE and sm2_key.name == key.name
     assert (data_dir / "cosigner-sm2.key").stat().st_mode & 0o777 == 0o600
+    status = _cli("status", "--data-dir", str(data_dir), "--json")
+    assert json.loads(status.stdout)["sm2_verifier_key"] == sm2_text
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ledger_service.cosigner", "run", "--data-dir", str(data_dir),
