@@ -255,7 +255,7 @@ class LogStore:
     def canonical_prefix(self, size: int) -> list[bytes]:
         """The canonical bytes of leaves ``0 .. size-1`` in one query (the GM profile's SM3
         tree is built over them, ``core/merkle/sm3.py``). Raises NotFound past the head."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.canonical).where(_RECORDS.c.idx < size).order_by(_RECORDS.c.idx)
             ).all()
