@@ -34,6 +34,7 @@ from ledger_service.econtracts.service import ContractService
 from ledger_service.evidence.checkpointing import (
     CheckpointPublisher,
     ensure_log_key,
+    ensure_log_sm2_key,
     parse_witness,
 )
 from ledger_service.evidence.packaging import PackageSources
@@ -152,7 +153,8 @@ def open_store(settings: Settings) -> tuple[LogStore, AnchorStore, BlobStore]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
-    return LogStore(engine), AnchorStore(engine), BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.blob_dir, sm3=settings.crypto_profile == "gm")
+    return LogStore(engine), AnchorStore(engine), blobs
 
 
 def embedded_signer(data_dir: Path, name: str = "signer") -> LocalAccount:
@@ -211,7 +213,9 @@ def open_services(settings: Settings, *, chain: bool = True, exclusive: bool = F
     services.supervision = SupervisionService(
         log_store, TenderStore(log_store.engine), load_weights(settings.supervision_weights)
     )
-    ensure_log_key(settings.data_dir, settings.log_origin)
+    log_key = ensure_log_key(settings.data_dir, settings.log_origin)
+    if settings.crypto_profile == "gm":
+        ensure_log_sm2_key(settings.data_dir, log_key.name)
     # a long-running service checkpoints SQLite's WAL off the request path
     services.checkpointer = Checkpointer(log_store.engine).start()
     if not chain:
@@ -353,8 +357,11 @@ def _open_publisher(services: Services) -> None:
     witnesses = [parse_witness(w) for w in settings.witnesses]
     services._http = httpx.Client(timeout=10)
     stamper = None if settings.tsa_url is None else HttpTimestamper(settings.tsa_url, services._http)
+    log_key = ensure_log_key(settings.data_dir, settings.log_origin)
+    sm2 = (ensure_log_sm2_key(settings.data_dir, log_key.name)
+           if settings.crypto_profile == "gm" else None)  # fmt: skip
     services.publisher = CheckpointPublisher(
-        services.log_store, services.checkpoints,
-        ensure_log_key(settings.data_dir, settings.log_origin),
+        services.log_store, services.checkpoints, log_key,
         witnesses, settings.quorum, httpx_post(services._http), timestamper=stamper,
+        sm2_signer=sm2,
     )  # fmt: skip

@@ -48,6 +48,9 @@ def init(data_dir: DataDir = None) -> None:
             assert services.publisher is not None
             out.print(f"log origin      {services.publisher.origin}")
             out.print(f"log key         {services.publisher.log_key.to_text()}", highlight=False)
+            if services.publisher.log_sm2_key is not None:
+                out.print(f"log SM2 key     {services.publisher.log_sm2_key.to_text()}",
+                          highlight=False)  # fmt: skip
             policy = build_trust_policy(s, services.chain.chain_id, services.contract_addresses)
             if policy is None:
                 out.print(

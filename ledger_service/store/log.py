@@ -252,6 +252,17 @@ class LogStore:
             raise NotFound(f"expected a record index below the log size {size}, found {index}")
         return StoredRecord(index, bytes(row.canonical), nodes[(0, index)])
 
+    def canonical_prefix(self, size: int) -> list[bytes]:
+        """The canonical bytes of leaves ``0 .. size-1`` in one query (the GM profile's SM3
+        tree is built over them, ``core/merkle/sm3.py``). Raises NotFound past the head."""
+        with reading(self._engine) as conn:
+            rows = conn.execute(
+                select(_RECORDS.c.canonical).where(_RECORDS.c.idx < size).order_by(_RECORDS.c.idx)
+            ).all()
+        if len(rows) != size:
+            raise NotFound(f"expected {size} records in the log, found {len(rows)}")
+        return [bytes(r.canonical) for r in rows]
+
     def records_for_subject(self, subject: str, limit: int = 100_000) -> list[StoredRecord]:
         """Records about ``subject`` (e.g. ``tender:GC-2026-0417``), in log order."""
         with reading(self._engine) as conn:

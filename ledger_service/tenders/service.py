@@ -279,7 +279,7 @@ class TenderService(KeyGeneration):
         if file_name_sealed is not None:
             payload["file_name_sealed"] = file_name_sealed.hex()
         index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bid.bidder}",
-                             digests={"sha256": blob.sha256})  # fmt: skip
+                             digests=blob.digests)  # fmt: skip
         self.store.put_bid(code, payload, index)
         if ip is not None:
             self.log_store.append([capture.upload_record(

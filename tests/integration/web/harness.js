@@ -207,3 +207,11 @@ export async function hashChosenFileBothWays({ chunkSize }) {
     sliced: hex(await cw.sha256BlobSliced(file, { chunkSize })),
   };
 }
+
+/** Parse a trust policy text in the browser; the outcome (a GM policy is refused by name). */
+export async function parsePolicy({ text }) {
+  return outcome(() => {
+    const p = cw.parseTrustPolicy(text);
+    return { fingerprint: p.fingerprint, origin: p.origin };
+  });
+}
