@@ -22,6 +22,8 @@ Figures (a flat JSON object of numbers; a key keeps its meaning once it exists):
 
   anchor_latency_p50/p95/p99_s   deposit -> confirmed anchored head under a steady 1,000
                                  deposits/s (scripts/bench_latency.py)
+  witness_latency_p50/p95/p99_s  deposit -> checkpoint cosigned by 2 of 3 log witnesses
+                                 (separate processes), in the same run
   load_*                         sustained HTTP load from wrk at 16 connections on a served
                                  instance (scripts/bench_load.py): deposits and verification
                                  requests/s, p50/p99 ms and errors, /healthz as the peer
@@ -88,6 +90,7 @@ TARGETS = {
     "package_verify_1000_s": ("<=", 2),
     "report_render_s": ("<=", 2),
     "anchor_latency_p95_s": ("<=", 2.0),
+    "witness_latency_p95_s": ("<=", 5.0),
     "load_deposit_rps": (">=", 1_000),
     "load_deposit_p99_ms": ("<=", 100),
     "load_verify_rps": (">=", 2_000),

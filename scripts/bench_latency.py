@@ -4,6 +4,10 @@
                                            a head covering it is confirmed on chain (and,
                                            as `serve` does, the node's state holding it
                                            is saved), over every deposit of the run
+  witness_latency_p50_s / _p95_s / _p99_s  seconds from the append until a checkpoint
+                                           covering it is cosigned by k = 2 of the n = 3
+                                           log witnesses (separate processes, their own
+                                           keys, on loopback)
   anchor_latency_rate_per_s                the deposit rate the client kept
   anchor_latency_seconds                   how long the steady phase ran
 
@@ -27,11 +31,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import demo_witnesses
+
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.runtime import open_services
 from ledger_service.settings import Settings
 
+QUORUM = 2
 RATE = int(os.environ.get("LATENCY_RATE") or 1000)
 SECONDS = float(os.environ.get("LATENCY_SECONDS") or 20)
 TICK_S = 0.01
@@ -48,7 +55,38 @@ def _batch(start: int, n: int, now: datetime) -> list[EvidenceRecord]:
 
 def run(out: dict[str, Any], seconds: float = SECONDS) -> None:
     work = Path(tempfile.mkdtemp(prefix="cw-bench-latency-"))
-    services = open_services(Settings(data_dir=work / "svc"))
+    try:
+        with demo_witnesses.witnesses(work / "witnesses", work / "svc") as ws:
+            _run(work, ws, out, seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _latencies(appended: list[tuple[int, int, float]], covered: list[tuple[int, float]],
+               what: str) -> list[float]:  # fmt: skip
+    out: list[float] = []
+    j = 0
+    for first, count, at in appended:
+        while j < len(covered) and covered[j][0] < first + count:
+            j += 1
+        if j == len(covered):
+            raise RuntimeError(f"records from {first} were never seen {what}")
+        out += [covered[j][1] - at] * count
+    return sorted(out)
+
+
+def _figures(prefix: str, latencies: list[float], out: dict[str, Any]) -> None:
+    q = statistics.quantiles(latencies, n=100)
+    out[f"{prefix}_p50_s"] = round(statistics.median(latencies), 3)
+    out[f"{prefix}_p95_s"] = round(q[94], 3)
+    out[f"{prefix}_p99_s"] = round(q[98], 3)
+
+
+def _run(work: Path, ws: list[Any], out: dict[str, Any], seconds: float) -> None:
+    services = open_services(Settings(
+        data_dir=work / "svc", log_origin=demo_witnesses.ORIGIN,
+        witnesses=[w.setting for w in ws], witness_quorum=QUORUM,
+    ))  # fmt: skip
     try:
         assert services.client and services.evidence_log and services.node
         s = services.settings
@@ -57,19 +95,26 @@ def run(out: dict[str, Any], seconds: float = SECONDS) -> None:
             interval_s=s.anchor_interval_s, max_leaves=s.anchor_max_leaves,
             confirmations=s.confirmations, start_block=services.deployed_at_block,
             make_durable=services.node.save_state,
+            # a checkpoint of every anchored head, cosigned by the witnesses
+            on_head=services.publisher.ensure if services.publisher else None,
         )  # fmt: skip
         thread, stop = anchorer.start_thread()
         appended: list[tuple[int, int, float]] = []  # (first index, count, time)
         covered: list[tuple[int, float]] = []  # (confirmed size, first time seen)
+        witnessed: list[tuple[int, float]] = []  # (size cosigned by k, first time seen)
         done = threading.Event()
 
         def poll() -> None:
-            last = 0
+            last = last_w = 0
             while not done.is_set():
                 info = services.anchors.latest_confirmed()
                 if info is not None and info.tree_size > last:
                     last = info.tree_size
                     covered.append((last, time.perf_counter()))
+                cp = services.checkpoints.latest_cosigned(QUORUM)
+                if cp is not None and cp.tree_size > last_w:
+                    last_w = cp.tree_size
+                    witnessed.append((last_w, time.perf_counter()))
                 time.sleep(POLL_S)
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -91,32 +136,21 @@ def run(out: dict[str, Any], seconds: float = SECONDS) -> None:
         total = n
         anchorer.wait_anchored(total, timeout=120)
         deadline = time.perf_counter() + 30
-        while (not covered or covered[-1][0] < total) and time.perf_counter() < deadline:
+        while (not witnessed or witnessed[-1][0] < total) and time.perf_counter() < deadline:
             time.sleep(POLL_S)
         done.set()
         poller.join(5)
         stop.set()
         thread.join(30)
-        latencies: list[float] = []
-        j = 0
-        for first, count, at in appended:
-            while j < len(covered) and covered[j][0] < first + count:
-                j += 1
-            if j == len(covered):
-                raise RuntimeError(f"records from {first} were never seen anchored")
-            latencies += [covered[j][1] - at] * count
-        latencies.sort()
-        q = statistics.quantiles(latencies, n=100)
-        out["anchor_latency_p50_s"] = round(statistics.median(latencies), 3)
-        out["anchor_latency_p95_s"] = round(q[94], 3)
-        out["anchor_latency_p99_s"] = round(q[98], 3)
+        _figures("anchor_latency", _latencies(appended, covered, "anchored"), out)
+        _figures("witness_latency", _latencies(appended, witnessed, "witnessed"), out)
         out["anchor_latency_rate_per_s"] = round(total / elapsed)
         out["anchor_latency_seconds"] = round(elapsed, 1)
-        print(f"anchor latency: {total:,} deposits at {total / elapsed:,.0f}/s, p95 "
-              f"{out['anchor_latency_p95_s']} s", file=sys.stderr)  # fmt: skip
+        print(f"latency: {total:,} deposits at {total / elapsed:,.0f}/s, p95 anchored "
+              f"{out['anchor_latency_p95_s']} s, witnessed {out['witness_latency_p95_s']} s",
+              file=sys.stderr)  # fmt: skip
     finally:
         services.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
