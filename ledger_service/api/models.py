@@ -31,6 +31,15 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _json_arrays(data: Any) -> Any:
+    """Tuples as lists (both are JSON arrays; strict validation takes only lists)."""
+    if isinstance(data, tuple | list):
+        return [_json_arrays(x) for x in data]
+    if isinstance(data, dict):
+        return {k: _json_arrays(v) for k, v in data.items()}
+    return data
+
+
 class Answer(_Wire):
     """A route's answer as the handler built it: validated, then written back unchanged.
 
@@ -45,7 +54,7 @@ class Answer(_Wire):
     @model_validator(mode="wrap")
     @classmethod
     def _remember_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        model = handler(data)
+        model = handler(_json_arrays(data))
         if isinstance(data, dict) and isinstance(model, Answer):
             model._keys = tuple(data)
         return model
