@@ -160,8 +160,8 @@ class AnvilNode:
 
 def start_node(name: str, work_dir: Path) -> tuple[DevNode, HardhatNode | AnvilNode]:
     """Start the node ``name`` in ``work_dir``; returns its description and its process."""
-    proc: HardhatNode | AnvilNode = HardhatNode(work_dir) if name == "hardhat" else AnvilNode(
-        work_dir
+    proc: HardhatNode | AnvilNode = (
+        HardhatNode(work_dir) if name == "hardhat" else AnvilNode(work_dir)
     )
     proc.start()
     return DevNode(name, proc.rpc_url), proc
