@@ -173,7 +173,11 @@ class ChainClient:
         def call() -> bool:
             try:
                 self.w3.eth.call(probe)
-            except Web3RPCError:  # includes ContractLogicError: the node refused the code
+            except Web3RPCError:  # anvil, geth, Besu: an RPC error ("invalid opcode")
+                return False
+            except ContractLogicError:
+                # Hardhat Network words the same refusal as a revert: "execution reverted:
+                # Error: VM Exception while processing transaction: invalid opcode"
                 return False
             return True
 
@@ -357,7 +361,9 @@ class ChainClient:
             result, receipt = self._transact(
                 factory.constructor(*args), artifact_name, "deployment"
             )
-        except ChainUnavailable as exc:
+        except (ChainUnavailable, ContractReverted) as exc:
+            # anvil refuses an unknown opcode as an RPC error (ChainUnavailable), Hardhat
+            # Network as a revert ("invalid opcode"): either way, ask whether it is the EVM
             if self.evm_version == DEFAULT_TARGET and not self.runs_cancun():
                 raise ConfigurationError(
                     f"expected a node that runs {artifact_name}'s {DEFAULT_TARGET} bytecode, "

@@ -32,6 +32,9 @@ HARDHAT_BIN = ROOT / "node_modules" / ".bin" / "hardhat"
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 CHAIN_ID = 31337
 EVM_NODES = ("anvil", "hardhat")
+#: our EVM targets (ledger_service/chain/evm_target.py) as Hardhat names its hardforks:
+#: Hardhat 2 has no "paris", it calls that fork "merge" (anvil takes "paris")
+HARDHAT_HARDFORKS = {"cancun": "cancun", "paris": "merge"}
 STARTUP_TIMEOUT = 60.0
 
 
@@ -71,9 +74,9 @@ class HardhatNode:
     it (``PR_SET_PDEATHSIG``, as the embedded anvil), so no orphan outlives a test run.
     """
 
-    def __init__(self, work_dir: Path, hardfork: str = "cancun") -> None:
+    def __init__(self, work_dir: Path, evm_target: str = "cancun") -> None:
         self.work_dir = work_dir
-        self.hardfork = hardfork
+        self.hardfork = HARDHAT_HARDFORKS[evm_target]
         self.port = _free_port()
         self.rpc_url = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -144,8 +147,8 @@ class HardhatNode:
 class AnvilNode:
     """anvil as a separate process (the embedded node's class, used as an external chain)."""
 
-    def __init__(self, work_dir: Path) -> None:
-        self._node = ManagedAnvil(work_dir, chain_id=CHAIN_ID)
+    def __init__(self, work_dir: Path, evm_target: str = "cancun") -> None:
+        self._node = ManagedAnvil(work_dir, chain_id=CHAIN_ID, hardfork=evm_target)
 
     @property
     def rpc_url(self) -> str:
@@ -158,10 +161,13 @@ class AnvilNode:
         self._node.stop()
 
 
-def start_node(name: str, work_dir: Path) -> tuple[DevNode, HardhatNode | AnvilNode]:
-    """Start the node ``name`` in ``work_dir``; returns its description and its process."""
+def start_node(
+    name: str, work_dir: Path, evm_target: str = "cancun"
+) -> tuple[DevNode, HardhatNode | AnvilNode]:
+    """Start the node ``name`` at the hardfork of ``evm_target`` (cancun or paris) in
+    ``work_dir``; returns its description and its process (to stop)."""
     proc: HardhatNode | AnvilNode = (
-        HardhatNode(work_dir) if name == "hardhat" else AnvilNode(work_dir)
+        HardhatNode(work_dir, evm_target) if name == "hardhat" else AnvilNode(work_dir, evm_target)
     )
     proc.start()
     return DevNode(name, proc.rpc_url), proc

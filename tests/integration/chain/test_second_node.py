@@ -22,6 +22,7 @@ from eth_account import Account
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.dev_funding import TOP_UP_WEI, DevFunder
+from ledger_service.chain.evidence_log import EvidenceLogContract
 from ledger_service.chain.tx import ContractReverted
 from ledger_service.core.errors import ConfigurationError, VerificationFailed
 from ledger_service.core.merkle.size import size_proof_from_leaves
@@ -40,7 +41,7 @@ from ledger_service.tenders.lifecycle import State
 from ledger_service.tenders.verify_opening import verify_opening
 from ledger_service.tenders.watcher import TenderWatcher
 
-from ..evm_nodes import DevNode
+from ..evm_nodes import DevNode, start_node
 from ..tenders.conftest import make_world
 from ..tenders.helpers import CODE, announce, bid, generate_key, open_for_bids
 
@@ -97,6 +98,28 @@ def test_what_differs_is_handled_by_the_library(evm_node: DevNode, tmp_path: Pat
                         rpc_url=evm_node.rpc_url, signer_key=evm_node.dev_key)  # fmt: skip
     with pytest.raises(ConfigurationError, match="a development node its operator controls"):
         open_services(settings)
+
+
+def test_a_node_at_paris_gets_the_conservative_bytecode(evm_node_name: str, tmp_path: Path) -> None:
+    """``CHAINWITNESS_EVM_VERSION=auto`` asks the node (an eth_call of Cancun's opcodes);
+    both nodes refuse it at Paris (Hardhat's "merge"), and the paris build anchors."""
+    node, proc = start_node(evm_node_name, tmp_path / "paris", evm_target="paris")
+    try:
+        client = ChainClient(node.rpc_url, Account.from_key(node.dev_key), node.chain_id)
+        assert not client.runs_cancun() and client.evm_version == "paris"
+        address, _tx, _block = client.deploy("EvidenceLog", client.address, client.address)
+        log = EvidenceLogContract(client, address)
+        root = hashlib.sha256(b"\x00x").digest()
+        log.anchor(1, root, [], size_proof_from_leaves([b"x"], 1))
+        assert log.root_of(1) == root
+        cancun = ChainClient(
+            node.rpc_url, Account.from_key(node.dev_key), None, evm_version="cancun"
+        )
+        with pytest.raises(ConfigurationError, match="EvidenceLog's cancun bytecode, found it "
+                           "lacks Cancun's opcodes .*CHAINWITNESS_EVM_VERSION=paris"):  # fmt: skip
+            cancun.deploy("EvidenceLog", cancun.address, cancun.address)
+    finally:
+        proc.stop()
 
 
 def test_anchors_and_an_inclusion_proof_checks_on_chain(services: Services) -> None:
