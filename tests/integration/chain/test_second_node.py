@@ -8,7 +8,8 @@ reached with ``evm_increaseTime``/``evm_mine``); the tender's evidence package
 verifies offline, receipt proof under ``receiptsRoot`` included. What differs between
 the nodes is handled in the library, never skipped here (docs/deployment.md, "A
 second EVM node"): funding (``hardhat_setBalance``), the receipts of a block
-(Hardhat has no ``eth_getBlockReceipts``), the format of reverts.
+(Hardhat has no ``eth_getBlockReceipts``), an unknown opcode worded as a revert (a
+node of each kind started at Paris, Hardhat's "merge", gets the paris bytecode).
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ def test_what_differs_is_handled_by_the_library(evm_node: DevNode, tmp_path: Pat
     poor = Account.create().address
     assert DevFunder(client, lambda: [poor]).step() == [poor.lower()]
     assert client.w3.eth.get_balance(poor) == TOP_UP_WEI
+    # the reorg the anchorer tests play (evm_snapshot/evm_revert) exists on both
+    before = client.block_number()
+    snap = client.request("evm_snapshot", [])
+    client.request("evm_mine", [])
+    assert client.block_number() == before + 1
+    assert client.request("evm_revert", [snap]) is True and client.block_number() == before
     offered = client.request_if_offered("eth_getBlockReceipts", ["0x0"])
     assert offered == ((True, []) if evm_node.name == "anvil" else (False, None))
     settings = Settings(data_dir=tmp_path / "svc", chain_kind="consortium",
