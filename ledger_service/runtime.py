@@ -307,7 +307,7 @@ def _open_chain(services: Services, exclusive: bool = False) -> None:
         authority = settings.notary_authority
         if authority is None and settings.embedded_chain:
             authority = dev_notary_authority(settings.data_dir).address
-            client.request("anvil_setBalance", [authority, hex(DEV_FUNDING_WEI)])
+            client.set_dev_balance(authority, DEV_FUNDING_WEI)
         dep = ensure_deployed(
             client, settings.data_dir, signer.address, signer.address, notary_authority=authority
         )

@@ -52,7 +52,7 @@ def run(
 
     say("19. 数字公证 A notary office reviews the evidence package and issues a certificate")
     notary = Account.from_key(hashlib.sha256(b"demo notary office").digest())
-    services.client.request("anvil_setBalance", [notary.address, hex(10**20)])
+    services.client.set_dev_balance(notary.address, 10**20)
     admin.authorize_notary(notary.address, "市公证处 municipal notary office")
     anchorer.wait_anchored(services.log_store.head().size, timeout=60)
     svc = notary_service_for(services, NotaryRegistryContract(services.client, registry_address))

@@ -83,7 +83,7 @@ def run(
     agents = [CustodianAgent.create(name) for name in CUSTODIANS]
     runs = []
     for a in agents:
-        dev.request("anvil_setBalance", [a.address, hex(10**20)])
+        dev.set_dev_balance(a.address, 10**20)
         # each custodian's token is issued in its own address: it relays only as itself
         relay = HttpRelay(base, create_token(engine, a.address, "custodian")[1])
         # its own clock (time.time), its own chain endpoint, the pinned witnesses

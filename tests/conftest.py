@@ -50,3 +50,12 @@ def database_url(
     if not postgres_server_url:
         pytest.skip(f"{PG_ENV} not set")
     yield from _fresh_postgres(postgres_server_url)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--evm-node",
+        default="both",
+        choices=["anvil", "hardhat", "both"],
+        help="EVM node(s) of the modules that ask for `evm_node` (tests/integration/evm_nodes.py)",
+    )

@@ -75,6 +75,11 @@ _ANSWERS: tuple[type[BaseException], ...] = (
     BlockNotFound,
 )
 T = TypeVar("T")
+#: JSON-RPC error codes of "this node has no such method": the standard one (anvil, geth,
+#: Besu) and Hardhat Network's "method not supported" (EDR answers -32004)
+_METHOD_NOT_FOUND = (-32601, -32004)
+#: ``web3_clientVersion`` prefix of Hardhat Network (e.g. ``HardhatNetwork/2.29.1/...``)
+_HARDHAT_VERSION_PREFIX = "hardhatnetwork/"
 
 
 class BlockInfo(TypedDict):
@@ -137,6 +142,8 @@ class ChainClient:
         self.rpc_errors = 0
         self.rpc_retries = 0
         self._names: dict[str, str] = {}
+        self._client_version: str | None = None
+        self._not_offered: set[str] = set()
         found = self._rpc("eth_chainId", lambda: self.w3.eth.chain_id)
         if expected_chain_id is not None and found != expected_chain_id:
             raise ConfigurationError(
@@ -166,7 +173,11 @@ class ChainClient:
         def call() -> bool:
             try:
                 self.w3.eth.call(probe)
-            except Web3RPCError:  # includes ContractLogicError: the node refused the code
+            except Web3RPCError:  # anvil, geth, Besu: an RPC error ("invalid opcode")
+                return False
+            except ContractLogicError:
+                # Hardhat Network words the same refusal as a revert: "execution reverted:
+                # Error: VM Exception while processing transaction: invalid opcode"
                 return False
             return True
 
@@ -213,6 +224,31 @@ class ChainClient:
         return self._rpc(
             method, lambda: self.w3.manager.request_blocking(RPCEndpoint(method), list(params))
         )
+
+    def request_if_offered(self, method: str, params: Sequence[Any]) -> tuple[bool, Any]:
+        """A raw JSON-RPC call of a method not every node has: ``(False, None)`` if the
+        node answers that it has no such method (remembered: it is not asked again),
+        else ``(True, answer)``.
+
+        Raises:
+            ChainUnavailable: any other failure, as :meth:`request`.
+        """
+        if method in self._not_offered:
+            return False, None
+
+        def call() -> tuple[bool, Any]:
+            try:
+                answer = self.w3.manager.request_blocking(RPCEndpoint(method), list(params))
+            except Web3RPCError as exc:
+                error = (exc.rpc_response or {}).get("error")
+                code = error.get("code") if isinstance(error, dict) else None
+                if code not in _METHOD_NOT_FOUND:
+                    raise
+                self._not_offered.add(method)
+                return False, None
+            return True, answer
+
+        return self._rpc(method, call)
 
     # -- reads -------------------------------------------------------------
 
@@ -279,22 +315,42 @@ class ChainClient:
         self._names[checksum] = artifact_name
         return self.w3.eth.contract(address=checksum, abi=load_artifact(artifact_name)["abi"])
 
-    def fund_from_dev_account(self, amount_wei: int) -> None:
-        """Top the signer's balance up to at least ``amount_wei`` (anvil only).
+    def client_version(self) -> str:
+        """The node's ``web3_clientVersion`` (asked once; e.g. ``anvil/v1.7.1``)."""
+        if self._client_version is None:
+            self._client_version = str(self.request("web3_clientVersion", []))
+        return self._client_version
+
+    def set_dev_balance(self, address: str, amount_wei: int) -> None:
+        """Set ``address``'s balance on a development node (anvil or Hardhat Network).
+
+        The two nodes name the method differently: Hardhat Network offers only
+        ``hardhat_setBalance``; anvil offers ``anvil_setBalance`` (the method asked of
+        every other node, so a chain that refuses it is named as not a dev node).
 
         Raises:
-            ConfigurationError: the node does not offer ``anvil_setBalance``.
+            ConfigurationError: the node offers neither (not a development node).
+        """
+        hardhat = self.client_version().lower().startswith(_HARDHAT_VERSION_PREFIX)
+        method = "hardhat_setBalance" if hardhat else "anvil_setBalance"
+        try:
+            self.request(method, [to_checksum_address(address), hex(amount_wei)])
+        except ChainUnavailable as exc:
+            raise ConfigurationError(
+                f"expected a development node (anvil, Hardhat) at {self.rpc_url} to fund "
+                f"{address}, found it refuses {method} ({exc})"
+            ) from exc
+
+    def fund_from_dev_account(self, amount_wei: int) -> None:
+        """Top the signer's balance up to at least ``amount_wei`` (development nodes only).
+
+        Raises:
+            ConfigurationError: the node offers no way to set a balance (:meth:`set_dev_balance`).
         """
         balance = self._rpc("eth_getBalance", lambda: self.w3.eth.get_balance(self.address))
         if balance >= amount_wei:
             return
-        try:
-            self.request("anvil_setBalance", [self.address, hex(amount_wei)])
-        except ChainUnavailable as exc:
-            raise ConfigurationError(
-                f"expected an anvil dev node at {self.rpc_url} to fund {self.address}, "
-                f"found it refuses anvil_setBalance ({exc})"
-            ) from exc
+        self.set_dev_balance(self.address, amount_wei)
 
     def deploy(self, artifact_name: str, *args: Any) -> tuple[str, str, int]:
         """Deploy an artifact compiled for :attr:`evm_version`; return
@@ -305,7 +361,9 @@ class ChainClient:
             result, receipt = self._transact(
                 factory.constructor(*args), artifact_name, "deployment"
             )
-        except ChainUnavailable as exc:
+        except (ChainUnavailable, ContractReverted) as exc:
+            # anvil refuses an unknown opcode as an RPC error (ChainUnavailable), Hardhat
+            # Network as a revert ("invalid opcode"): either way, ask whether it is the EVM
             if self.evm_version == DEFAULT_TARGET and not self.runs_cancun():
                 raise ConfigurationError(
                     f"expected a node that runs {artifact_name}'s {DEFAULT_TARGET} bytecode, "

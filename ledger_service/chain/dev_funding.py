@@ -4,7 +4,8 @@ Custodians register their keys and release their shares, and notaries register
 certificates, from their own accounts: on the embedded anvil nobody else can give
 them ether, so the service tops up every account it has issued a bidder, custodian
 or notary token for (the token's name is the account's address) with
-``anvil_setBalance``. Development chains only: on a real chain each party gets
+``anvil_setBalance`` (``hardhat_setBalance`` on Hardhat Network:
+``ChainClient.set_dev_balance``). Development chains only: on a real chain each party gets
 gas from the chain's own operators (docs/tenders.md, "Funding accounts").
 """
 
@@ -28,7 +29,7 @@ _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 class DevFunder:
-    """Tops up the accounts ``addresses()`` names on an anvil node."""
+    """Tops up the accounts ``addresses()`` names on a development node (anvil, Hardhat)."""
 
     def __init__(
         self, client: ChainClient, addresses: Callable[[], Iterable[str]], poll_s: float = 2.0
@@ -45,7 +46,7 @@ class DevFunder:
             balance = raw if isinstance(raw, int) else int(str(raw), 16)
             if balance >= MIN_BALANCE_WEI:
                 continue
-            self._client.request("anvil_setBalance", [address, hex(TOP_UP_WEI)])
+            self._client.set_dev_balance(address, TOP_UP_WEI)
             funded.append(address)
             log.info("funded %s with %d ETH on the development chain", address,
                      TOP_UP_WEI // 10**18)  # fmt: skip

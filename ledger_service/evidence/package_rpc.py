@@ -67,18 +67,19 @@ def block_receipts(client: ChainClient, block: Any) -> list[dict[str, Any]]:
     """Every receipt of ``block`` (an ``eth_getBlockByNumber`` answer), in transaction order.
 
     Asks ``eth_getBlockReceipts``; a node without it is asked
-    ``eth_getTransactionReceipt`` for each of the block's transactions.
+    ``eth_getTransactionReceipt`` for each of the block's transactions. Hardhat Network
+    (2.x, EDR) is such a node: it answers ``eth_getBlockReceipts`` with error -32004
+    "Method eth_getBlockReceipts is not supported" (see docs/deployment.md).
 
     Raises:
         NotFound: a receipt is missing (the block went away: a reorg).
         ChainUnavailable: the endpoint does not answer.
     """
     number = _hex(block["number"])
-    try:
-        found = client.request("eth_getBlockReceipts", [number])
-    except ChainUnavailable:
-        found = None  # not offered: fall back to one call per transaction
-    if found is None:
+    offered, found = client.request_if_offered("eth_getBlockReceipts", [number])
+    if not offered or found is None:
+        # Hardhat Network, or a node that knows the method but not the block yet:
+        # one eth_getTransactionReceipt per transaction, checked the same way below
         found = []
         for tx in block["transactions"]:
             r = client.request("eth_getTransactionReceipt", [_hex(tx)])

@@ -143,17 +143,37 @@ def test_operator_rewriting_the_receipt_is_refused(
 def test_a_node_without_eth_get_block_receipts_is_asked_per_transaction(
     anchored: tuple[ChainClient, Anchor, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """As Hardhat Network answers (error -32004, played for real in
+    tests/integration/chain/test_second_node.py)."""
     client, anchor, n = anchored
-    real = client.request
+    real, real_optional = client.request, client.request_if_offered
     asked: list[str] = []
 
     def request(method: str, params: Any) -> Any:
         asked.append(method)
-        if method == "eth_getBlockReceipts":
-            raise ChainUnavailable("the method eth_getBlockReceipts does not exist")
         return real(method, params)
 
+    def request_if_offered(method: str, params: Any) -> tuple[bool, Any]:
+        asked.append(method)
+        if method == "eth_getBlockReceipts":
+            return False, None
+        return real_optional(method, params)
+
     monkeypatch.setattr(client, "request", request)
+    monkeypatch.setattr(client, "request_if_offered", request_if_offered)
     ev = anchor_evidence(client, anchor)
     assert asked.count("eth_getTransactionReceipt") == n
     ev.check_head(anchor, "anchor")
+
+
+def test_a_transport_failure_of_eth_get_block_receipts_is_not_taken_for_absence(
+    anchored: tuple[ChainClient, Anchor, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, anchor, _n = anchored
+
+    def request_if_offered(method: str, params: Any) -> tuple[bool, Any]:
+        raise ChainUnavailable(f"expected {method} answered, found a closed connection")
+
+    monkeypatch.setattr(client, "request_if_offered", request_if_offered)
+    with pytest.raises(ChainUnavailable, match="closed connection"):
+        anchor_evidence(client, anchor)
