@@ -1,11 +1,14 @@
 """The guide docs/guide-tender-by-hand.md, run literally (so the guide cannot rot).
 
 Every fenced ``sh`` block preceded by ``<!-- run: TERMINAL[; background][; waits-for: TEXT]
-[; retry: SECONDS][; expect: TEXT] -->`` is run as written, in the order of the page, by
+[; retry: SECONDS][; expect: TEXT][; parallel] -->`` is run as written, in the order of the page, by
 bash, in that terminal's own working directory and environment (each block continues where
 the terminal's previous block left its ``cd`` and ``export``s, as a real terminal would).
 Background blocks (``serve``, the custodians' agents) run as their own process groups until
-``<!-- stop: TERMINAL -->`` (Ctrl-C: SIGINT to the group). Only the placeholders the
+``<!-- stop: TERMINAL -->`` (Ctrl-C: SIGINT to the group); neighbouring ``parallel`` blocks
+(the bidders, each in its own terminal) run at the same time. A ``retry`` block is run
+again until it succeeds (and its output holds ``expect``), as the guide tells a reader to
+do. Only the placeholders the
 guide's table documents are replaced: the working folder, the HTTP port, the chain's RPC
 URL and contract addresses (read from ``status --json`` as a reader reads them from
 ``status``), and the tender's four times (shortened to seconds).
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +39,7 @@ CODE = "GC-2026-0417"
 #: the guide's times -> the test's (seconds from the announcement)
 TIMES = {
     "--dealing-deadline +3m --complaint-deadline +5m --bid-deadline +12m --opening-time +13m":
-        "--dealing-deadline +6s --complaint-deadline +10s --bid-deadline +80s --opening-time +85s",
+        "--dealing-deadline +6s --complaint-deadline +10s --bid-deadline +100s --opening-time +105s",
 }  # fmt: skip
 RPC_PLACEHOLDER = "http://127.0.0.1:8545"
 TENDER_REGISTRY_PLACEHOLDER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -54,6 +58,7 @@ class Step:
     waits_for: str | None = None
     retry_s: float = 0.0
     expect: str | None = None
+    parallel: bool = False  # runs at the same time as its neighbours marked so
 
 
 def parse_guide(text: str) -> list[Step]:
@@ -67,6 +72,8 @@ def parse_guide(text: str) -> list[Step]:
             key, _, value = p.partition(":")
             if key == "background":
                 step.background = True
+            elif key == "parallel":
+                step.parallel = True
             elif key == "waits-for":
                 step.waits_for = value.strip()
             elif key == "retry":
@@ -160,8 +167,8 @@ class Session:
             time.sleep(2)
 
     def _foreground(self, term: Terminal, script: str) -> tuple[bool, str]:
-        state = self.root / ".state"
-        state.mkdir(exist_ok=True)
+        state = self.root / ".state" / str(id(term))
+        state.mkdir(parents=True, exist_ok=True)
         full = (f"set -eo pipefail\n{script}\n"
                 f'pwd > "{state}/cwd"\nenv -0 > "{state}/env"\n')  # fmt: skip
         res = subprocess.run(["bash", "-c", full], cwd=term.cwd, env=term.env,
@@ -251,7 +258,10 @@ def test_a_tender_by_hand_as_the_guide_says(session: Session) -> None:
     agents_at_restart: list[int | None] = []
     restarted = False
     final: dict[str, object] | None = None
-    for step in steps:
+    i = 0
+    while i < len(steps):
+        step = steps[i]
+        i += 1
         if step.kind == "stop":
             if step.terminal == "server" and not restarted:
                 # the service goes away in the middle: the agents must live through it
@@ -265,7 +275,19 @@ def test_a_tender_by_hand_as_the_guide_says(session: Session) -> None:
                                       timeout=30).json()  # fmt: skip
                 session.stop(step.terminal)
             continue
-        session.run(step)
+        t0 = time.monotonic()
+        group = [step]
+        while step.parallel and i < len(steps) and steps[i].parallel:
+            group.append(steps[i])
+            i += 1
+        if len(group) == 1:
+            session.run(step)
+        else:  # separate terminals at the same time, as people would
+            with ThreadPoolExecutor(len(group)) as pool:
+                for done in [pool.submit(session.run, s) for s in group]:
+                    done.result()
+        print(f"{t0 - started:6.1f} s +{time.monotonic() - t0:5.1f} s  {step.terminal}: "
+              f"{step.script.strip().splitlines()[-1][:70]}")  # fmt: skip
     assert restarted and agents_at_restart == [None, None, None]
 
     assert final is not None and final["state"] == "awarded", final
