@@ -316,10 +316,12 @@ def token_create(
             if role is not None and role != h.role:
                 raise MalformedInput(f"--role: expected {h.role} (the --for file's), found {role}")
             who, as_role = name or h.address, h.role
-        if who is None or as_role is None:
-            raise MalformedInput("expected --role and --name, or --for FILE.pub.json, found "
-                                 + ("neither" if who is None and as_role is None else
-                                    "--role only" if who is None else "--name only"))  # fmt: skip
+        if who is None or as_role is None:  # a usage error (exit 2), as if both were required
+            try:  # typer 0.2x vendors click (as cli.app.main catches it)
+                from typer._click.exceptions import UsageError
+            except ImportError:  # pragma: no cover
+                from click.exceptions import UsageError  # type: ignore[assignment]
+            raise UsageError(f"Missing option '--{'role' if as_role is None else 'name'}'.")
         log_store, _, _ = open_store(settings_for(data_dir))
         info, secret = create_token(log_store.engine, who, as_role)
         err.print(
