@@ -6,7 +6,7 @@ bash, in that terminal's own working directory and environment (each block conti
 the terminal's previous block left its ``cd`` and ``export``s, as a real terminal would).
 Background blocks (``serve``, the custodians' agents) run as their own process groups until
 ``<!-- stop: TERMINAL -->`` (Ctrl-C: SIGINT to the group); neighbouring ``parallel`` blocks
-(the bidders, each in its own terminal) run at the same time. A ``retry`` block is run
+in different terminals (the bidders, each in its own) run at the same time. A ``retry`` block is run
 again until it succeeds (and its output holds ``expect``), as the guide tells a reader to
 do. Only the placeholders the
 guide's table documents are replaced: the working folder, the HTTP port, the chain's RPC
@@ -39,7 +39,7 @@ CODE = "GC-2026-0417"
 #: the guide's times -> the test's (seconds from the announcement)
 TIMES = {
     "--dealing-deadline +3m --complaint-deadline +5m --bid-deadline +12m --opening-time +13m":
-        "--dealing-deadline +6s --complaint-deadline +10s --bid-deadline +100s --opening-time +105s",
+        "--dealing-deadline +6s --complaint-deadline +10s --bid-deadline +120s --opening-time +125s",
 }  # fmt: skip
 RPC_PLACEHOLDER = "http://127.0.0.1:8545"
 TENDER_REGISTRY_PLACEHOLDER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -277,7 +277,8 @@ def test_a_tender_by_hand_as_the_guide_says(session: Session) -> None:
             continue
         t0 = time.monotonic()
         group = [step]
-        while step.parallel and i < len(steps) and steps[i].parallel:
+        while (step.parallel and i < len(steps) and steps[i].parallel
+               and steps[i].terminal not in {s.terminal for s in group}):  # fmt: skip
             group.append(steps[i])
             i += 1
         if len(group) == 1:
@@ -299,8 +300,7 @@ def test_a_tender_by_hand_as_the_guide_says(session: Session) -> None:
                      ("bidder-c", "投标文件-丙.pdf")):  # fmt: skip
         address = json.loads((work / who / "bidder.json.pub.json").read_text())["address"]
         assert (opened / address / doc).read_bytes() == (work / who / doc).read_bytes()
-    # the same sealed file submitted twice: one receipt, one bid
-    assert "already submitted" in "\n".join(session.terminals["bidder-c"].outputs)
+    assert "active" in session.terminals["bidder-a"].outputs[-1]
     # the agents lived through the restart and logged it in one line, no traceback
     for i in (1, 2, 3):
         (log_file,) = session.terminals[f"custodian-{i}"].logs
