@@ -171,14 +171,21 @@ class Session:
         state.mkdir(parents=True, exist_ok=True)
         full = (f"set -eo pipefail\n{script}\n"
                 f'pwd > "{state}/cwd"\nenv -0 > "{state}/env"\n')  # fmt: skip
-        res = subprocess.run(["bash", "-c", full], cwd=term.cwd, env=term.env,
-                             capture_output=True, text=True, timeout=BLOCK_TIMEOUT_S)  # fmt: skip
-        if res.returncode != 0:
-            return False, res.stdout + res.stderr
+        proc = subprocess.Popen(["bash", "-c", full], cwd=term.cwd, env=term.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)  # fmt: skip
+        try:
+            stdout, stderr = proc.communicate(timeout=BLOCK_TIMEOUT_S)
+        except subprocess.TimeoutExpired:  # the whole group, not only bash
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            return False, f"{stdout}{stderr}\n(killed after {BLOCK_TIMEOUT_S} s)"
+        if proc.returncode != 0:
+            return False, stdout + stderr
         term.cwd = Path((state / "cwd").read_text().strip())
         pairs = (item.partition("=") for item in (state / "env").read_text().split("\0") if item)
         term.env = {k: v for k, _, v in pairs if k not in ("_", "PWD", "OLDPWD", "SHLVL")}
-        return True, res.stdout + res.stderr
+        return True, stdout + stderr
 
     def _start(self, step: Step, term: Terminal, script: str) -> None:
         assert term.process is None or term.process.poll() is not None, "already running"
