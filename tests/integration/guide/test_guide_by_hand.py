@@ -273,12 +273,14 @@ def test_a_tender_by_hand_as_the_guide_says(session: Session) -> None:
             if step.terminal == "server" and not restarted:
                 # the service goes away in the middle: the agents must live through it
                 assert session.stop("server") is not None
-                agents_at_restart = [session.terminals[f"custodian-{i}"].process.poll()  # type: ignore[union-attr]
-                                     for i in (1, 2, 3)]  # fmt: skip
+                agents_at_restart = [session.terminals[f"custodian-{n}"].process.poll()  # type: ignore[union-attr]
+                                     for n in (1, 2, 3)]  # fmt: skip
                 restarted = True
             else:
                 if final is None:  # before the end of the guide stops everything
+                    op = (session.work / "centre" / "operator.token").read_text().strip()
                     final = httpx.get(f"http://127.0.0.1:{session.port}/v1/tenders/{CODE}",
+                                      headers={"Authorization": f"Bearer {op}"},
                                       timeout=30).json()  # fmt: skip
                 session.stop(step.terminal)
             continue
@@ -299,6 +301,9 @@ def test_a_tender_by_hand_as_the_guide_says(session: Session) -> None:
     assert restarted and agents_at_restart == [None, None, None]
 
     assert final is not None and final["state"] == "awarded", final
+    record = final["opening_record"]
+    assert isinstance(record, dict)
+    assert [b["result"] for b in record["bids"]] == ["opened"] * 3, record
     work = session.work
     centre = work / "centre"
     # the bids opened by themselves and were downloaded under their original names
