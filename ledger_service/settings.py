@@ -172,6 +172,9 @@ OTHER_VARIABLES: dict[str, tuple[str, str]] = {
     "KEY_PASSWORD": ("", "password of your key file (key, bid, custodian commands); else asked "
                          "on the terminal"),
     "NOTARY_KEY": ("", "the service-hosted notary's hex private key (development chains only)"),
+    "NOTARY_KEYSTORE": ("", "or the hosted notary's key file (key create --role notary; "
+                            "development chains only)"),
+    "NOTARY_KEYSTORE_PASSWORD": ("", "the password of NOTARY_KEYSTORE"),
     "NOTARY_NAME": ("Chain Witness Notary", "the hosted notary's display name"),
     "NOTARY_REGISTRY_ADDRESS": ("", "NotaryRegistry address; default: deployment.json in "
                                     "data_dir (notary verify: --registry)"),

@@ -5,7 +5,8 @@ never imports this package. The service-hosted notary is DEVELOPMENT ONLY: a not
 key belongs on the notary's own machine, so it is refused unless the service runs a
 development chain (refused once ``CHAINWITNESS_CHAIN_KIND`` is ``consortium``). There
 the notary's signing key comes
-from ``CHAINWITNESS_NOTARY_KEY`` (and its display name from ``CHAINWITNESS_NOTARY_NAME``);
+from ``CHAINWITNESS_NOTARY_KEY`` or the key file ``CHAINWITNESS_NOTARY_KEYSTORE`` with
+``CHAINWITNESS_NOTARY_KEYSTORE_PASSWORD`` (and its display name from ``CHAINWITNESS_NOTARY_NAME``);
 the registry address from ``CHAINWITNESS_NOTARY_REGISTRY_ADDRESS`` or the service's
 ``deployment.json``. The :class:`NotaryService` is built on first use and kept on the app.
 """
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 from eth_account.signers.local import LocalAccount
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, FilePath, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger_service.api.deps import ServicesDep, require
@@ -57,6 +58,9 @@ class NotarySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHAINWITNESS_NOTARY_", extra="ignore")
 
     key: SecretStr | None = Field(default=None, description="the notary's hex private key")
+    keystore: FilePath | None = Field(default=None, description="or the notary's key file "
+                                      "(key create --role notary)")  # fmt: skip
+    keystore_password: SecretStr | None = None
     name: str = Field(default="Chain Witness Notary", min_length=1, max_length=128)
     registry_address: str | None = None
     ca_password: SecretStr | None = None
@@ -124,14 +128,21 @@ def notary_account(request: Request, services: ServicesDep) -> LocalAccount:
     Raises Forbidden on a chain declared a consortium (``CHAINWITNESS_CHAIN_KIND``): in
     production the operator must never hold a notary's private key.
     """
-    key = _settings(request).key
+    settings = _settings(request)
+    key = settings.key
     if services.settings.chain_kind == "consortium":
         raise Forbidden(
             "expected the notary to sign on its own machine, found the service-hosted notary "
             "asked for on a consortium chain (CHAINWITNESS_NOTARY_KEY is development-only)"
         )
+    if key is None and settings.keystore is not None:
+        pw = settings.keystore_password
+        return load_signer(None, settings.keystore, None if pw is None else pw.get_secret_value())
     if key is None:
-        raise NotConfigured("expected CHAINWITNESS_NOTARY_KEY for the hosted notary, found none")
+        raise NotConfigured(
+            "expected CHAINWITNESS_NOTARY_KEY or CHAINWITNESS_NOTARY_KEYSTORE for "
+            "the hosted notary, found neither"
+        )
     return load_signer(key.get_secret_value(), None, None)
 
 

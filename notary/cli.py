@@ -121,7 +121,8 @@ def _show(view: dict[str, Any]) -> None:
 
 @app.command()
 def authorize(
-    address: Annotated[str, typer.Option(help="the notary's own chain address (key create)")],
+    address: Annotated[str, typer.Option(
+        help="the notary's own chain address, or its FILE.pub.json (key create)")],
     name: Annotated[str, typer.Option(help="the notary office's name, e.g. 某市公证处")],
     server: Annotated[str | None, typer.Option(
         envvar="CHAINWITNESS_SERVER", help="embedded chain: the service plays the authority")] = None,
@@ -146,6 +147,15 @@ def authorize(
     from ledger_service.core.errors import MalformedInput
 
     def body() -> None:
+        nonlocal address
+        if address.endswith(".json"):
+            from ledger_service.tenders.handover import Handover
+
+            h = Handover.from_bytes(_read(Path(address), 64 * 1024, "--address"))
+            if h.role != "notary":
+                raise MalformedInput(f"--address {address}: expected a notary's hand-over, "
+                                     f"found a {h.role}'s")  # fmt: skip
+            address = h.address
         if keystore is None:
             if server is None:
                 raise MalformedInput("expected --keystore (and --rpc) or --server, found neither")

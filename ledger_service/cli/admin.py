@@ -301,17 +301,40 @@ def _service_readiness(
 
 
 def token_create(
-    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
-    name: Annotated[str, typer.Option(help="who holds the token (shown as the actor)")],
+    role: Annotated[str | None, typer.Option(
+        help=f"one of {', '.join(ROLES)} (default: the --for file's)")] = None,
+    name: Annotated[str | None, typer.Option(
+        help="who holds the token, shown as the actor (default: the --for file's address)")] = None,
+    handover: Annotated[Path | None, typer.Option(
+        "--for", exists=True, dir_okay=False,
+        help="a party's FILE.pub.json (key create): a token in its own address")] = None,
     data_dir: DataDir = None,
-) -> None:
-    """Create an API token; it is printed once and only its hash is stored."""
+) -> None:  # fmt: skip
+    """Create an API token; it is printed once and only its hash is stored.
+
+    Bidders, custodians and notaries act in their own address: give --for with the
+    hand-over file their `key create` wrote (on the embedded chain the token also
+    funds that account).
+    """
     from ledger_service.runtime import open_store
     from ledger_service.store.tokens import create_token
+    from ledger_service.tenders.handover import Handover
 
     def body() -> None:
+        who, as_role = name, role
+        if handover is not None:
+            h = Handover.from_bytes(handover.read_bytes())
+            if role is not None and role != h.role:
+                raise MalformedInput(f"--role: expected {h.role} (the --for file's), found {role}")
+            who, as_role = name or h.address, h.role
+        if who is None or as_role is None:  # a usage error (exit 2), as if both were required
+            try:  # typer 0.2x vendors click (as cli.app.main catches it)
+                from typer._click.exceptions import UsageError
+            except ImportError:  # pragma: no cover
+                from click.exceptions import UsageError  # type: ignore[assignment]
+            raise UsageError(f"Missing option '--{'role' if as_role is None else 'name'}'.")
         log_store, _, _ = open_store(settings_for(data_dir))
-        info, secret = create_token(log_store.engine, name, role)
+        info, secret = create_token(log_store.engine, who, as_role)
         err.print(
             f"token {info.id} for {info.name} ({info.role}); store it now, it is not shown again:"
         )

@@ -11,6 +11,7 @@ import typer
 from ledger_service.cli.console import (
     Server,
     Token,
+    checked,
     out,
     password,
     run,
@@ -32,6 +33,27 @@ def witness_init_ca(
             s.data_dir, password("CHAINWITNESS_WITNESS_PASSWORD", "the witness CA"), org
         )
         out.print(f"witness CA and signing certificate written under {paths.ca_cert.parent}")
+
+    run(body)
+
+
+def witness_report(
+    subject: Annotated[str, typer.Argument(help="tender:CODE or contract:CODE")],
+    server: Server, token: Token,
+    output: Annotated[Path, typer.Option("-o", help="where to write the signed PDF")],
+) -> None:  # fmt: skip
+    """Operator: issue a signed bilingual witness report (链见证报告) and download it."""
+
+    def body() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=600) as http:
+            made = checked(http.post("/v1/reports", json={"subject": subject}))
+            got = http.get(made["download"])
+            if got.status_code >= 400:
+                checked(got)
+            output.write_bytes(got.content)
+        out.print(f"report      {made['number']} sha256 {made['sha256']} (record "
+                  f"{made['record_index']}) written to {output}")  # fmt: skip
 
     run(body)
 
@@ -104,8 +126,11 @@ def court_package(
 
 def register(app: typer.Typer) -> None:
     """Add the ``witness`` and ``court`` groups to ``app``."""
-    witness = typer.Typer(help="Witness reports: the platform's signing CA.", no_args_is_help=True)
+    witness = typer.Typer(
+        help="Witness reports: the platform's signing CA, signed reports.", no_args_is_help=True
+    )
     witness.command("init-ca")(witness_init_ca)
+    witness.command("report")(witness_report)
     app.add_typer(witness, name="witness")
     court = typer.Typer(
         help="Courts and regulators: search records, fetch evidence packages.", no_args_is_help=True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -351,28 +352,38 @@ def tender_step(
         help="report_evaluation: a disqualified bidder (repeat)")] = None,
     candidate: Annotated[list[str] | None, typer.Option(
         help="publish_candidates: a candidate, best first (repeat)")] = None,
-    publicity_end: Annotated[int | None, typer.Option(
-        help="publish_candidates: end of publicity, Unix seconds")] = None,
+    publicity_end: Annotated[str | None, typer.Option(
+        help="publish_candidates: end of publicity (+7d, ISO 8601 or Unix seconds)")] = None,
     complainant: Annotated[str | None, typer.Option(help="file_complaint: who")] = None,
     decision: Annotated[str | None, typer.Option(help="resolve_complaint: the decision")] = None,
-    winner: Annotated[str | None, typer.Option(help="award: the winning bidder's address")] = None,
+    winner: Annotated[str | None, typer.Option(help="award: the winning bidder")] = None,
     price: Annotated[int | None, typer.Option(help="award, sign_contract: price in whole units")] = None,
     currency: Annotated[str, typer.Option(help="ISO 4217 currency of --price")] = "CNY",
-    start: Annotated[int | None, typer.Option(help="sign_contract: start, Unix seconds")] = None,
-    end: Annotated[int | None, typer.Option(help="sign_contract: end, Unix seconds")] = None,
+    start: Annotated[str | None, typer.Option(help="sign_contract: start (same forms as "
+                                              "--publicity-end)")] = None,
+    end: Annotated[str | None, typer.Option(help="sign_contract: end (same forms)")] = None,
     reason: Annotated[str | None, typer.Option(help="cancel: why (default: --note)")] = None,
 ) -> None:  # fmt: skip
     """Operator: record a later step with its data (valid bids, candidates, winner, price);
-    the service refuses a step its OCDS export could not carry."""
+    the service refuses a step its OCDS export could not carry.
+
+    A bidder is named by its address or by its hand-over file (FILE.pub.json).
+    """
     from ledger_service.cli.console import sha256_file
+    from ledger_service.cli.tender_setup import bidder_address, parse_when
 
     def body() -> None:
+        now = int(time.time())
+        when = {k: None if v is None else parse_when(f"--{k.replace('_', '-')}", v, now)
+                for k, v in (("publicity_end", publicity_end), ("start", start), ("end", end))}  # fmt: skip
+        named = {k: None if v is None else [bidder_address(x) for x in v]
+                 for k, v in (("valid", valid), ("disqualified", disqualified),
+                              ("candidates", candidate))}  # fmt: skip
         payload: dict[str, Any] = {"event": event, "note": note}
         if document is not None:
             payload["document"] = {"name": document.name, "sha256": sha256_file(document)}
-        fields = {"valid": valid, "disqualified": disqualified, "candidates": candidate,
-                  "publicity_end": publicity_end, "complainant": complainant,
-                  "decision": decision, "supplier": winner, "start": start, "end": end,
+        fields = {**named, **when, "complainant": complainant, "decision": decision,
+                  "supplier": None if winner is None else bidder_address(winner),
                   "reason": reason,
                   "value": None if price is None else {"amount": price, "currency": currency}}  # fmt: skip
         payload.update({k: v for k, v in fields.items() if v})
@@ -458,6 +469,8 @@ def _http_json(server: str, token: str | None, path: str) -> Any:
 
 def register(app: typer.Typer) -> None:
     """Add the ``bid``, ``custodian`` and ``tender`` groups to ``app``."""
+    from ledger_service.cli.tender_setup import tender_announce, tender_issue_documents
+
     bids = typer.Typer(
         help="Bidders: seal, submit, withdraw, check and open your own bids.", no_args_is_help=True
     )
@@ -475,8 +488,12 @@ def register(app: typer.Typer) -> None:
     custodians.command("run")(custodian_run)
     app.add_typer(custodians, name="custodian")
     tenders = typer.Typer(
-        help="Tenders: register bidders, verify an opening from the chain.", no_args_is_help=True
+        help="Tenders: announce, issue documents, register bidders, record later steps, "
+        "download opened bids, verify an opening from the chain.",
+        no_args_is_help=True,
     )
+    tenders.command("announce")(tender_announce)
+    tenders.command("issue-documents")(tender_issue_documents)
     tenders.command("verify-opening")(tender_verify_opening)
     tenders.command("register-bidder")(tender_register_bidder)
     tenders.command("list")(tender_list)

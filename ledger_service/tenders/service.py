@@ -109,6 +109,12 @@ class TenderService(KeyGeneration):
         """The latest block's timestamp: the only clock deadlines are judged by."""
         return int(self._client.block("latest")["timestamp"])
 
+    def key_deadlines(self, code: str) -> tuple[int, int]:
+        """The current key-generation round's dealing and complaint deadlines, read from
+        the chain (a rerun moves them)."""
+        view = self._registry.get_tender(tender_id_bytes(code))
+        return int(view.dealing_deadline), int(view.complaint_deadline)
+
     def _tender(self, code: str) -> StoredTender:
         return self.store.tender(code)
 

@@ -8,7 +8,9 @@ present, and neither does the operator.
 A chain that mines only on transactions (the embedded anvil) would leave chain time
 at its last block, so a deadline would pass only with unrelated traffic: given
 ``advance`` (``ManagedAnvil.mine_when_due``), the watcher has a block mined once the
-next block's time reaches the earliest deadline or opening time a tender waits for.
+next block's time reaches the earliest deadline a tender waits for: the dealing and
+complaint deadlines of a key generation (the custodians' agents act by chain time), the
+bid deadline, the opening time.
 """
 
 from __future__ import annotations
@@ -43,21 +45,26 @@ class TenderWatcher:
         the deadline, open at the opening time; returns the codes it opened or failed."""
         svc = self._tenders
         now = svc.chain_time()
-        for keyless in svc.store.in_states([State.ANNOUNCED.value]):
-            if keyless.group_key is None:
-                try:
-                    svc.rerun_key_generation(keyless.code, now)
-                except EvidenceError as exc:
-                    log.error("tender %s: %s", keyless.code, exc)
+        keyless = [t for t in svc.store.in_states([State.ANNOUNCED.value]) if t.group_key is None]
         waiting = svc.store.in_states([State.DOCUMENTS_ISSUED.value, State.BIDS_CLOSED.value])
         if self._advance is not None:
             due = [
                 t.bid_deadline if t.state == State.DOCUMENTS_ISSUED.value else t.opening_time
                 for t in waiting
             ]
-            due = [t for t in due if t > now]
+            for k in keyless:  # custodians deal, then approve, by chain time too
+                try:
+                    due.extend(svc.key_deadlines(k.code))
+                except EvidenceError as exc:
+                    log.error("tender %s: %s", k.code, exc)
+            due = [d for d in due if d > now]
             if due and self._advance(min(due)):
                 now = svc.chain_time()
+        for k in keyless:
+            try:
+                svc.rerun_key_generation(k.code, now)
+            except EvidenceError as exc:
+                log.error("tender %s: %s", k.code, exc)
         done = []
         for tender in waiting:
             code, state, deadline = tender.code, tender.state, tender.bid_deadline

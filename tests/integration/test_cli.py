@@ -27,8 +27,8 @@ COMMANDS = {
     "token": {"create", "list", "revoke"},
     "bid": {"seal", "submit", "withdraw", "status", "open-own"},
     "custodian": {"init", "register-key", "run"},
-    "tender": {"verify-opening", "register-bidder", "bids", "list", "step"}, "key": {"create", "show"},
-    "witness": {"init-ca"}, "court": {"search", "package"}, "notary": {"verify", "authorize", "request", "show", "issue", "reject", "revoke"},
+    "tender": {"announce", "issue-documents", "verify-opening", "register-bidder", "bids", "list", "step"}, "key": {"create", "show"},
+    "witness": {"init-ca", "report"}, "court": {"search", "package"}, "notary": {"verify", "authorize", "request", "show", "issue", "reject", "revoke"},
     "cosigner": {"init", "run", "status"},
     "supervise": {"scan", "alerts", "show", "dispose", "record", "tamper-watch"},
 }  # fmt: skip
@@ -134,3 +134,23 @@ def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
                                                      "CHAINWITNESS_DATA_DIR": str(tmp_path)})  # fmt: skip
         assert r.returncode == 2
         assert r.stderr.strip().splitlines() == [f"{expected} (see --help)"]
+
+
+def test_token_create_for_a_handover(tmp_path: Path) -> None:
+    """A token in the party's own address, from the hand-over its `key create` wrote."""
+    app, runner = build_app(), CliRunner()
+    pw = tmp_path / "pw.txt"
+    pw.write_text("bidder password\n")
+    key = tmp_path / "me.json"
+    r = runner.invoke(app, ["key", "create", "--role", "bidder", "--name", "某公司", "--out",
+                            str(key), "--password-file", str(pw)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    address = json.loads((tmp_path / "me.json.pub.json").read_text())["address"]
+    data = ["--data-dir", str(tmp_path / "data")]
+    r = runner.invoke(app, ["token", "create", "--for", str(tmp_path / "me.json.pub.json"), *data])
+    assert r.exit_code == 0, r.output
+    assert f"for {address} (bidder)" in r.stderr and len(r.stdout.strip()) > 20
+    r = runner.invoke(app, ["token", "create", "--for", str(tmp_path / "me.json.pub.json"),
+                            "--role", "custodian", *data])  # fmt: skip
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "error: --role: expected bidder (the --for file's), found custodian"

@@ -66,6 +66,27 @@ def test_a_tender_closes_and_opens_on_time_with_no_other_traffic(world: World) -
         thread.join(10)
 
 
+def test_key_generation_deadlines_pass_with_no_other_traffic(world: World) -> None:
+    """The custodians' agents deal and approve by chain time: the dealing and complaint
+    deadlines must pass on an idle chain too (found running docs/guide-tender-by-hand.md)."""
+    node = world.services.node
+    assert node is not None
+    now = world.chain_time()
+    schedule = Schedule(now + 4, now + 8, now + 300, now + 310)
+    world.tenders.announce(CODE, "道路 road works", schedule, 3,
+                           [(a.name, a.address) for a in world.agents])  # fmt: skip
+    assert world.tenders.key_deadlines(CODE) == (now + 4, now + 8)
+    watcher = TenderWatcher(world.tenders, poll_s=0.5, advance=node.mine_when_due)
+    thread, stop = watcher.start_thread()
+    try:
+        _wait("the dealing deadline", lambda: world.chain_time() >= schedule.dealing_deadline, 60)
+        _wait("the complaint deadline",
+              lambda: world.chain_time() >= schedule.complaint_deadline, 60)  # fmt: skip
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 def test_without_a_due_deadline_nothing_is_mined(world: World) -> None:
     node = world.services.node
     assert node is not None
