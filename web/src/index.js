@@ -29,6 +29,8 @@ export { keyId, parseNote, parseCheckpointBody, parseVerifierKey, verifyLogSigna
 export { parseTrustPolicy, checkpointPins, sameAddress } from "./policy.js";
 export { PROOF_CHECKS, verifyProofAnswer } from "./evidence.js";
 export { readZip } from "./zip.js";
+export { decryptKeystore } from "./keystore.js";
+export { TENDER_STATUS, accountOf, checkTenderKey, pseudonymSecret, readTender, sealFileName, sealedBidCommitment, sealedBidNonce } from "./bidding.js";
 export { PACKAGE_CHECKS, headerHash, verifyPackage } from "./package.js";
 export { CERTIFICATE_CHECKS, verifyCertificate, verifyCertificateSignature } from "./certificate.js";
 export { sha256 } from "@noble/hashes/sha2.js";

@@ -34,6 +34,7 @@ TABLE: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/verify"): PUBLIC,
     ("GET", "/court"): PUBLIC,
     ("GET", "/regulator"): PUBLIC,
+    ("GET", "/bidder"): PUBLIC,
     ("GET", "/static/{path:path}"): PUBLIC,
     ("GET", "/v1/web/config"): PUBLIC,
     ("POST", "/v1/records"): frozenset({"operator"}),
