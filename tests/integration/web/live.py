@@ -116,6 +116,8 @@ def live_service(work: Path, rpc_url: str, signer_key: str) -> Iterator[LiveServ
             "CHAINWITNESS_ANCHOR_INTERVAL_S": "0.3",
             "CHAINWITNESS_PORT": str(port),
             "CHAINWITNESS_NOTARY": notary.address,
+            # the witness CA's password: witness reports (the report QR page test)
+            "CHAINWITNESS_WITNESS_PASSWORD": "pages-live witness CA",
         }
         service = LiveService(f"http://127.0.0.1:{port}", "", data_dir / "trust-policy.json",
                               rpc_url, data_dir, env, bytes(notary.key))  # fmt: skip

@@ -86,7 +86,9 @@ def _register(live: LiveService, account: LocalAccount, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def tender(live: LiveService, anvil: ManagedAnvil, tmp_path_factory: pytest.TempPathFactory) -> Tender:
+def tender(
+    live: LiveService, anvil: ManagedAnvil, tmp_path_factory: pytest.TempPathFactory
+) -> Tender:
     """Tender GC-2026-0701 open for bids: its key made by three custodian agents over
     HTTP, documents issued, three bidders registered (one of them the page's)."""
     registry = json.loads(live.policy_path.read_text())["contracts"]["TenderRegistry"]
@@ -99,7 +101,9 @@ def tender(live: LiveService, anvil: ManagedAnvil, tmp_path_factory: pytest.Temp
         own.fund_from_dev_account(10**19)
         agent.register_key(TenderRegistryContract(own, registry))
         relay = HttpRelay(live.base, _token(live, "custodian", agent.address))
-        runs.append(AgentRun.connect(agent, anvil.rpc_url, registry, 31337, relay, clock=chain_clock))
+        runs.append(
+            AgentRun.connect(agent, anvil.rpc_url, registry, 31337, relay, clock=chain_clock)
+        )
     now = int(client.block("latest")["timestamp"])
     schedule = {"dealing_deadline": now + 20, "complaint_deadline": now + 40,
                 "bid_deadline": now + 400, "opening_time": now + 420}  # fmt: skip
@@ -150,7 +154,9 @@ def _load_key(page: Page, tender: Tender) -> None:
     page.set_input_files("#keystore", str(tender.keystore))
     page.fill("#keystore-password", PASSWORD)
     page.click("#key-go")
-    page.wait_for_selector(f"#key-result[data-address='{tender.page_bidder.address}']", timeout=60_000)
+    page.wait_for_selector(
+        f"#key-result[data-address='{tender.page_bidder.address}']", timeout=60_000
+    )
 
 
 def _check_tender(page: Page) -> tuple[str, str]:
@@ -177,12 +183,17 @@ def test_a_tender_key_not_on_chain_is_refused_by_name(
         route.fulfill(response=response, json=body)
 
     uploads: list[str] = []
-    bidder_page.on("request", lambda r: uploads.append(r.url) if "/bids" in r.url and r.method == "POST" else None)
+    bidder_page.on(
+        "request",
+        lambda r: uploads.append(r.url) if "/bids" in r.url and r.method == "POST" else None,
+    )
     bidder_page.route(f"**/v1/tenders/{CODE}", lie)
     _load_key(bidder_page, tender)
     state, text = _check_tender(bidder_page)
     assert state == "refused", text
-    assert text.startswith("拒绝封装：opening key: expected the key the custodians approved on chain"), text
+    assert text.startswith(
+        "拒绝封装：opening key: expected the key the custodians approved on chain"
+    ), text
     assert f"found the service serving {forged}" in text
     # sealing re-checks the key and refuses too: nothing is uploaded
     doc = tmp_path / "bid.pdf"
@@ -197,7 +208,9 @@ def test_a_tender_key_not_on_chain_is_refused_by_name(
     assert float(bidder_page.locator("#seal-progress").get_attribute("value") or 0) == 0
 
 
-def _python_bid(live: LiveService, tender: Tender, account: LocalAccount, tmp: Path, i: int) -> bytes:
+def _python_bid(
+    live: LiveService, tender: Tender, account: LocalAccount, tmp: Path, i: int
+) -> bytes:
     trust = ChainTrust(live.rpc_url, 31337, tender.registry)
     client = BidderClient(live.base, _token(live, "bidder", account.address), account, trust)
     try:
@@ -218,7 +231,9 @@ def _wait_opened(live: LiveService, tender: Tender, timeout: float = 120) -> dic
         if view["state"] == "opened":
             return view
         if time.monotonic() > until:
-            raise AssertionError(f"expected tender {CODE} opened by the watcher, found {view['state']}")
+            raise AssertionError(
+                f"expected tender {CODE} opened by the watcher, found {view['state']}"
+            )
         tender.step_agents()  # release shares once the opening time has come
         time.sleep(1)
 
@@ -231,7 +246,10 @@ def test_a_bid_sealed_in_the_page_opens_with_the_others(
     address = tender.page_bidder.address
     assert page.locator("#key-result").inner_text().count(address) == 1
     state, text = _check_tender(page)
-    assert (state, text) == ("checked", "招标密钥已在链上核对：与托管方在 TenderRegistry 上批准的开标公钥一致。")
+    assert (state, text) == (
+        "checked",
+        "招标密钥已在链上核对：与托管方在 TenderRegistry 上批准的开标公钥一致。",
+    )
     pseudonym = pseudonym_of(tender.page_bidder, tender_id_bytes(CODE)).address
     assert pseudonym in page.locator("#key-result").inner_text()
 
@@ -275,7 +293,9 @@ def test_a_bid_sealed_in_the_page_opens_with_the_others(
     tender.warp_to(tender.schedule["opening_time"])
     view = _wait_opened(live, tender)
     assert len(view["bids"]) == 3
-    opened = httpx.get(f"{live.base}/v1/tenders/{CODE}/opened", headers=live.auth, timeout=30).json()
+    opened = httpx.get(
+        f"{live.base}/v1/tenders/{CODE}/opened", headers=live.auth, timeout=30
+    ).json()
     assert {o["bidder"] for o in opened} == set(plaintexts)
     mine = next(o for o in opened if o["bidder"] == address)
     assert mine["file_name"] == "投标文件-商务标.pdf"  # sealed in the browser, opened in Python
