@@ -106,6 +106,13 @@ def bidder_page() -> FileResponse:
     return _asset(PAGES["bidder"])
 
 
+@router.get("/notary")
+def notary_page() -> FileResponse:
+    """Review notarization requests (each package verified in the browser) and issue,
+    reject or revoke with the notary's own key, held in the page (never sent)."""
+    return _asset(PAGES["notary"])
+
+
 @router.get("/static/{path:path}")
 def static(path: str) -> FileResponse:
     return _asset(path)

@@ -7,7 +7,7 @@
 
 import * as cw from "./chainwitness.js";
 import { setupLanguage, translator } from "./i18n.js";
-import { api, chainReader, el, facts, pinnedPolicy } from "./ui.js";
+import { api, chainReader, downloadLink, el, facts, ownKey, pinnedPolicy } from "./ui.js";
 
 const S = {
   title: { zh: "链见证 · 投标人", en: "Chain Witness · bidder" },
@@ -127,19 +127,8 @@ renders.push(showKey);
 $("key-go").addEventListener("click", async () => {
   $("key-error").textContent = "";
   try {
-    const pasted = $("secret-hex").value.trim().replace(/^0x/, "");
-    let secret;
-    if (pasted) {
-      secret = cw.fromHex(pasted, { size: 32, name: "private key", anyCase: true });
-    } else {
-      const file = $("keystore").files[0];
-      if (!file) throw new Error(t("keyNone"));
-      $("key-result").replaceChildren(el("p", { class: "meta", text: t("keyLoading") }));
-      secret = (await cw.decryptKeystore(await file.text(), $("keystore-password").value)).secret;
-    }
-    me = cw.accountOf(secret);
-    $("secret-hex").value = "";
-    $("keystore-password").value = "";
+    $("key-result").replaceChildren(el("p", { class: "meta", text: t("keyLoading") }));
+    me = await ownKey({ file: $("keystore"), password: $("keystore-password"), hex: $("secret-hex"), none: t("keyNone") });
     showKey();
   } catch (e) {
     me = null;
@@ -223,13 +212,7 @@ drop.addEventListener("drop", (ev) => {
   choose(ev.dataTransfer.files[0]);
 });
 
-function link(id, blob, name) {
-  const a = $(id);
-  if (a.href) URL.revokeObjectURL(a.href);
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.hidden = false;
-}
+const link = (id, blob, name) => downloadLink($(id), blob, name);
 
 async function sealAndSubmit() {
   if (!me) throw new Error(t("needKey"));
