@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import rlp  # type: ignore[import-untyped]  # eth-account's own RLP codec
+import rlp  # eth-account's own RLP codec
 from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_utils.address import to_checksum_address
@@ -94,26 +94,37 @@ def decode_call(raw: bytes) -> RawCall:
             or a signature that recovers no key.
     """
     if not 0 < len(raw) <= MAX_RAW_TX_BYTES:
-        raise MalformedInput(
-            f"transaction: expected 1..{MAX_RAW_TX_BYTES} bytes, found {len(raw)}"
-        )
+        raise MalformedInput(f"transaction: expected 1..{MAX_RAW_TX_BYTES} bytes, found {len(raw)}")
     try:
         fields = rlp.decode(raw)
     except Exception as exc:  # rlp raises its own DecodingError family
         raise MalformedInput(f"transaction: expected RLP, found other bytes ({exc})") from None
-    if not isinstance(fields, list) or len(fields) != 9 or not all(isinstance(f, bytes) for f in fields):
+    if (
+        not isinstance(fields, list)
+        or len(fields) != 9
+        or not all(isinstance(f, bytes) for f in fields)
+    ):
         raise MalformedInput("transaction: expected a signed legacy transaction of nine fields")
-    to, value, data, v = fields[3], int.from_bytes(fields[4], "big"), fields[5], int.from_bytes(fields[6], "big")
+    to, value, data, v = (
+        fields[3],
+        int.from_bytes(fields[4], "big"),
+        fields[5],
+        int.from_bytes(fields[6], "big"),
+    )
     if len(to) != 20 or v < 37:
         raise MalformedInput("transaction: expected a contract call with an EIP-155 chain id")
     try:
         sender = Account.recover_transaction(raw)
     except Exception as exc:  # eth-account's own errors for a bad signature
-        raise MalformedInput(f"transaction: expected a valid signature, found none ({exc})") from None
+        raise MalformedInput(
+            f"transaction: expected a valid signature, found none ({exc})"
+        ) from None
     return RawCall(raw, str(sender), str(to_checksum_address(to)), value, data, (v - 35) // 2)
 
 
-def check_call(call: RawCall, *, sender: str, to: str, chain_id: int, data: bytes, what: str) -> None:
+def check_call(
+    call: RawCall, *, sender: str, to: str, chain_id: int, data: bytes, what: str
+) -> None:
     """Refuse ``call`` unless it is exactly ``data`` to ``to`` on ``chain_id``, signed by
     ``sender``, sending no value. Raises Forbidden (another signer) or VerificationFailed."""
     if _address(call.sender) != _address(sender):

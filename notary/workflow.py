@@ -47,8 +47,7 @@ from ledger_service.store.blobs import BlobStore
 from ledger_service.store.log import LogStore
 from ledger_service.store.models import NotaryRequestRow
 from notary import certificate as vc
-from notary import own_key
-from notary import pdf
+from notary import own_key, pdf
 from notary.registry import NotaryRegistryContract
 
 __all__ = [
@@ -391,7 +390,6 @@ class NotaryService:
                      {"reason_code": reason_code, "tx_hash": tx.tx_hash}, digest)  # fmt: skip
         return str(tx.tx_hash)
 
-
     # -- the same steps, signed by the notary on its own machine (notary.own_key) ----
 
     def rows(self, status: str | None = None, limit: int = 100) -> list[NotaryRequest]:
@@ -413,10 +411,14 @@ class NotaryService:
         until = time.monotonic() + _RELAY_WAIT_S
         while (result := client.receipt(tx_hash)) is None:
             if time.monotonic() > until:
-                raise ChainUnavailable(f"{what}: expected a receipt of {tx_hash}, found none in time")
+                raise ChainUnavailable(
+                    f"{what}: expected a receipt of {tx_hash}, found none in time"
+                )
             time.sleep(0.2)
         if result.status != 1:
-            raise VerificationFailed(f"{what}: expected the chain to accept {tx_hash}, found it reverted")
+            raise VerificationFailed(
+                f"{what}: expected the chain to accept {tx_hash}, found it reverted"
+            )
         return tx_hash
 
     def issue_signed(

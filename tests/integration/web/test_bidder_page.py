@@ -28,7 +28,7 @@ import httpx
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from playwright.sync_api import Browser, Page, Request, Route
+from playwright.sync_api import Browser, Page, Route
 
 from ledger_service.chain.client import ChainClient
 from ledger_service.chain.keys import create_keystore

@@ -59,7 +59,9 @@ def requests_(live: LiveService, anvil: ManagedAnvil) -> dict[str, int]:
     NotaryRegistryContract(authority, registry).authorize_notary(notary.address, NAME)
     ChainClient(anvil.rpc_url, notary, 31337).fund_from_dev_account(10**19)
     for subject in SUBJECTS:
-        body = live.deposit_file(f"{subject[7:]}-开标记录.txt", f"{subject} 开标记录\n".encode(), subject)
+        body = live.deposit_file(
+            f"{subject[7:]}-开标记录.txt", f"{subject} 开标记录\n".encode(), subject
+        )
     live.wait_witnessed(body["sha256"])
     out = {}
     for subject in SUBJECTS:
@@ -127,7 +129,9 @@ def test_issue_from_the_page_verifies_on_verify_then_revoke(
     # the independent Python check reads NotaryRegistry too: registered by this notary
     check = httpx.get(f"{live.base}/v1/notary/certificates/{digest}/verify", timeout=60)
     assert check.status_code == 200 and check.json()["valid"], check.text
-    row = httpx.get(f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10).json()
+    row = httpx.get(
+        f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10
+    ).json()
     assert row["status"] == "issued" and row["certificate_digest"] == digest
 
     # the certificate verifies on the public page, in another tab
@@ -138,7 +142,9 @@ def test_issue_from_the_page_verifies_on_verify_then_revoke(
     verify.wait_for_selector("body[data-ready=true]", state="attached")
     verify.set_input_files("#file", str(jws_file))
     verify.wait_for_selector("body[data-state=done]", state="attached", timeout=60_000)
-    assert verify.locator("#verdict").get_attribute("data-verdict") == "verified", verify.locator("#verdict").inner_text()
+    assert verify.locator("#verdict").get_attribute("data-verdict") == "verified", verify.locator(
+        "#verdict"
+    ).inner_text()
     verify.close()
 
     # revoked with the notary's own transaction: the independent check now refuses it
@@ -161,7 +167,9 @@ def test_reject_from_the_page_with_the_notarys_signature(
     notary_page.click("#reject-go")
     notary_page.wait_for_selector("body[data-rejected][data-state=done]", state="attached")
     assert notary_page.locator("#decide-error").inner_text() == ""
-    row = httpx.get(f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10).json()
+    row = httpx.get(
+        f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10
+    ).json()
     assert row["status"] == "rejected" and row["reject_reason"] == "材料不全 incomplete"
     assert row["notary"] == Account.from_key(live.notary_key).address
 
@@ -178,7 +186,9 @@ def _forged(live: LiveService, request_id: int, key: bytes) -> dict[str, Any]:
         manifest = json.loads(z.read("manifest.json"))
         newest = max(json.loads(z.read("heads.json"))["heads"], key=lambda h: h["tree_size"])
         records = sum(1 for n in z.namelist() if n.startswith("records/") and n.endswith(".json"))
-    row = httpx.get(f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10).json()
+    row = httpx.get(
+        f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10
+    ).json()
     account = Account.from_key(key)
     cert = Certificate(
         serial=f"CWN-2026-{request_id:06d}", chain_id=31337, notary=account.address,
@@ -218,5 +228,7 @@ def test_a_certificate_signed_by_another_key_is_refused_by_name(
     r = httpx.post(f"{live.base}/v1/notary/requests/{request_id}/certificate", json=body,
                    headers=mine, timeout=60)  # fmt: skip
     assert r.status_code == 403 and "a notary acts only as itself" in r.json()["detail"], r.text
-    row = httpx.get(f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10).json()
+    row = httpx.get(
+        f"{live.base}/v1/notary/requests/{request_id}", headers=live.auth, timeout=10
+    ).json()
     assert row["status"] == "requested" and row["certificate_digest"] is None
