@@ -17,6 +17,7 @@ nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -120,7 +121,7 @@ def tender(
     view = httpx.get(f"{live.base}/v1/tenders/{CODE}", timeout=10).json()
     assert view["opening_public_key"], view
     r = httpx.post(f"{live.base}/v1/tenders/{CODE}/documents", headers=live.auth, timeout=60,
-                   json={"name": "招标文件.pdf", "sha256": "ab" * 32})  # fmt: skip
+                   json={"name": "招标文件.pdf", "sha256": hashlib.sha256(b"GC-2026-0701 docs").hexdigest()})  # fmt: skip
     assert r.status_code == 200, r.text
     keystore = tmp_path_factory.mktemp("bidder-keys") / "bidder-keystore.json"
     t.page_bidder, t.keystore = create_keystore(keystore, PASSWORD), keystore
