@@ -180,8 +180,10 @@ async function checkTender() {
     });
     return checked;
   } catch (e) {
-    $("tender-result").replaceChildren();
-    showTenderStatus("refused", t("refused", e.message));
+    keep("tender", () => {
+      $("tender-result").replaceChildren();
+      showTenderStatus("refused", t("refused", e.message));
+    });
     throw e;
   } finally {
     document.body.dataset.state = "done";

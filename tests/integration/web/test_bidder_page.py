@@ -39,6 +39,7 @@ from ledger_service.chain.tender_registry import TenderRegistryContract
 from ledger_service.core import ecies
 from ledger_service.tenders.bidder import BidderClient, ChainTrust, bidder_public_key, pseudonym_of
 from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
+from tests.integration.web.harness import reflows_at_200_percent
 from tests.integration.web.live import LiveService
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
@@ -207,6 +208,17 @@ def test_a_tender_key_not_on_chain_is_refused_by_name(
     assert bidder_page.locator("#tender-status").get_attribute("data-state") == "refused"
     assert uploads == []
     assert float(bidder_page.locator("#seal-progress").get_attribute("value") or 0) == 0
+    bidder_page.click("#lang")  # the refusal in English too
+    assert (
+        bidder_page.locator("#tender-status")
+        .inner_text()
+        .startswith(
+            "Refusing to seal: opening key: expected the key the custodians approved on chain"
+        )
+    )
+    assert bidder_page.locator("#seal-go").inner_text() == "Seal, sign and submit"
+    reflows_at_200_percent(bidder_page)
+    bidder_page.click("#lang")
 
 
 def _python_bid(
@@ -282,6 +294,7 @@ def test_a_bid_sealed_in_the_page_opens_with_the_others(
     assert receipt["ciphertext_sha256"] in page.locator("tr.mine").inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "bidder-page.png"), full_page=True)
+    reflows_at_200_percent(page)
 
     plaintexts = {address: DOCUMENT}
     for i, other in enumerate(tender.others):

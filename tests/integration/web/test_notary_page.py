@@ -33,6 +33,7 @@ from notary import own_key
 from notary.certificate import AnchorRef, Certificate, certificate_digest
 from notary.certificate import issue as issue_certificate
 from notary.registry import NotaryRegistryContract
+from tests.integration.web.harness import reflows_at_200_percent
 from tests.integration.web.live import LiveService
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
@@ -122,6 +123,7 @@ def test_issue_from_the_page_verifies_on_verify_then_revoke(
     assert page.locator("#decide-status").inner_text().startswith("公证书已签发：CWN-")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "notary-page.png"), full_page=True)
+    reflows_at_200_percent(page)
     with page.expect_download() as dl:
         page.click("#jws-save")
     jws = Path(dl.value.path()).read_text()
