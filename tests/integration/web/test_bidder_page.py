@@ -10,6 +10,9 @@ client. At the opening time the custodians release their shares and the service'
 watcher opens every bid by itself: the page's bid opens to the very bytes of the file,
 under its sealed file name. The bidder lists their bids and opens their own copy.
 
+The module runs its own anvil and service: it moves chain time through the tender's
+deadlines, which the session's chain (shared by the other page tests) must not see.
+
 Attack: the operator serves a tender key that is not the one on chain; the page
 refuses to seal, naming the key it was served and the hash on chain, and uploads
 nothing.
@@ -40,7 +43,7 @@ from ledger_service.core import ecies
 from ledger_service.tenders.bidder import BidderClient, ChainTrust, bidder_public_key, pseudonym_of
 from ledger_service.tenders.custodian import AgentRun, CustodianAgent, HttpRelay
 from tests.integration.web.harness import reflows_at_200_percent
-from tests.integration.web.live import LiveService
+from tests.integration.web.live import LiveService, live_service
 
 pytestmark = [pytest.mark.integration, pytest.mark.node]
 
@@ -48,6 +51,30 @@ SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 CODE = "GC-2026-0701"
 PASSWORD = "投标人口令 bidder password"
 DOCUMENT = "投标文件 商务标 price 1,234,567 元\n".encode() * 5000  # ~190 KB: several chunks
+
+
+@pytest.fixture(scope="module")
+def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManagedAnvil]:
+    """This module's own chain: it moves chain time through a whole tender (deadlines,
+    opening), which the session's chain, shared by the other page tests, must not see."""
+    node = ManagedAnvil(tmp_path_factory.mktemp("bidder-anvil"), chain_id=31337)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, anvil: ManagedAnvil, static_server: str
+) -> Iterator[LiveService]:
+    """``chainwitness serve`` with its witnesses on this module's own chain."""
+    account = Account.create()
+    ChainClient(anvil.rpc_url, account, 31337).fund_from_dev_account(10**20)
+    with live_service(tmp_path_factory.mktemp("bidder-live"), anvil.rpc_url,
+                      "0x" + bytes(account.key).hex()) as service:  # fmt: skip
+        yield service
 
 
 def _token(live: LiveService, role: str, name: str) -> str:
