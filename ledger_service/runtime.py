@@ -8,9 +8,11 @@ runtime. Nothing here runs at import time; ``open_services`` builds everything a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from ledger_service.econtracts.service import ContractService
 from ledger_service.evidence.checkpointing import (
     CheckpointPublisher,
     ensure_log_key,
+    ensure_log_sm2_key,
     parse_witness,
 )
 from ledger_service.evidence.packaging import PackageSources
@@ -82,6 +85,9 @@ class Services:
     supervisor: NodeSupervisor | None = None
     #: held while the embedded chain runs: one service per data directory
     lock: DataDirLock | None = None
+    #: the embedded chain: save its node's state (this process's node, or the node of the
+    #: process holding the data directory); None on an external chain
+    save_chain_state: Callable[[], object] | None = None
     checkpointer: Checkpointer | None = None
     tenders: TenderService | None = None  # when a chain with a TenderRegistry is connected
     tender_views: TenderViews | None = None
@@ -147,7 +153,8 @@ def open_store(settings: Settings) -> tuple[LogStore, AnchorStore, BlobStore]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
-    return LogStore(engine), AnchorStore(engine), BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.blob_dir, sm3=settings.crypto_profile == "gm")
+    return LogStore(engine), AnchorStore(engine), blobs
 
 
 def embedded_signer(data_dir: Path, name: str = "signer") -> LocalAccount:
@@ -206,7 +213,9 @@ def open_services(settings: Settings, *, chain: bool = True, exclusive: bool = F
     services.supervision = SupervisionService(
         log_store, TenderStore(log_store.engine), load_weights(settings.supervision_weights)
     )
-    ensure_log_key(settings.data_dir, settings.log_origin)
+    log_key = ensure_log_key(settings.data_dir, settings.log_origin)
+    if settings.crypto_profile == "gm":
+        ensure_log_sm2_key(settings.data_dir, log_key.name)
     # a long-running service checkpoints SQLite's WAL off the request path
     services.checkpointer = Checkpointer(log_store.engine).start()
     if not chain:
@@ -270,9 +279,11 @@ def _open_chain(services: Services, exclusive: bool = False) -> None:
             services.lock = lock.acquire()
             node.start()
             services.node = node
+            services.save_chain_state = node.save_state
             rpc_url = node.rpc_url
         else:
             rpc_url = node.rpc_url  # the holder's node, on the stored port
+            services.save_chain_state = functools.partial(node.save_state, attached=True)
             log.info("embedded chain: using the node of PID %d at %s", holder, rpc_url)
         signer = configured or embedded_signer(settings.data_dir)
     else:
@@ -319,7 +330,9 @@ def _open_chain(services: Services, exclusive: bool = False) -> None:
         registry = TenderRegistryContract(client, registry_address)
         store = TenderStore(services.log_store.engine)
         services.tenders = TenderService(
-            services.log_store, store, services.blobs, registry, settings.data_dir / "openings"
+            services.log_store, store, services.blobs, registry, settings.data_dir / "openings",
+            # the embedded chain: a bid's transaction is saved before its receipt is given
+            make_durable=services.save_chain_state,
         )
         services.tender_views = TenderViews(
             services.log_store, store, registry, client.chain_id, address
@@ -344,8 +357,11 @@ def _open_publisher(services: Services) -> None:
     witnesses = [parse_witness(w) for w in settings.witnesses]
     services._http = httpx.Client(timeout=10)
     stamper = None if settings.tsa_url is None else HttpTimestamper(settings.tsa_url, services._http)
+    log_key = ensure_log_key(settings.data_dir, settings.log_origin)
+    sm2 = (ensure_log_sm2_key(settings.data_dir, log_key.name)
+           if settings.crypto_profile == "gm" else None)  # fmt: skip
     services.publisher = CheckpointPublisher(
-        services.log_store, services.checkpoints,
-        ensure_log_key(settings.data_dir, settings.log_origin),
+        services.log_store, services.checkpoints, log_key,
         witnesses, settings.quorum, httpx_post(services._http), timestamper=stamper,
+        sm2_signer=sm2,
     )  # fmt: skip

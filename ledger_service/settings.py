@@ -86,7 +86,13 @@ class Settings(BaseSettings):
     )
     witnesses: list[str] = Field(
         default_factory=list,
-        description="log witnesses, each '<URL> <verifier key>' (JSON list in the environment)",
+        description="log witnesses, each '<URL> <verifier key>', with crypto_profile gm "
+        "'<URL> <verifier key> <SM2 verifier key>' (JSON list in the environment)",
+    )
+    crypto_profile: Literal["international", "gm"] = Field(
+        default="international",
+        description="gm (国密): checkpoints also carry an SM3 root and the log's SM2 signature, "
+        "witnesses cosign in SM2 too, files get SM3 digests (docs/gm-profile.md)",
     )
     witness_quorum: int | None = Field(
         default=None, ge=1, description="k of n witnesses that make a head witnessed; default n"

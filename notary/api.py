@@ -29,7 +29,7 @@ from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
 from notary import certificate as vc
-from notary import own_key
+from notary import models, own_key
 from notary.registry import NotaryRegistryContract
 from notary.verify import verify_certificate
 from notary.workflow import NotaryRequest, NotaryService
@@ -44,6 +44,12 @@ Admin = Annotated[TokenInfo, Depends(require("admin"))]
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _HEX64 = r"^[0-9a-f]{64}$"
 RequestId = Annotated[int, Path(ge=1, le=MAX_SAFE_INTEGER)]
+
+
+def _not_json(media_type: str, what: str, binary: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The documented 200 answer of a route that answers bytes or text, not JSON."""
+    schema = {"type": "string", "format": "binary"} if binary else {"type": "string"}
+    return {200: {"description": what, "content": {media_type: {"schema": schema}}}}
 
 
 class NotarySettings(BaseSettings):
@@ -194,7 +200,8 @@ def _view(row: NotaryRequest) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("/notaries", status_code=201, summary="Authorize a notary (admin; embedded chain)")
+@router.post("/notaries", status_code=201, summary="Authorize a notary (admin; embedded chain)",
+             response_model=models.NotaryAuthorized)  # fmt: skip
 def authorize(
     body: NotaryIn, notary: NotaryDep, services: ServicesDep, _t: Admin
 ) -> dict[str, Any]:
@@ -211,14 +218,16 @@ def authorize(
     return {**notary_view(body.address, registry), "tx_hash": tx.tx_hash}
 
 
-@router.get("/notaries/{address}", summary="A notary's authorization, read from the chain")
+@router.get("/notaries/{address}", summary="A notary's authorization, read from the chain",
+            response_model=models.NotaryStatus)  # fmt: skip
 def notary_status(
     address: Annotated[str, Path(pattern=_ADDRESS)], notary: NotaryDep
 ) -> dict[str, Any]:
     return notary_view(address, notary.registry)
 
 
-@router.post("/requests", status_code=201, summary="Request notarization of a subject")
+@router.post("/requests", status_code=201, summary="Request notarization of a subject",
+             response_model=models.NotaryRequestOut)  # fmt: skip
 def create_request(body: RequestIn, notary: NotaryDep, token: Requester) -> dict[str, Any]:
     # each request builds a whole evidence package (every record of the subject, files
     # included): only parties entitled to that evidence may ask, under their own name
@@ -226,12 +235,14 @@ def create_request(body: RequestIn, notary: NotaryDep, token: Requester) -> dict
     return _view(notary.row(request_id))
 
 
-@router.get("/requests/{request_id}", summary="A notarization request and its status")
+@router.get("/requests/{request_id}", summary="A notarization request and its status",
+            response_model=models.NotaryRequestOut)  # fmt: skip
 def get_request(request_id: RequestId, notary: NotaryDep, _t: AnyRole) -> dict[str, Any]:
     return _view(notary.row(request_id))
 
 
-@router.post("/requests/{request_id}/review", summary="Verify the package and record the verdict")
+@router.post("/requests/{request_id}/review", summary="Verify the package and record the verdict",
+             response_model=models.ReviewAnswer)  # fmt: skip
 def review(
     request_id: RequestId, notary: NotaryDep, account: AccountDep, _t: NotaryRole
 ) -> dict[str, Any]:
@@ -239,7 +250,8 @@ def review(
     return {"request_id": request_id, "passed": result.passed, "lines": list(result.lines)}
 
 
-@router.post("/requests/{request_id}/issue", status_code=201, summary="Issue the certificate")
+@router.post("/requests/{request_id}/issue", status_code=201, summary="Issue the certificate",
+             response_model=models.CertificateIssued)  # fmt: skip
 def issue(
     request_id: RequestId, request: Request, notary: NotaryDep, account: AccountDep, _t: NotaryRole
 ) -> dict[str, Any]:
@@ -252,7 +264,8 @@ def issue(
     }  # fmt: skip
 
 
-@router.post("/requests/{request_id}/reject", summary="Reject a request, stating why")
+@router.post("/requests/{request_id}/reject", summary="Reject a request, stating why",
+             response_model=models.NotaryRequestOut)  # fmt: skip
 def reject(
     request_id: RequestId, body: RejectIn, notary: NotaryDep, account: AccountDep, _t: NotaryRole
 ) -> dict[str, Any]:
@@ -260,7 +273,8 @@ def reject(
     return _view(notary.row(request_id))
 
 
-@router.post("/certificates/{digest}/revoke", summary="Revoke a certificate on chain")
+@router.post("/certificates/{digest}/revoke", summary="Revoke a certificate on chain",
+             response_model=models.CertificateRevoked)  # fmt: skip
 def revoke(
     digest: Annotated[str, Path(pattern=_HEX64)], body: RevokeIn, notary: NotaryDep,
     account: AccountDep, _t: NotaryRole,
@@ -313,7 +327,8 @@ def _as_itself(token: TokenInfo, signer: str) -> None:
         )
 
 
-@router.get("/requests", summary="Notarization requests, newest first (for the notary)")
+@router.get("/requests", summary="Notarization requests, newest first (for the notary)",
+            response_model=models.NotaryRequests)  # fmt: skip
 def list_requests(
     notary: NotaryDep, _t: NotaryRole,
     status: str | None = Query(None, pattern=r"^[a-z_]{1,16}$", examples=["requested"]),
@@ -323,14 +338,16 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}/package", summary="A request's evidence package (zip)",
-            response_class=Response)  # fmt: skip
+            response_class=Response,
+            responses=_not_json("application/zip", "the evidence package, as stored"))  # fmt: skip
 def notary_request_package(request_id: RequestId, notary: NotaryDep, _t: NotaryRole) -> Response:
     """The package as stored, for the notary to verify on its own machine."""
     return Response(notary.package(request_id), media_type="application/zip")
 
 
 @router.post("/requests/{request_id}/certificate", status_code=201,
-             summary="Issue a certificate the notary signed itself, with its own registration")  # fmt: skip
+             summary="Issue a certificate the notary signed itself, with its own registration",
+             response_model=models.CertificateIssued)  # fmt: skip
 def issue_signed(
     request_id: RequestId, body: SignedCertificateIn, notary: NotaryDep, services: ServicesDep,
     token: NotaryRole,
@@ -350,7 +367,8 @@ def issue_signed(
     }  # fmt: skip
 
 
-@router.post("/requests/{request_id}/rejection", summary="Reject with the notary's own signature")
+@router.post("/requests/{request_id}/rejection", summary="Reject with the notary's own signature",
+             response_model=models.NotaryRequestOut)  # fmt: skip
 def reject_signed(
     request_id: RequestId, body: SignedRejectionIn, notary: NotaryDep, services: ServicesDep,
     token: NotaryRole,
@@ -365,7 +383,8 @@ def reject_signed(
 
 
 @router.post("/certificates/{digest}/revocation",
-             summary="Revoke with the issuing notary's own signed transaction")  # fmt: skip
+             summary="Revoke with the issuing notary's own signed transaction",
+             response_model=models.CertificateRevoked)  # fmt: skip
 def revoke_signed(
     digest: Annotated[str, Path(pattern=_HEX64)], body: SignedRevocationIn, notary: NotaryDep,
     token: NotaryRole,
@@ -377,7 +396,8 @@ def revoke_signed(
     return {"certificate_digest": digest, "reason_code": code, "tx_hash": tx_hash}
 
 
-@router.get("/certificates/{digest}/verify", summary="Public check of a certificate")
+@router.get("/certificates/{digest}/verify", summary="Public check of a certificate",
+            response_model=models.CertificateCheck)  # fmt: skip
 def verify(digest: str, notary: NotaryDep, services: ServicesDep) -> dict[str, Any]:
     """Runs the independent checks (``notary.verify``) with the stored JWS and package.
 
@@ -393,12 +413,16 @@ def verify(digest: str, notary: NotaryDep, services: ServicesDep) -> dict[str, A
             "verdicts": [v.line() for v in verdicts]}  # fmt: skip
 
 
-@router.get("/certificates/{digest}", summary="The certificate (compact JWS)")
+@router.get("/certificates/{digest}", summary="The certificate (compact JWS)",
+            response_class=Response,
+            responses=_not_json("application/vc+jwt", "the certificate, compact JWS", binary=False))  # fmt: skip
 def certificate(digest: str, notary: NotaryDep) -> Response:
     return Response(notary.by_digest(digest).credential(), media_type="application/vc+jwt")
 
 
-@router.get("/certificates/{digest}/pdf", summary="The signed certificate PDF")
+@router.get("/certificates/{digest}/pdf", summary="The signed certificate PDF",
+            response_class=Response,
+            responses=_not_json("application/pdf", "the signed certificate PDF"))  # fmt: skip
 def certificate_pdf(digest: str, notary: NotaryDep, services: ServicesDep) -> Response:
     row = notary.by_digest(digest)
     return Response(services.blobs.open(row.certificate_pdf_sha256()).read_bytes(),

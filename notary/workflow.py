@@ -44,6 +44,7 @@ from ledger_service.core.proofs import Anchor
 from ledger_service.evidence.deposit import NOTARY, record_step
 from ledger_service.evidence.package_rpc import verify_package
 from ledger_service.store.blobs import BlobStore
+from ledger_service.store.db import reading
 from ledger_service.store.log import LogStore
 from ledger_service.store.models import NotaryRequestRow
 from notary import certificate as vc
@@ -173,7 +174,7 @@ class NotaryService:
 
     def row(self, request_id: int) -> NotaryRequest:
         """The stored request. Raises NotFound."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_T).where(_T.c.id == request_id)).first()
         if row is None:
             raise NotFound(f"expected a notarization request {request_id}, found none")
@@ -181,7 +182,7 @@ class NotaryService:
 
     def by_digest(self, cert_digest: str) -> NotaryRequest:
         """The request whose certificate has ``cert_digest`` (hex). Raises NotFound."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_T).where(_T.c.cert_digest == cert_digest.lower())).first()
         if row is None:
             raise NotFound(f"expected a certificate with digest {cert_digest}, found none")

@@ -20,6 +20,10 @@ Figures (a flat JSON object of numbers; a key keeps its meaning once it exists):
   pymerkle_build_records_per_s   records/s built (EvidenceRecord.create) and appended to
                                  pymerkle 7's InmemoryTree, the peer of ingest_library_records_per_s
 
+  anchor_latency_p50/p95/p99_s   deposit -> confirmed anchored head under a steady 1,000
+                                 deposits/s (scripts/bench_latency.py)
+  witness_latency_p50/p95/p99_s  deposit -> checkpoint cosigned by 2 of 3 log witnesses
+                                 (separate processes), in the same run
   load_*                         sustained HTTP load from wrk at 16 connections on a served
                                  instance (scripts/bench_load.py): deposits and verification
                                  requests/s, p50/p99 ms and errors, /healthz as the peer
@@ -85,6 +89,8 @@ TARGETS = {
     "package_build_1000_s": ("<=", 2),
     "package_verify_1000_s": ("<=", 2),
     "report_render_s": ("<=", 2),
+    "anchor_latency_p95_s": ("<=", 2.0),
+    "witness_latency_p95_s": ("<=", 5.0),
     "load_deposit_rps": (">=", 1_000),
     "load_deposit_p99_ms": ("<=", 100),
     "load_verify_rps": (">=", 2_000),
@@ -335,7 +341,7 @@ def main() -> int:
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument(
         "--only",
-        choices=["log", "sealing", "witness", "supervision", "load"],
+        choices=["log", "sealing", "witness", "supervision", "load", "latency"],
         help="run one group of figures",
     )
     args = ap.parse_args()
@@ -371,6 +377,10 @@ def main() -> int:
             import bench_witness
 
             bench_witness.run(out)
+        if args.only in (None, "latency"):
+            import bench_latency
+
+            bench_latency.run(out, seconds=3 if args.smoke else bench_latency.SECONDS)
         if args.only in (None, "load"):
             import bench_load
 

@@ -14,6 +14,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from ledger_service.api import models
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.errors import Forbidden, NotFound
 from ledger_service.evidence.custody import record_custody
@@ -27,7 +28,8 @@ _HEX64 = r"^[0-9a-f]{64}$"
 _TIME = r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z)?$"
 
 
-@router.get("/court/records", summary="Search records by tender, party, digest and time range")
+@router.get("/court/records", summary="Search records by tender, party, digest and time range",
+            response_model=models.RecordSearch)  # fmt: skip
 def search(
     services: ServicesDep,
     who: Oversight,
@@ -74,7 +76,8 @@ class PackageRequest(BaseModel):
     subject: str = Field(min_length=1, max_length=300, examples=["tender:GC-2026-0417"])
 
 
-@router.post("/court/packages", status_code=201, summary="Request an evidence package (取证包)")
+@router.post("/court/packages", status_code=201, summary="Request an evidence package (取证包)",
+             response_model=models.PackageMade)  # fmt: skip
 def request_package(body: PackageRequest, services: ServicesDep, who: Oversight) -> dict[str, Any]:
     # regulators see everything but the original documents
     data = build_package(
@@ -87,7 +90,10 @@ def request_package(body: PackageRequest, services: ServicesDep, who: Oversight)
             "custody_record": custody}  # fmt: skip
 
 
-@router.get("/court/packages/{sha256}", summary="Download an evidence package")
+@router.get("/court/packages/{sha256}", summary="Download an evidence package",
+            response_class=FileResponse, responses={200: {
+                "description": "the evidence package (docs/evidence-package.md)",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}})  # fmt: skip
 def download_package(
     services: ServicesDep, who: Oversight, sha256: str = PathParam(pattern=_HEX64)
 ) -> FileResponse:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from ledger_service.api import models
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.errors import NotConfigured
 from ledger_service.econtracts.service import ContractService
@@ -50,23 +51,27 @@ class SignatureIn(BaseModel):
     signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
 
 
-@router.post("/contracts", status_code=201, summary="Register a contract (or an amendment)")
+@router.post("/contracts", status_code=201, summary="Register a contract (or an amendment)",
+             response_model=models.ContractView)  # fmt: skip
 def register(body: ContractIn, svc: ContractsDep, _t: Operator) -> dict[str, Any]:
     return svc.register(body.code, body.document_sha256, body.document_name,
                         [(p.name, p.address) for p in body.parties], body.amount_fen, body.date,
                         body.terms_sha256, body.previous)  # fmt: skip
 
 
-@router.get("/contracts/{code}", summary="A contract, its signatures and amendment chain")
+@router.get("/contracts/{code}", summary="A contract, its signatures and amendment chain",
+            response_model=models.ContractView)  # fmt: skip
 def view(code: str, svc: ContractsDep, _t: AnyRole) -> dict[str, Any]:
     return svc.view(code)
 
 
-@router.get("/contracts/{code}/typed-data", summary="The EIP-712 message each party signs")
+@router.get("/contracts/{code}/typed-data", summary="The EIP-712 message each party signs",
+            response_model=models.ContractTypedData)  # fmt: skip
 def typed_data(code: str, svc: ContractsDep, _t: AnyRole) -> dict[str, Any]:
     return svc.typed_data(code)
 
 
-@router.post("/contracts/{code}/signatures", summary="Relay a party's own signature")
+@router.post("/contracts/{code}/signatures", summary="Relay a party's own signature",
+             response_model=models.ContractView)  # fmt: skip
 def sign(code: str, body: SignatureIn, svc: ContractsDep, _t: AnyRole) -> dict[str, Any]:
     return svc.sign(code, body.party, bytes.fromhex(body.signature.removeprefix("0x")))

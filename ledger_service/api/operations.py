@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ledger_service import __version__
+from ledger_service.api import models
 from ledger_service.api.deps import Operator, ServicesDep
 from ledger_service.api.metrics import CONTENT_TYPE, Metrics
 from ledger_service.api.problems import problem
@@ -24,7 +25,7 @@ from ledger_service.evidence.health import readiness
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness: the process answers HTTP")
+@router.get("/healthz", summary="Liveness: the process answers HTTP", response_model=models.Health)
 def healthz() -> dict[str, Any]:
     # pid: which process of `serve --workers N` answered
     return {"status": "ok", "version": __version__, "pid": os.getpid()}
@@ -33,6 +34,7 @@ def healthz() -> dict[str, Any]:
 @router.get(
     "/readyz",
     summary="Readiness: database, chain, anchorer and anchor lag",
+    response_model=models.Ready,
     responses={503: {"description": "not ready: problem+json naming each failed check"}},
 )
 def readyz(request: Request, services: ServicesDep) -> JSONResponse:
@@ -52,7 +54,10 @@ def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "version": __version__, "checks": body})
 
 
-@router.get("/metrics", summary="Prometheus metrics (text exposition format)")
+@router.get("/metrics", summary="Prometheus metrics (text exposition format)",
+            response_class=Response, responses={200: {
+                "description": "Prometheus text exposition format 0.0.4",
+                "content": {"text/plain": {"schema": {"type": "string"}}}}})  # fmt: skip
 def metrics(request: Request, _token: Operator) -> Response:
     collected: Metrics = request.app.state.metrics
     return Response(collected.exposition(), media_type=CONTENT_TYPE)

@@ -13,14 +13,15 @@ from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.evidence.proofs import (
     anchor_of,
-    checkpoint_for,
     consistency_proof,
     inclusion_proof,
-    timestamp_for,
+    signed_checkpoint_for,
 )
 from ledger_service.runtime import Services
 from ledger_service.store.checkpoints import StoredCheckpoint
+from ledger_service.store.db import one_snapshot
 from ledger_service.store.tenders import TenderStore
+from ledger_service.store.tokens import TokenInfo
 from ledger_service.tenders import disclosure
 
 router = APIRouter(tags=["public"])
@@ -37,22 +38,28 @@ def verify_digest(sha256: str, services: ServicesDep, token: MaybeToken) -> dict
     digest = sha256.lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise MalformedInput(f"expected a SHA-256 digest of 64 hex digits, found {sha256!r}")
+    # every read on one connection and one snapshot (most of the cost was per query)
+    with one_snapshot(services.log_store.engine):
+        return _verify_answer(digest, services, token)
+
+
+def _verify_answer(digest: str, services: Services, token: TokenInfo | None) -> dict[str, Any]:
     indices = services.log_store.find_by_sha256(digest, MAX_MATCHES)
     state_of = disclosure.states(TenderStore(services.log_store.engine))
     shown = [i for i in indices
              if not disclosure.withheld(services.log_store.record(i).record, state_of, token)]  # fmt: skip
     proofs = [inclusion_proof(services.log_store, services.anchors, i) for i in shown]
-    checkpoints = [checkpoint_for(services.checkpoints, p) for p in proofs]
+    # one per proof: the signed, cosigned checkpoint of its head and a TSA's RFC 3161
+    # token over it (base64 DER), each null if none
+    signed = [signed_checkpoint_for(services.checkpoints, p) for p in proofs]
     return {
         "sha256": digest,
         "found": bool(indices),
         # recorded, shown without record or proof until the tender is opened
         "withheld": len(indices) - len(shown),
         "proofs": [p.to_json() for p in proofs],
-        # one per proof: the signed, cosigned checkpoint of its head (null if none yet)
-        "checkpoints": [None if c is None else c.to_json() for c in checkpoints],
-        # one per proof: a TSA's RFC 3161 token over that checkpoint (base64 DER, or null)
-        "timestamps": [timestamp_for(services.checkpoints, p) for p in proofs],
+        "checkpoints": [None if c is None else c[0].to_json() for c in signed],
+        "timestamps": [None if c is None else c[1] for c in signed],
     }
 
 

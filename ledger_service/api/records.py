@@ -173,7 +173,7 @@ async def deposit_file(
         kind=kind,
         subject=subject or f"file:{blob.sha256}",
         actor=_actor(token),
-        digests={"sha256": blob.sha256},
+        digests=blob.digests,
         metadata={"name": name, "size": blob.size},
     )
     result = await _deposits(request).append([record])

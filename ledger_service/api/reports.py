@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from ledger_service.api import models
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.errors import NotConfigured
 from ledger_service.evidence.custody import record_custody
@@ -44,7 +45,8 @@ class ReportRequest(BaseModel):
     subject: str = Field(pattern=r"^(tender|contract):.+$", examples=["tender:GC-2026-0417"])
 
 
-@router.post("/reports", status_code=201, summary="Issue a signed witness report (链见证报告)")
+@router.post("/reports", status_code=201, summary="Issue a signed witness report (链见证报告)",
+             response_model=models.ReportIssued)  # fmt: skip
 def issue_report(
     body: ReportRequest, services: ServicesDep, _t: Operator, reports: ReportsDep
 ) -> dict[str, Any]:
@@ -58,7 +60,8 @@ def issue_report(
             "download": f"/v1/reports/{number}/pdf"}  # fmt: skip
 
 
-@router.get("/reports/{number}", summary="A witness report's record and proof (the QR target)")
+@router.get("/reports/{number}", summary="A witness report's record and proof (the QR target)",
+            response_model=models.ReportAnswer)  # fmt: skip
 def report(number: str, services: ServicesDep) -> dict[str, Any]:
     index, rec = report_record(services.log_store, number)
     return {"number": number, "record": rec.to_json(),
@@ -66,7 +69,10 @@ def report(number: str, services: ServicesDep) -> dict[str, Any]:
             "download": f"/v1/reports/{number}/pdf"}  # fmt: skip
 
 
-@router.get("/reports/{number}/pdf", summary="Download a signed witness report")
+@router.get("/reports/{number}/pdf", summary="Download a signed witness report",
+            response_class=FileResponse, responses={200: {
+                "description": "the signed PDF (PAdES)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})  # fmt: skip
 def report_pdf(number: str, services: ServicesDep, who: AnyRole) -> FileResponse:
     _, rec = report_record(services.log_store, number)
     sha = rec.digests["sha256"]

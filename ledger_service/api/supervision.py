@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
+from ledger_service.api import tender_models as models
 from ledger_service.api.deps import ServicesDep, require
 from ledger_service.core.errors import NotConfigured
 from ledger_service.evidence.proofs import inclusion_proof
@@ -61,14 +62,16 @@ class TradingRecordsIn(BaseModel):
 _BIG = {"x-max-body-bytes": MAX_EXPORT_BYTES}
 
 
-@router.post("/tenders/{code}/scan", summary="Run every rule on a tender; record its alert")
+@router.post("/tenders/{code}/scan", summary="Run every rule on a tender; record its alert",
+             response_model=models.ScanAnswer)  # fmt: skip
 def scan(code: str, svc: SupervisionDep, token: Regulator) -> dict[str, Any]:
     alert, recorded = svc.scan(code, actor=f"{token.role}:{token.name}")
     return {"tender": code, "recorded": recorded,
             "alert": None if alert is None else alert.to_json()}  # fmt: skip
 
 
-@router.get("/alerts", summary="Alerts by tender, party and least severity")
+@router.get("/alerts", summary="Alerts by tender, party and least severity",
+            response_model=models.AlertList)  # fmt: skip
 def alerts(
     svc: SupervisionDep, _t: Regulator,
     tender: str | None = Query(default=None, max_length=64),
@@ -78,7 +81,8 @@ def alerts(
     return {"alerts": [a.to_json() for a in svc.alerts(tender, party, severity)]}
 
 
-@router.get("/alerts/{index}", summary="An alert, its evidence records with proofs, dispositions")
+@router.get("/alerts/{index}", summary="An alert, its evidence records with proofs, dispositions",
+            response_model=models.AlertDetail)  # fmt: skip
 def alert(
     index: Annotated[int, PathParam(ge=0, le=2**53 - 1)],
     svc: SupervisionDep,
@@ -92,7 +96,8 @@ def alert(
             "evidence_records": evidence, "dispositions": dispositions}  # fmt: skip
 
 
-@router.post("/alerts/{index}/dispositions", status_code=201, summary="Confirm or dismiss an alert")
+@router.post("/alerts/{index}/dispositions", status_code=201, summary="Confirm or dismiss an alert",
+             response_model=models.Disposed)  # fmt: skip
 def dispose(
     index: Annotated[int, PathParam(ge=0, le=2**53 - 1)],
     body: DispositionIn,
@@ -103,18 +108,21 @@ def dispose(
     return {"alert_record": index, "decision": body.decision, "record_index": record}
 
 
-@router.get("/parties/{party}", summary="A party's history across tenders")
+@router.get("/parties/{party}", summary="A party's history across tenders",
+            response_model=models.PartyHistory)  # fmt: skip
 def party(party: str, svc: SupervisionDep, _t: Regulator) -> dict[str, Any]:
     return svc.party(party)
 
 
-@router.post("/tenders/{code}/bonds", status_code=201, summary="Record a bid bond's payer account")
+@router.post("/tenders/{code}/bonds", status_code=201, summary="Record a bid bond's payer account",
+             response_model=models.BondRecorded)  # fmt: skip
 def bond(code: str, body: BondIn, svc: SupervisionDep, token: Operator) -> dict[str, Any]:
     index = svc.record_bond(code, body.bidder, body.payer_account, f"{token.role}:{token.name}")
     return {"tender": code, "bidder": body.bidder, "record_index": index}
 
 
 @router.post("/trading-records", status_code=201, openapi_extra=_BIG,
+             response_model=models.TradingRecorded,
              summary="Record the trading system's records (the versions the tamper watch keeps)")  # fmt: skip
 def trading_records(
     body: TradingRecordsIn, services: ServicesDep, token: Operator
@@ -124,7 +132,7 @@ def trading_records(
     return {"source": body.source, "record_indices": indices}
 
 
-@router.post("/tamper-watch", openapi_extra=_BIG,
+@router.post("/tamper-watch", openapi_extra=_BIG, response_model=models.TamperWatch,
              summary="Compare the trading system's current records with their recorded versions")  # fmt: skip
 def tamper_watch(body: TradingRecordsIn, services: ServicesDep, token: Regulator) -> dict[str, Any]:
     found = trading.watch(services.log_store, body.records, f"{token.role}:{token.name}",

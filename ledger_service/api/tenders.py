@@ -11,6 +11,7 @@ from fastapi import Path as FastPath
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledger_service.api import tender_models as models
 from ledger_service.api.deps import MaybeToken, ServicesDep, require
 from ledger_service.chain.tender_messages import tender_id_bytes
 from ledger_service.core import threshold
@@ -35,6 +36,9 @@ _HEX64 = r"^[0-9a-f]{64}$"
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 _PUB33 = r"^0[23][0-9a-f]{64}$"
 _MAX_INT = MAX_SAFE_INTEGER  # what JSON and the evidence records carry exactly
+_OPENED_BID: dict[int | str, dict[str, Any]] = {200: {
+    "description": "the opened bid's plaintext, named by its original file name",
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}  # fmt: skip
 
 
 def _tender_id(ref: str) -> bytes:
@@ -162,7 +166,8 @@ class TransitionIn(BaseModel):
         return self.model_dump(exclude={"event", "document", "note"}, exclude_none=True)
 
 
-@router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)")
+@router.post("/tenders", status_code=201, summary="Announce a tender (招标公告)",
+             response_model=models.TenderView)  # fmt: skip
 def announce(body: TenderIn, svc: TendersDep, views: ViewsDep, token: Operator) -> dict[str, Any]:
     schedule = Schedule(body.dealing_deadline, body.complaint_deadline, body.bid_deadline,
                         body.opening_time)  # fmt: skip
@@ -175,7 +180,8 @@ def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
-@router.get("/tenders", summary="List tenders (public), a page at a time")
+@router.get("/tenders", summary="List tenders (public), a page at a time",
+            response_model=models.TenderPage)  # fmt: skip
 def list_tenders(
     svc: TendersDep,
     state: State | None = Query(None, description="only tenders in this state"),
@@ -205,12 +211,14 @@ def list_tenders(
 _OVERSIGHT = frozenset({"admin", "operator", "regulator", "court"})
 
 
-@router.get("/tenders/{code}", summary="A tender's state, keys and evidence records")
+@router.get("/tenders/{code}", summary="A tender's state, keys and evidence records",
+            response_model=models.TenderView)  # fmt: skip
 def get_tender(code: str, views: ViewsDep, token: MaybeToken) -> dict[str, Any]:
     return views.public_view(code, full=token is not None and token.role in _OVERSIGHT)
 
 
-@router.get("/tenders/{code}/bids/{bidder}", summary="One bidder's bids (for that bidder)")
+@router.get("/tenders/{code}/bids/{bidder}", summary="One bidder's bids (for that bidder)",
+            response_model=list[models.BidOut])  # fmt: skip
 def bids_of(code: str, bidder: str, views: ViewsDep, token: Bidder) -> list[dict[str, Any]]:
     # A bidder token is issued in the bidder's address (`token create --role bidder
     # --name 0x...`): before opening, one bidder must not learn of another (art. 22).
@@ -236,7 +244,8 @@ def _as_itself(svc: TenderService, code: str, index: int, token: TokenInfo) -> N
         )
 
 
-@router.post("/tenders/{code}/dealings", status_code=201, summary="Relay a signed dealing")
+@router.post("/tenders/{code}/dealings", status_code=201, summary="Relay a signed dealing",
+             response_model=models.DealingRelayed)  # fmt: skip
 def post_dealing(
     code: str, body: SignedMessageIn, svc: TendersDep, token: Custodian
 ) -> dict[str, Any]:
@@ -246,7 +255,8 @@ def post_dealing(
     return {"tender": code, "dealer": body.index}
 
 
-@router.post("/tenders/{code}/complaints", status_code=201, summary="Relay signed complaints")
+@router.post("/tenders/{code}/complaints", status_code=201, summary="Relay signed complaints",
+             response_model=models.ComplaintsRelayed)  # fmt: skip
 def post_complaints(
     code: str, body: SignedMessageIn, svc: TendersDep, token: Custodian
 ) -> dict[str, Any]:
@@ -256,7 +266,8 @@ def post_complaints(
     return {"tender": code, "accuser": body.index}
 
 
-@router.post("/tenders/{code}/approvals", status_code=201, summary="Relay a KeyApproval")
+@router.post("/tenders/{code}/approvals", status_code=201, summary="Relay a KeyApproval",
+             response_model=models.ApprovalRelayed)  # fmt: skip
 def post_approval(code: str, body: ApprovalIn, svc: TendersDep, token: Custodian) -> dict[str, Any]:
     _as_itself(svc, code, body.index, token)
     svc.post_approval(_tender_id(code), body.index, bytes.fromhex(body.public_key),
@@ -264,13 +275,15 @@ def post_approval(code: str, body: ApprovalIn, svc: TendersDep, token: Custodian
     return {"tender": code, "approver": body.index}
 
 
-@router.post("/tenders/{code}/key", summary="Relay t custodian approvals of the key (finalizeKey)")
+@router.post("/tenders/{code}/key", summary="Relay t custodian approvals of the key (finalizeKey)",
+             response_model=models.TenderView)  # fmt: skip
 def finalize_key(code: str, svc: TendersDep, views: ViewsDep, _t: Operator) -> dict[str, Any]:
     svc.finalize_key(code)
     return views.public_view(code)
 
 
-@router.post("/tenders/{code}/documents", summary="Issue the tender documents (招标文件)")
+@router.post("/tenders/{code}/documents", summary="Issue the tender documents (招标文件)",
+             response_model=models.TenderView)  # fmt: skip
 def issue_documents(
     code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
@@ -278,7 +291,8 @@ def issue_documents(
     return views.public_view(code)
 
 
-@router.post("/tenders/{code}/amendments", summary="A clarification or amendment (澄清与修改)")
+@router.post("/tenders/{code}/amendments", summary="A clarification or amendment (澄清与修改)",
+             response_model=models.TenderView)  # fmt: skip
 def amend(
     code: str, body: DocumentIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
@@ -286,7 +300,8 @@ def amend(
     return views.public_view(code)
 
 
-@router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder")
+@router.post("/tenders/{code}/bidders", status_code=201, summary="Register a bidder",
+             response_model=models.BidderRegistered)  # fmt: skip
 def register_bidder(code: str, body: BidderIn, svc: TendersDep, token: Operator) -> dict[str, Any]:
     svc.register_bidder(code, body.party(), body.pseudonym, actor=_actor(token))
     return {"tender": code, "bidder": body.address}
@@ -295,6 +310,7 @@ def register_bidder(code: str, body: BidderIn, svc: TendersDep, token: Operator)
 @router.post(
     "/tenders/{code}/bids",
     status_code=201,
+    response_model=models.BidReceiptOut,
     summary="Submit a sealed bid: the envelope as the raw body, the bidder's signed commitment as parameters",
     openapi_extra={"x-max-body-bytes": MAX_BID_BYTES, "requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
@@ -330,14 +346,16 @@ async def submit_bid(
     return JSONResponse(receipt.to_json(), status_code=201)
 
 
-@router.post("/tenders/{code}/withdrawals", summary="Withdraw a bid with the bidder's signature")
+@router.post("/tenders/{code}/withdrawals", summary="Withdraw a bid with the bidder's signature",
+             response_model=models.Withdrawn)  # fmt: skip
 def withdraw(code: str, body: WithdrawalIn, svc: TendersDep, _t: Bidder) -> dict[str, Any]:
     index = svc.withdraw_bid(code, body.bidder, body.pseudonym, body.nonce,
                              bytes.fromhex(body.signature.removeprefix("0x")))  # fmt: skip
     return {"tender": code, "bidder": body.bidder, "record_index": index}
 
 
-@router.post("/tenders/{code}/open", summary="Open every bid once t shares are on chain (开标)")
+@router.post("/tenders/{code}/open", summary="Open every bid once t shares are on chain (开标)",
+             response_model=models.OpeningAnswer)  # fmt: skip
 def open_bids(code: str, svc: TendersDep, token: Operator) -> dict[str, Any]:
     return svc.open(code, svc.opening_dir(code), actor=_actor(token))
 
@@ -345,7 +363,8 @@ def open_bids(code: str, svc: TendersDep, token: Operator) -> dict[str, Any]:
 Evaluator = Annotated[TokenInfo, Depends(require("operator", "regulator", "court"))]
 
 
-@router.get("/tenders/{code}/opened", summary="The opened bids with their original file names")
+@router.get("/tenders/{code}/opened", summary="The opened bids with their original file names",
+            response_model=list[models.OpenedFileOut])  # fmt: skip
 def opened(code: str, svc: TendersDep, _t: Evaluator) -> list[dict[str, Any]]:
     """After opening: every opened bid (bidder, nonce, file name, size) for the evaluation
     committee (operator), the regulator and the court."""
@@ -354,7 +373,7 @@ def opened(code: str, svc: TendersDep, _t: Evaluator) -> list[dict[str, Any]]:
 
 
 @router.get("/tenders/{code}/opened/{bidder}/{nonce}", summary="Download one opened bid",
-            response_class=FileResponse)  # fmt: skip
+            response_class=FileResponse, responses=_OPENED_BID)  # fmt: skip
 def opened_file(
     code: str, svc: TendersDep, _t: Evaluator,
     bidder: str = FastPath(pattern=_ADDRESS), nonce: int = FastPath(ge=1, le=_MAX_INT),
@@ -364,7 +383,8 @@ def opened_file(
     return FileResponse(path, filename=info.file_name, media_type="application/octet-stream")
 
 
-@router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)")
+@router.post("/tenders/{code}/transitions", summary="Later lifecycle steps (evaluation, award...)",
+             response_model=models.TenderView)  # fmt: skip
 def transition(
     code: str, body: TransitionIn, svc: TendersDep, views: ViewsDep, token: Operator
 ) -> dict[str, Any]:
@@ -374,6 +394,7 @@ def transition(
     return views.public_view(code)
 
 
-@router.get("/tenders/{code}/ocds", summary="OCDS 1.1 release package and compiled record")
+@router.get("/tenders/{code}/ocds", summary="OCDS 1.1 release package and compiled record",
+            response_model=models.OcdsAnswer)  # fmt: skip
 def ocds(code: str, views: ViewsDep, token: MaybeToken) -> dict[str, Any]:
     return views.ocds(code, full=token is not None and token.role in _OVERSIGHT)

@@ -20,7 +20,9 @@ agents and clients stay valid across restarts. Its output goes to
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
+import fcntl
 import gzip
 import json
 import logging
@@ -35,7 +37,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -270,9 +272,25 @@ class ManagedAnvil:
             atexit.register(self.stop)
             try:
                 self._await_ready(offset)
+                self._keep_time_monotonic()
             except BaseException:
                 self._terminate(kill=True)
                 raise
+
+    def _keep_time_monotonic(self) -> None:
+        """After a restart, new blocks must not be older than the loaded chain's last one.
+
+        anvil does not keep an ``evm_increaseTime`` offset in its state: a chain that ran
+        ahead of the wall clock (time warped, as demos and tests do) would go on from the
+        wall clock, back in time, and a deadline already passed on chain would be in the
+        future again. The offset is restored from the latest block's timestamp.
+        """
+        latest = self._rpc("eth_getBlockByNumber", ["latest", False])
+        assert isinstance(latest, dict)
+        ahead = int(str(latest["timestamp"]), 16) - int(time.time())
+        if ahead > 0:
+            self._rpc("evm_increaseTime", [ahead + 1])
+            log.info("embedded chain: time restored %d s ahead of the wall clock", ahead + 1)
 
     def _await_ready(self, log_offset: int) -> None:
         proc = self._proc
@@ -355,17 +373,20 @@ class ManagedAnvil:
             raise ChainUnavailable(f"expected anvil on {self.rpc_url} to mine, found: {exc}") from exc
         return True
 
-    def save_state(self, timeout: float = 30) -> int:
+    def save_state(self, timeout: float = 30, *, attached: bool = False) -> int:
         """Write the node's whole state to :attr:`state_file` atomically; return its block.
 
         Once this returns, everything mined up to that block survives a crash of
-        anvil, of the service or of the machine.
+        anvil, of the service or of the machine. ``attached``: the node another process
+        of this data directory runs (a worker of ``serve --workers``). Dump and write
+        happen under a file lock, so that two processes never write an older dump over
+        a newer one.
 
         Raises:
             ChainUnavailable: the node is not running or did not answer.
         """
-        with self._lock:
-            if not self.is_running():
+        with self._lock, _file_lock(self.data_dir / ".state.lock"):
+            if not attached and not self.is_running():
                 raise ChainUnavailable(
                     f"expected a running anvil to save its state, found none ({self})"
                 )
@@ -485,6 +506,17 @@ class ManagedAnvil:
     def __repr__(self) -> str:
         state = "running" if self.is_running() else "stopped"
         return f"ManagedAnvil({self.data_dir}, port={self._port}, {state})"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created if absent) for the block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from ledger_service.cli.console import (
 )
 from ledger_service.core.errors import MalformedInput
 from ledger_service.store.tokens import ROLES
+
+log = logging.getLogger("chainwitness.serve")
 
 
 def init(data_dir: DataDir = None) -> None:
@@ -45,6 +48,9 @@ def init(data_dir: DataDir = None) -> None:
             assert services.publisher is not None
             out.print(f"log origin      {services.publisher.origin}")
             out.print(f"log key         {services.publisher.log_key.to_text()}", highlight=False)
+            if services.publisher.log_sm2_key is not None:
+                out.print(f"log SM2 key     {services.publisher.log_sm2_key.to_text()}",
+                          highlight=False)  # fmt: skip
             policy = build_trust_policy(s, services.chain.chain_id, services.contract_addresses)
             if policy is None:
                 out.print(
@@ -89,6 +95,8 @@ def serve(
         s = settings_for(data_dir, host=host, port=port, workers=workers)
         services = open_services(s, exclusive=True)
         children: list[subprocess.Popen[bytes]] = []
+        for partial in services.blobs.sweep_partial_uploads():  # left by a kill -9
+            log.warning("removed a half-written upload of a dead process: %s", partial.name)
         try:
             assert services.client and services.evidence_log
             anchorer = (
@@ -115,11 +123,14 @@ def serve(
             sock = workers_mod.bind(s.host, s.port)
             children = workers_mod.spawn(s.workers - 1, sock, s.data_dir)
             with _terminate_gracefully():
-                uvicorn.run(
-                    api, fd=sock.fileno(), log_level="info",
+                config = uvicorn.Config(
+                    api, log_level="info",
                     # JSON lines: uvicorn's own lines go through the root handler too
                     log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG,
                 )  # fmt: skip
+                log.info("serving on %s with %d worker process(es)",
+                         _local_url(s.host, s.port), s.workers)  # fmt: skip
+                workers_mod.serve_on(config, sock)
         finally:
             workers_mod.stop(children)
             services.close()

@@ -83,7 +83,7 @@ def _deposit_local(
                 kind=kind,
                 subject=subject or f"file:{blob.sha256}",
                 actor="cli:" + (Path.home().name or "local"),
-                digests={"sha256": blob.sha256},
+                digests=blob.digests,
                 metadata={"name": path.name, "size": blob.size},
             )
             res = log_store.append([record])

@@ -17,21 +17,40 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ledger_service.chain.node import death_signal_setter
 
-__all__ = ["bind", "spawn", "stop"]
+__all__ = ["adopt", "bind", "serve_on", "spawn", "stop"]
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket every worker accepts on (inheritable)."""
+    """The listening socket every worker accepts on (inheritable).
+
+    Made as a TCP socket (``IPPROTO_TCP``, not 0): asyncio turns Nagle off
+    (``TCP_NODELAY``) only on accepted sockets it can tell are TCP, and with Nagle on
+    every keep-alive answer written in two parts waits ~40 ms for the client's delayed
+    ACK (uvicorn's ``fd=`` path loses this: it reopens the descriptor as ``AF_UNIX``).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def adopt(fd: int) -> socket.socket:
+    """The inherited listening socket, with its real family, type and protocol."""
+    return socket.socket(fileno=fd)
+
+
+def serve_on(config: Any, sock: socket.socket) -> None:
+    """Run a uvicorn ``Config`` on an already bound socket (never via ``fd=``)."""
+    import uvicorn
+
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def spawn(count: int, sock: socket.socket, data_dir: Path) -> list[subprocess.Popen[bytes]]:
@@ -73,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(ns.log_format)
     services = open_services(settings_for(ns.data_dir))
     try:
-        config = uvicorn.Config(create_app(services), fd=ns.fd, log_level="warning",
+        config = uvicorn.Config(create_app(services), log_level="warning",
                                 log_config=None if logs.is_json() else uvicorn.config.LOGGING_CONFIG)  # fmt: skip
-        uvicorn.Server(config).run()
+        serve_on(config, adopt(ns.fd))
     finally:
         services.close()
     return 0

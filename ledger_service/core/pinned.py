@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from ledger_service.core.checkpoints import SignedCheckpoint, Witnessed, verify_witnessed
 from ledger_service.core.errors import VerificationFailed
+from ledger_service.core.gm_notes import GmWitnessed, verify_gm
 from ledger_service.core.proofs import Anchor
 from ledger_service.core.trust_policy import TrustPolicy
 
 __all__ = [
     "chain_trust",
     "check_cosigned",
+    "check_gm_cosigned",
     "check_pinned_anchor",
+    "gm_text",
     "policy_trust",
     "witness_trust",
     "witnessed_text",
@@ -64,6 +67,8 @@ def check_cosigned(
 ) -> Witnessed:
     """``signed`` is the pinned log's checkpoint of (``size``, ``root``), cosigned at k of n.
 
+    With a ``gm`` policy the SM2 half is required too (:func:`check_gm_cosigned`).
+
     Raises:
         VerificationFailed: ``what``: another origin or log key, a bad signature, another
             size or root than the proof's, or fewer than k pinned witnesses cosigned.
@@ -74,6 +79,8 @@ def check_cosigned(
         )
     except VerificationFailed as exc:
         raise VerificationFailed(f"{what}: {exc}") from None
+    if policy.gm:
+        check_gm_cosigned(policy, signed, now, what)
     cp = witnessed.checkpoint
     if (cp.size, cp.root) != (size, root):
         raise VerificationFailed(
@@ -81,6 +88,32 @@ def check_cosigned(
             f"found size {cp.size} root {cp.root.hex()}"
         )
     return witnessed
+
+
+def check_gm_cosigned(
+    policy: TrustPolicy, signed: SignedCheckpoint, now: int, what: str
+) -> GmWitnessed:
+    """The GM profile's checks of ``signed``: an SM3 root line, the pinned SM2 log key's
+    signature and SM2 cosignatures by k of the pinned witnesses' SM2 keys.
+
+    Raises:
+        VerificationFailed: ``what``: the policy is not gm, or any of these fails.
+    """
+    if policy.log_sm2_key is None:
+        raise VerificationFailed(f"{what}: expected a trust policy with crypto_profile gm")
+    try:
+        return verify_gm(signed.note, policy.log_sm2_key, policy.witness_sm2_keys,
+                         policy.witnesses.k, now)  # fmt: skip
+    except VerificationFailed as exc:
+        raise VerificationFailed(f"{what}: {exc}") from None
+
+
+def gm_text(g: GmWitnessed, n: int) -> str:
+    """``SM3 root R signed in SM2 by the log, SM2-cosigned by a, b (k of n)``."""
+    names = ", ".join(ref.split("+")[0] for ref, _ in g.witnesses)
+    return (f"GM profile: SM3 root {g.sm3_root.hex()[:16]}... signed in SM2 by the pinned log "
+            f"key, SM2-cosigned by {names} ({len(g.witnesses)} of {n}, quorum {g.k}); "
+            f"SM2 witnessed time {g.time}")  # fmt: skip
 
 
 def witnessed_text(w: Witnessed) -> str:

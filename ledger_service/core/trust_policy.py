@@ -22,6 +22,7 @@ from eth_utils.address import is_checksum_address, to_checksum_address
 from ledger_service.core.canonical import MAX_SAFE_INTEGER, canonicalize, parse_json_strict
 from ledger_service.core.checkpoints import WitnessQuorum
 from ledger_service.core.errors import MalformedInput, VerificationFailed
+from ledger_service.core.gm_notes import SM2_COSIGNATURE, SM2_NOTE, Sm2VerifierKey
 from ledger_service.core.headers import CONSENSUS_SCHEMES
 from ledger_service.core.notes import SIG_TYPE_ED25519, VerifierKey
 from ledger_service.core.timestamps import load_roots
@@ -30,6 +31,7 @@ __all__ = [
     "CHAIN_KINDS",
     "CONSENSUS_SCHEMES",
     "CONTRACT_NAMES",
+    "CRYPTO_PROFILES",
     "MAX_ORIGIN_BYTES",
     "NotaryAuthority",
     "TrustPolicy",
@@ -43,7 +45,22 @@ CONTRACT_NAMES = ("EvidenceLog", "TenderRegistry", "NotaryRegistry", "ContractWi
 #: longest log origin, in UTF-8 bytes (the bound c2sp.org/tlog-cosignature sets for ML-DSA)
 MAX_ORIGIN_BYTES = 255
 _DID = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._%-]+(?::[A-Za-z0-9._%-]+)*")
+#: ``international``: Ed25519 notes and SHA-256 (the default, written as no field);
+#: ``gm``: additionally SM2 signatures and an SM3 root (``docs/gm-profile.md``)
+CRYPTO_PROFILES = ("international", "gm")
 _FIELDS = ("format", "version", "chain", "contracts", "log", "witnesses", "notary", "tsa")
+_OPTIONAL = frozenset({"notary", "tsa", "crypto_profile"})
+
+
+def _sm2_key(name: str, value: object, type_string: bytes) -> Sm2VerifierKey:
+    key = Sm2VerifierKey.from_text(value)
+    if key.type_string != type_string:
+        raise MalformedInput(f"{name}: expected an SM2 {_KIND[type_string]} key, found a "
+                             f"{key.kind} key")  # fmt: skip
+    return key
+
+
+_KIND = {SM2_NOTE: "note", SM2_COSIGNATURE: "cosignature"}
 
 
 def _object(
@@ -121,6 +138,12 @@ class TrustPolicy:
     consensus: str = "ethereum"
     #: BFT validators (EIP-55) whose commit seals, ceil(2n/3) of them, every header must carry
     validators: tuple[str, ...] = ()
+    #: ``international`` (written as no field) or ``gm`` (SM2/SM3 required as well)
+    crypto_profile: str = "international"
+    #: gm only: the log's SM2 note key, named by the origin
+    log_sm2_key: Sm2VerifierKey | None = None
+    #: gm only: the witnesses' SM2 cosignature keys; k of them must cosign too
+    witness_sm2_keys: tuple[Sm2VerifierKey, ...] = ()
 
     def __post_init__(self) -> None:
         if type(self.chain_id) is not int or not 1 <= self.chain_id <= MAX_SAFE_INTEGER:
@@ -178,6 +201,45 @@ class TrustPolicy:
         if type(self.tsa_roots) is not tuple or not all(type(r) is str for r in self.tsa_roots):
             raise MalformedInput("tsa.roots: expected an array of PEM certificates")
         load_roots(self.tsa_roots)
+        self._check_profile()
+
+    def _check_profile(self) -> None:
+        if self.crypto_profile not in CRYPTO_PROFILES:
+            raise MalformedInput(
+                f"crypto_profile: expected one of {CRYPTO_PROFILES}, found {self.crypto_profile!r}"
+            )
+        if self.crypto_profile == "international":
+            if self.log_sm2_key is not None or self.witness_sm2_keys:
+                raise MalformedInput("log.sm2_key, witnesses.sm2_keys: expected only with "
+                                     "crypto_profile gm, found them without")  # fmt: skip
+            return
+        key = self.log_sm2_key
+        if key is None or key.type_string != SM2_NOTE or key.name != self.log_origin:
+            raise MalformedInput(
+                f"log.sm2_key: expected an SM2 note key named {self.log_origin!r} "
+                f"(crypto_profile gm), found {'none' if key is None else key.ref}"
+            )
+        keys = self.witness_sm2_keys
+        if type(keys) is not tuple or not all(
+            isinstance(w, Sm2VerifierKey) and w.type_string == SM2_COSIGNATURE for w in keys
+        ):
+            raise MalformedInput("witnesses.sm2_keys: expected SM2 cosignature keys")
+        if len({w.public_key for w in keys}) != len(keys) or len({w.ref for w in keys}) != len(
+            keys
+        ):
+            raise MalformedInput("witnesses.sm2_keys: expected distinct public keys and names")
+        if key.public_key in {w.public_key for w in keys}:
+            raise MalformedInput("witnesses.sm2_keys: expected keys other than the log's SM2 key")
+        if len(keys) < self.witnesses.k:
+            raise MalformedInput(
+                f"witnesses.sm2_keys: expected at least the quorum {self.witnesses.k} of keys "
+                f"(crypto_profile gm), found {len(keys)}"
+            )
+
+    @property
+    def gm(self) -> bool:
+        """Whether the policy asks for the GM profile (SM2 signatures, SM3 root)."""
+        return self.crypto_profile == "gm"
 
     # ------------------------------------------------------------ checks
 
@@ -254,6 +316,11 @@ class TrustPolicy:
                 "keys": [k.to_text() for k in self.witnesses.keys],
             },
         }
+        if self.gm and self.log_sm2_key is not None:
+            # the default profile is written as no field: earlier policies keep their bytes
+            out["crypto_profile"] = self.crypto_profile
+            out["log"]["sm2_key"] = self.log_sm2_key.to_text()
+            out["witnesses"]["sm2_keys"] = [k.to_text() for k in self.witness_sm2_keys]
         if self.notary is not None:
             out["notary"] = self.notary.to_json()
         if self.tsa_roots:
@@ -263,8 +330,7 @@ class TrustPolicy:
     @classmethod
     def from_json(cls, obj: object) -> Self:
         """Parse the JSON object. Raises MalformedInput if anything is off."""
-        o = _object("trust policy", obj, set(_FIELDS) - {"notary", "tsa"},
-                    frozenset({"notary", "tsa"}))  # fmt: skip
+        o = _object("trust policy", obj, set(_FIELDS) - _OPTIONAL, _OPTIONAL)
         if (
             o["format"] != cls.FORMAT
             or type(o["version"]) is not int
@@ -283,10 +349,16 @@ class TrustPolicy:
             raise MalformedInput("chain.consensus: expected qbft or ibft2 (ethereum is the "
                                  "default, written as no field), found 'ethereum'")  # fmt: skip
         contracts = _object("contracts", o["contracts"], {"EvidenceLog"}, frozenset(CONTRACT_NAMES))
-        log = _object("log", o["log"], {"origin", "key"})
-        wit = _object("witnesses", o["witnesses"], {"quorum", "keys"})
+        log = _object("log", o["log"], {"origin", "key"}, frozenset({"sm2_key"}))
+        wit = _object("witnesses", o["witnesses"], {"quorum", "keys"}, frozenset({"sm2_keys"}))
         if type(wit["keys"]) is not list:
             raise MalformedInput("witnesses.keys: expected an array of verifier keys")
+        profile = o.get("crypto_profile", "international")
+        if "crypto_profile" in o and profile != "gm":
+            raise MalformedInput("crypto_profile: expected 'gm' (international is the default, "
+                                 f"written as no field), found {profile!r}")  # fmt: skip
+        if type(wit.get("sm2_keys", [])) is not list:
+            raise MalformedInput("witnesses.sm2_keys: expected an array of SM2 keys")
         notary = None
         if "notary" in o:
             n = _object("notary", o["notary"], set(), frozenset({"address", "did"}))
@@ -311,6 +383,14 @@ class TrustPolicy:
             tsa_roots=roots,
             consensus=chain.get("consensus", "ethereum"),
             validators=tuple(chain.get("validators", ())),
+            crypto_profile=profile,
+            log_sm2_key=(
+                _sm2_key("log.sm2_key", log["sm2_key"], SM2_NOTE) if "sm2_key" in log else None
+            ),
+            witness_sm2_keys=tuple(
+                _sm2_key(f"witnesses.sm2_keys[{i}]", k, SM2_COSIGNATURE)
+                for i, k in enumerate(wit.get("sm2_keys", []))
+            ),
         )
 
     def to_bytes(self) -> bytes:

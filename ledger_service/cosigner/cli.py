@@ -18,7 +18,9 @@ import typer
 from rich.console import Console
 
 from ledger_service.core.errors import EvidenceError, MalformedInput
+from ledger_service.core.gm_notes import SM2_COSIGNATURE, Sm2NoteSigner
 from ledger_service.core.notes import SIG_TYPE_COSIGNATURE_V1, NoteSigner, VerifierKey
+from ledger_service.core.sm2 import Sm2PrivateKey
 from ledger_service.cosigner.store import DEFAULT_MAX_CLOCK_SKEW, CosignerConfig, DataDir
 
 __all__ = ["app", "main"]
@@ -61,8 +63,12 @@ def init(
     max_clock_skew: Annotated[
         int, typer.Option(help="refuse checkpoints claiming a time further off (s); 0 = no check")
     ] = DEFAULT_MAX_CLOCK_SKEW,
+    gm: Annotated[
+        bool, typer.Option("--gm", help="also make an SM2 key and cosign in SM2 (国密 profile)")
+    ] = False,
 ) -> None:
-    """Create the directory, a fresh Ed25519 key and the config; print the verifier key."""
+    """Create the directory, a fresh Ed25519 key and the config; print the verifier key
+    (with --gm the SM2 verifier key too, on a second line)."""
     try:
         logs = tuple(_parse_log(v) for v in log)
         signer = NoteSigner(name, os.urandom(32), SIG_TYPE_COSIGNATURE_V1)
@@ -70,10 +76,15 @@ def init(
             raise MalformedInput("--log: expected each origin once")
         config = CosignerConfig(name, logs, max_clock_skew or None)
         DataDir(data_dir).init(signer, config)
+        sm2 = Sm2NoteSigner(name, Sm2PrivateKey.generate(), SM2_COSIGNATURE) if gm else None
+        if sm2 is not None:
+            DataDir(data_dir).init_sm2(sm2)
     except EvidenceError as exc:
         raise _fail(exc) from None
     err.print(f"cosigner {name} initialised in {data_dir}; its verifier key (for trust policies):")
     out.print(signer.verifier_key.to_text(), highlight=False)
+    if sm2 is not None:
+        out.print(sm2.verifier_key.to_text(), highlight=False)
 
 
 @app.command()
@@ -90,7 +101,8 @@ def run(
     data = DataDir(data_dir)
     try:
         held = data.lock()
-        cosigner = Cosigner(data.signer(), data.config(), data, clock=lambda: int(time.time()))
+        cosigner = Cosigner(data.signer(), data.config(), data, clock=lambda: int(time.time()),
+                            sm2_signer=data.sm2_signer())  # fmt: skip
         data.heads()  # a corrupt state file stops the start, not the first request
     except EvidenceError as exc:
         raise _fail(exc) from None
@@ -110,6 +122,7 @@ def status(
     data = DataDir(data_dir)
     try:
         signer, config, heads, refused = data.signer(), data.config(), data.heads(), data.evidence()
+        sm2 = data.sm2_signer()
     except EvidenceError as exc:
         raise _fail(exc) from None
     sizes = {o: heads[o].size if o in heads else None for o, _ in config.logs}
@@ -117,6 +130,7 @@ def status(
         report = {
             "name": signer.name,
             "verifier_key": signer.verifier_key.to_text(),
+            "sm2_verifier_key": None if sm2 is None else sm2.verifier_key.to_text(),
             "max_clock_skew": config.max_clock_skew,
             "logs": {o: {"key": k.to_text(), "cosigned_size": sizes[o]} for o, k in config.logs},
             "refused": len(refused),
@@ -125,6 +139,8 @@ def status(
         return
     out.print(f"cosigner      {signer.name}", highlight=False)
     out.print(f"verifier key  {signer.verifier_key.to_text()}", highlight=False)
+    if sm2 is not None:
+        out.print(f"SM2 key       {sm2.verifier_key.to_text()}", highlight=False)
     for origin, size in sizes.items():
         out.print(f"log           {origin}: cosigned size {size}", highlight=False)
     out.print(f"refused       {len(refused)} (evidence in {data_dir / 'refused.jsonl'})")

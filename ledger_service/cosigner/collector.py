@@ -17,7 +17,8 @@ import httpx
 
 from ledger_service.core.checkpoints import Cosignature, SignedCheckpoint, cosignatures_in
 from ledger_service.core.errors import EvidenceError
-from ledger_service.core.notes import NoteSignature, VerifierKey
+from ledger_service.core.gm_notes import Sm2VerifierKey
+from ledger_service.core.notes import Note, NoteSignature, VerifierKey
 from ledger_service.core.witness_protocol import SIZE_CONTENT_TYPE, AddCheckpoint
 
 __all__ = [
@@ -50,6 +51,8 @@ class WitnessEndpoint:
 
     url: str
     key: VerifierKey
+    #: GM profile: the witness's pinned SM2 cosignature key (its SM2 line is kept too)
+    sm2_key: Sm2VerifierKey | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ class WitnessAnswer:
     error: str | None
     #: the witness's last cosigned size, as it answered in a 409 (else None)
     known_size: int | None = None
+    #: GM profile: its SM2 cosignature line, verified against ``witness.sm2_key``
+    sm2_line: NoteSignature | None = None
 
 
 def _request(signed: SignedCheckpoint, old: int, proof: ProofSource) -> bytes:
@@ -118,7 +123,17 @@ def _verified(
         return WitnessAnswer(
             witness, None, f"answer holds no cosignature by {witness.key.ref}", known
         )
-    return WitnessAnswer(witness, max(verified, key=lambda c: c.timestamp), None, known)
+    best = max(verified, key=lambda c: c.timestamp)
+    sm2 = witness.sm2_key
+    if sm2 is None:
+        return WitnessAnswer(witness, best, None, known)
+    note_text = signed.note.text.encode()
+    ours = [s for s in lines if (s.name, s.key_id) == (sm2.name, sm2.key_id)
+            and sm2.verify_cosignature(note_text, s.signature)]  # fmt: skip
+    if not ours:
+        return WitnessAnswer(witness, best, f"answer holds no valid SM2 cosignature by {sm2.ref}",
+                             known)  # fmt: skip
+    return WitnessAnswer(witness, best, None, known, ours[0])
 
 
 def collect_cosignatures(
@@ -138,7 +153,12 @@ def collect_cosignatures(
         _ask(signed, w, (last_sizes or {}).get(w.url, 0), proof, post) for w in witnesses
     )
     gathered = [a.cosignature for a in answers if a.cosignature is not None]
-    return signed.with_cosignatures(gathered), answers
+    out = signed.with_cosignatures(gathered)
+    sm2_lines = [a.sm2_line for a in answers if a.sm2_line is not None]
+    if sm2_lines:
+        kept = [s for s in sm2_lines if s not in out.note.signatures]
+        out = SignedCheckpoint(Note(out.note.text, (*out.note.signatures, *kept)))
+    return out, answers
 
 
 def httpx_post(client: httpx.Client) -> Post:

@@ -25,8 +25,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledger_service.core.checkpoints import cosign
-from ledger_service.core.notes import NoteSigner
+from ledger_service.core.checkpoints import SignedCheckpoint, cosign
+from ledger_service.core.gm_notes import Sm2NoteSigner, sm2_cosign
+from ledger_service.core.notes import Note, NoteSigner
 from ledger_service.core.witness_protocol import (
     MAX_REQUEST_BYTES,
     Accepted,
@@ -49,6 +50,8 @@ class Cosigner:
     config: CosignerConfig
     data: DataDir
     clock: Callable[[], int]
+    #: GM profile: also cosign in SM2 (a second line in the answer)
+    sm2_signer: Sm2NoteSigner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_checkpoint(self, body: bytes) -> tuple[int, str, bytes]:
@@ -73,11 +76,16 @@ class Cosigner:
             assert isinstance(verdict, Accepted)
             cosignature = cosign(verdict.checkpoint, self.signer, now)
             cosigned = verdict.signed.with_cosignatures([cosignature])
+            lines = [cosignature.to_note_signature()]
+            if self.sm2_signer is not None:
+                lines.append(sm2_cosign(verdict.checkpoint, self.sm2_signer, now))
+                cosigned = SignedCheckpoint(Note(cosigned.note.text,
+                                                 (*cosigned.note.signatures, lines[1])))  # fmt: skip
             cp = verdict.checkpoint
             heads[cp.origin] = CosignedHead(cp.size, cp.root, cosigned.to_bytes())
             # persisted before answering: a cosignature is never for an unrecorded head
             self.data.write_heads(heads)
-            return 200, _TEXT, cosignature.to_note_signature().line().encode()
+            return 200, _TEXT, "".join(line.line() for line in lines).encode()
 
     def latest(self, origin_hash: str) -> bytes | None:
         """The stored cosigned note for the origin whose SHA-256 hex is ``origin_hash``."""

@@ -3,6 +3,7 @@
 Layout (all owned by the institution running the cosigner)::
 
     cosigner.key     PRIVATE+KEY+<name>+<id>+base64(0x04 || seed), mode 0600
+    cosigner-sm2.key GM profile only: PRIVATE+KEY+<name>+<id>+base64(SM2 type || d), 0600
     cosigner.json    name, pinned log origins and keys, clock bound
     state.json       per origin: last cosigned size, root and note (atomic rewrite)
     refused.jsonl    one JSON line per refused, validly signed request (append-only)
@@ -24,12 +25,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from ledger_service.core.errors import ConfigurationError, MalformedInput
+from ledger_service.core.gm_notes import SM2_COSIGNATURE, Sm2NoteSigner
 from ledger_service.core.notes import SIG_TYPE_COSIGNATURE_V1, NoteSigner, VerifierKey
 from ledger_service.core.witness_protocol import CosignedHead
 
 __all__ = ["CosignerConfig", "DataDir"]
 
 KEY_FILE = "cosigner.key"
+#: GM profile only: the cosigner's SM2 cosignature key (docs/gm-profile.md), mode 0600
+SM2_KEY_FILE = "cosigner-sm2.key"
 CONFIG_FILE = "cosigner.json"
 STATE_FILE = "state.json"
 EVIDENCE_FILE = "refused.jsonl"
@@ -131,6 +135,32 @@ class DataDir:
             raise ConfigurationError(f"{KEY_FILE}: {exc}") from None
         if signer.sig_type != SIG_TYPE_COSIGNATURE_V1:
             raise ConfigurationError(f"{KEY_FILE}: expected a cosignature/v1 key (type 0x04)")
+        return signer
+
+    def init_sm2(self, signer: Sm2NoteSigner) -> None:
+        """Write the SM2 cosignature key (0600). Raises ConfigurationError if one exists."""
+        path = self.path / SM2_KEY_FILE
+        if path.exists():
+            raise ConfigurationError(f"expected no SM2 key in {self.path}, found {path}")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(signer.to_text() + "\n")
+
+    def sm2_signer(self) -> Sm2NoteSigner | None:
+        """The SM2 cosignature key, or None when this cosigner has none (not GM).
+
+        Raises:
+            ConfigurationError: the file exists but is not an SM2 cosignature key.
+        """
+        path = self.path / SM2_KEY_FILE
+        if not path.exists():
+            return None
+        try:
+            signer = Sm2NoteSigner.from_text(path.read_text().strip())
+        except MalformedInput as exc:
+            raise ConfigurationError(f"{SM2_KEY_FILE}: {exc}") from None
+        if signer.type_string != SM2_COSIGNATURE:
+            raise ConfigurationError(f"{SM2_KEY_FILE}: expected an SM2 cosignature key")
         return signer
 
     def config(self) -> CosignerConfig:

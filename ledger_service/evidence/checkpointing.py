@@ -32,7 +32,17 @@ from ledger_service.core.checkpoints import (
     sign_checkpoint,
 )
 from ledger_service.core.errors import ChainStateMismatch, ConfigurationError, MalformedInput
+from ledger_service.core.gm_notes import (
+    SM2_COSIGNATURE,
+    SM2_NOTE,
+    Sm2NoteSigner,
+    Sm2VerifierKey,
+    sm2_sign_note,
+    with_sm3_root,
+)
+from ledger_service.core.merkle import sm3 as sm3_tree
 from ledger_service.core.notes import SIG_TYPE_ED25519, NoteSigner, VerifierKey
+from ledger_service.core.sm2 import Sm2PrivateKey
 from ledger_service.cosigner.collector import Post, WitnessAnswer, WitnessEndpoint
 from ledger_service.cosigner.collector import collect_cosignatures as collect
 from ledger_service.store.checkpoints import CheckpointStore, StoredCheckpoint
@@ -44,6 +54,7 @@ __all__ = [
     "Published",
     "default_origin",
     "ensure_log_key",
+    "ensure_log_sm2_key",
     "parse_witness",
 ]
 
@@ -51,6 +62,8 @@ log = logging.getLogger("chainwitness.checkpoints")
 
 #: the log's secret note key, in the data directory
 LOG_KEY_FILE = "log.key"
+#: the log's SM2 note key, GM profile only (docs/gm-profile.md)
+LOG_SM2_KEY_FILE = "log-sm2.key"
 #: seconds between retries of a head that has not gathered its quorum yet
 RETRY_S = 10.0
 #: a fresh checkpoint (:meth:`CheckpointPublisher.fresh`) is made at most this often
@@ -93,14 +106,48 @@ def ensure_log_key(data_dir: Path, origin: str | None = None) -> NoteSigner:
     return signer
 
 
+def ensure_log_sm2_key(data_dir: Path, origin: str) -> Sm2NoteSigner:
+    """The log's SM2 note key (GM profile) from ``data_dir/log-sm2.key``, created (mode
+    0600) on first use under ``origin`` (the Ed25519 key's name).
+
+    Raises:
+        ConfigurationError: the stored key is unreadable or has another name.
+    """
+    path = data_dir / LOG_SM2_KEY_FILE
+    if path.exists():
+        try:
+            signer = Sm2NoteSigner.from_text(path.read_text().strip())
+        except MalformedInput as exc:
+            raise ConfigurationError(f"{path}: expected the log's SM2 key, found: {exc}") from None
+        if signer.type_string != SM2_NOTE or signer.name != origin:
+            raise ConfigurationError(f"{path}: expected an SM2 note key named {origin!r}")
+        return signer
+    signer = Sm2NoteSigner(origin, Sm2PrivateKey.generate(), SM2_NOTE)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(signer.to_text() + "\n")
+    return signer
+
+
 def parse_witness(text: str) -> WitnessEndpoint:
-    """``"<url> <vkey>"`` (a setting's entry) -> WitnessEndpoint. Raises MalformedInput."""
+    """``"<url> <vkey> [<SM2 vkey>]"`` (a setting's entry) -> WitnessEndpoint.
+
+    Raises:
+        MalformedInput: not two or three parts, not a URL, or a key is malformed.
+    """
     parts = text.split()
-    if len(parts) != 2 or not parts[0].startswith(("http://", "https://")):
+    if len(parts) not in (2, 3) or not parts[0].startswith(("http://", "https://")):
         raise MalformedInput(
-            f"witness: expected '<http(s) URL> <verifier key>', found {text!r:.120}"
+            f"witness: expected '<http(s) URL> <verifier key> [<SM2 verifier key>]', "
+            f"found {text!r:.120}"
         )
-    return WitnessEndpoint(parts[0], VerifierKey.from_text(parts[1]))
+    sm2 = Sm2VerifierKey.from_text(parts[2]) if len(parts) == 3 else None
+    if sm2 is not None and sm2.type_string != SM2_COSIGNATURE:
+        raise MalformedInput(
+            f"witness {parts[0]}: expected an SM2 cosignature key, found {sm2.ref}"
+        )
+    return WitnessEndpoint(parts[0], VerifierKey.from_text(parts[1]), sm2)
 
 
 @dataclass(frozen=True)
@@ -125,6 +172,7 @@ class CheckpointPublisher:
         *,
         clock: Callable[[], float] = time.time,
         timestamper: Callable[[bytes], bytes | None] | None = None,
+        sm2_signer: Sm2NoteSigner | None = None,
     ) -> None:
         if witnesses and not 1 <= quorum <= len(witnesses):
             raise ConfigurationError(
@@ -139,6 +187,8 @@ class CheckpointPublisher:
         self._clock = clock
         #: message -> RFC 3161 TimeStampResp (``evidence.timestamping``), or None
         self._timestamper = timestamper
+        #: GM profile: the log's SM2 key; checkpoints then carry an SM3 root too
+        self._sm2 = sm2_signer
         #: witness URL -> the size it last cosigned, as far as we know
         self._sizes: dict[str, int] = {}
         self._last_try: dict[int, float] = {}
@@ -153,6 +203,19 @@ class CheckpointPublisher:
     @property
     def log_key(self) -> VerifierKey:
         return self._signer.verifier_key
+
+    @property
+    def log_sm2_key(self) -> Sm2VerifierKey | None:
+        """The log's SM2 note key (GM profile), or None."""
+        return None if self._sm2 is None else self._sm2.verifier_key
+
+    def _sign(self, size: int, root: bytes, now: int) -> SignedCheckpoint:
+        cp = Checkpoint(self.origin, size, root, (f"{TIME_EXTENSION} {now}",))
+        if self._sm2 is None:
+            return sign_checkpoint(cp, self._signer)
+        leaves = [sm3_tree.leaf_hash(c) for c in self._log.canonical_prefix(size)]
+        cp = with_sm3_root(cp, sm3_tree.root_from_leaves(leaves))
+        return SignedCheckpoint(sm2_sign_note(sign_checkpoint(cp, self._signer).note, self._sm2))
 
     def publish(self, size: int, root: bytes) -> Published:
         """Sign the checkpoint (``size``, ``root``), collect cosignatures, store it.
@@ -188,9 +251,7 @@ class CheckpointPublisher:
     ) -> tuple[SignedCheckpoint, tuple[WitnessAnswer, ...], int]:
         with self._lock:
             now = int(self._clock())
-            signed = sign_checkpoint(
-                Checkpoint(self.origin, size, root, (f"{TIME_EXTENSION} {now}",)), self._signer
-            )
+            signed = self._sign(size, root, now)
             answers: tuple[WitnessAnswer, ...] = ()
             if self._witnesses:
                 signed, answers = collect(

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from ledger_service.evidence.anchoring import Anchorer
 from ledger_service.store.anchors import AnchorStore
+from ledger_service.store.db import reading
 from ledger_service.store.log import LogStore
 
 #: seconds the chain gets to answer ``eth_blockNumber`` in a readiness probe
@@ -62,7 +63,7 @@ def anchor_lag(log_store: LogStore, anchors: AnchorStore, now: float | None = No
 
 def check_database(engine: Engine) -> Check:
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means: not reachable
         return Check("database", False, f"database unreachable: {type(exc).__name__}: {exc}")

@@ -18,6 +18,8 @@ from ledger_service.chain.client import ChainClient
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.checkpoints import SignedCheckpoint
 from ledger_service.core.errors import ChainStateMismatch, Conflict, NotFound
+from ledger_service.core.gm_notes import sm3_root
+from ledger_service.core.merkle import sm3 as sm3_tree
 from ledger_service.core.packages import (
     MAX_FILE_BYTES,
     Omission,
@@ -27,6 +29,7 @@ from ledger_service.core.packages import (
     verify_package,
     write_package,
 )
+from ledger_service.core.packages.sm3_proof import Sm3Proof
 from ledger_service.core.proofs import Anchor, InclusionProof
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.evidence.package_rpc import anchor_evidence
@@ -185,6 +188,24 @@ def _files(
     return files, omitted
 
 
+def _sm3_proofs(
+    log_store: LogStore, newest: SignedCheckpoint | None, indices: list[int]
+) -> dict[int, Sm3Proof]:
+    """GM profile: each record's SM3 audit path to the newest checkpoint's SM3 root, when
+    that checkpoint carries one (``docs/gm-profile.md``); else none. ``O(size)``."""
+    root = None if newest is None else sm3_root(newest.checkpoint)
+    if newest is None or root is None:
+        return {}
+    size = newest.checkpoint.size
+    leaves = [sm3_tree.leaf_hash(c) for c in log_store.canonical_prefix(size)]
+    if sm3_tree.root_from_leaves(leaves) != root:
+        raise ChainStateMismatch(
+            f"checkpoint of size {size}: expected the log's SM3 root, found another"
+        )
+    return {i: Sm3Proof(i, size, tuple(sm3_tree.inclusion_proof_from_leaves(i, leaves)))
+            for i in indices}  # fmt: skip
+
+
 def build_package(
     sources: PackageSources,
     subject: str,
@@ -225,6 +246,7 @@ def build_package(
     files, omitted = _files(sources, stored, include_files)
     stamp = now or datetime.now(UTC)
     checkpoints, stamps = _checkpoints(sources, heads)
+    sm3_proofs = _sm3_proofs(sources.log_store, checkpoints.get(newest.tree_size), indices)
     contents = PackageContents(
         package_id=package_id or uuid.uuid4().hex,
         created_at=stamp.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
@@ -244,6 +266,7 @@ def build_package(
         checkpoints=checkpoints,
         timestamps=stamps,
         omitted=omitted,
+        sm3_proofs=sm3_proofs,
     )
     data = write_package(contents)
     verify_package(data)  # never issue a package that does not verify

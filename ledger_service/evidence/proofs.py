@@ -75,8 +75,11 @@ def consistency_proof(log_store: LogStore, size1: int, size2: int) -> Consistenc
     )
 
 
-def checkpoint_for(checkpoints: CheckpointStore, proof: InclusionProof) -> SignedCheckpoint | None:
-    """The log's signed (and cosigned) checkpoint of the head ``proof`` goes to, if stored.
+def signed_checkpoint_for(
+    checkpoints: CheckpointStore, proof: InclusionProof
+) -> tuple[SignedCheckpoint, str | None] | None:
+    """The log's signed (and cosigned) checkpoint of the head ``proof`` goes to, if stored,
+    with the TSA's RFC 3161 token over it (base64 DER) if it has one.
 
     Only an anchored proof has one: the log signs a checkpoint for each anchored head.
     """
@@ -85,17 +88,20 @@ def checkpoint_for(checkpoints: CheckpointStore, proof: InclusionProof) -> Signe
     stored = checkpoints.at_size(proof.tree_size)
     if stored is None or stored.root != proof.root:
         return None
-    return SignedCheckpoint.from_bytes(stored.note)
+    token = None if stored.timestamp is None else base64.b64encode(stored.timestamp).decode()
+    return SignedCheckpoint.from_bytes(stored.note), token
+
+
+def checkpoint_for(checkpoints: CheckpointStore, proof: InclusionProof) -> SignedCheckpoint | None:
+    """The signed checkpoint of :func:`signed_checkpoint_for`, if any."""
+    found = signed_checkpoint_for(checkpoints, proof)
+    return None if found is None else found[0]
 
 
 def timestamp_for(checkpoints: CheckpointStore, proof: InclusionProof) -> str | None:
     """The TSA's RFC 3161 token (base64 DER) over the checkpoint of ``proof``'s head, if any."""
-    if proof.anchor is None:
-        return None
-    stored = checkpoints.at_size(proof.tree_size)
-    if stored is None or stored.root != proof.root or stored.timestamp is None:
-        return None
-    return base64.b64encode(stored.timestamp).decode()
+    found = signed_checkpoint_for(checkpoints, proof)
+    return None if found is None else found[1]
 
 
 def proof_bundle(

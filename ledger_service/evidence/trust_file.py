@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from ledger_service.core.checkpoints import WitnessQuorum
 from ledger_service.core.errors import ConfigurationError, MalformedInput
 from ledger_service.core.trust_policy import CONTRACT_NAMES, NotaryAuthority, TrustPolicy
-from ledger_service.evidence.checkpointing import ensure_log_key, parse_witness
+from ledger_service.evidence.checkpointing import ensure_log_key, ensure_log_sm2_key, parse_witness
 from ledger_service.settings import Settings
 
 __all__ = ["POLICY_FILE", "build_trust_policy", "write_trust_policy"]
@@ -36,7 +37,21 @@ def build_trust_policy(
     if not settings.witnesses:
         return None
     signer = ensure_log_key(settings.data_dir, settings.log_origin)
-    keys = tuple(parse_witness(w).key for w in settings.witnesses)
+    endpoints = [parse_witness(w) for w in settings.witnesses]
+    keys = tuple(w.key for w in endpoints)
+    gm: dict[str, Any] = {}
+    if settings.crypto_profile == "gm":
+        missing = [w.url for w in endpoints if w.sm2_key is None]
+        if missing:
+            raise ConfigurationError(
+                "CHAINWITNESS_WITNESSES: expected '<URL> <verifier key> <SM2 verifier key>' for "
+                f"every witness with crypto_profile gm, found none for {', '.join(missing)}"
+            )
+        gm = dict(
+            crypto_profile="gm",
+            log_sm2_key=ensure_log_sm2_key(settings.data_dir, signer.name).verifier_key,
+            witness_sm2_keys=tuple(w.sm2_key for w in endpoints if w.sm2_key is not None),
+        )
     return TrustPolicy(
         chain_id=chain_id,
         chain_kind=settings.chain_kind or "development",
@@ -54,6 +69,7 @@ def build_trust_policy(
         tsa_roots=_tsa_roots(settings.tsa_root),
         consensus=settings.chain_consensus,
         validators=tuple(TrustPolicy.checksummed(v) for v in settings.chain_validators),
+        **gm,
     )
 
 

@@ -89,7 +89,7 @@ class ReportService:
         blob = self._blobs.put_bytes(pdf)
         record = EvidenceRecord.create(
             kind=REPORT_KIND, subject=f"report:{number}", actor=ISSUER,
-            digests={"sha256": blob.sha256},
+            digests=blob.digests,
             metadata={"number": number, "subject": subject, "size": len(pdf),
                       "head_size": report.head.size, "head_root": report.head.root},
         )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, insert, select, update
 
+from ledger_service.store.db import reading
 from ledger_service.store.models import AnchorRow
 
 _ANCHORS = cast(Table, AnchorRow.__table__)
@@ -78,7 +79,7 @@ class AnchorStore:
 
     def live_since(self, block_number: int) -> list[AnchorInfo]:
         """Anchors not known to be dropped, mined at or after ``block_number``."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_ANCHORS).where(
                     _ANCHORS.c.block_number >= block_number, _ANCHORS.c.status != DROPPED
@@ -87,7 +88,7 @@ class AnchorStore:
         return [_info(r) for r in rows]
 
     def latest_block(self) -> int | None:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_ANCHORS.c.block_number)
                 .where(_ANCHORS.c.status != DROPPED)
@@ -105,7 +106,7 @@ class AnchorStore:
 
     def first_covering(self, index: int) -> AnchorInfo | None:
         """The oldest confirmed anchor whose tree contains leaf ``index``."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(
                 select(_ANCHORS).where(_ANCHORS.c.status == CONFIRMED, _ANCHORS.c.tree_size > index)
                 .order_by(_ANCHORS.c.tree_size.asc()).limit(1)
@@ -116,13 +117,13 @@ class AnchorStore:
         return self._one(_ANCHORS.c.status == CONFIRMED, _ANCHORS.c.tree_size == size)
 
     def _one(self, *conds: object) -> AnchorInfo | None:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(
                 select(_ANCHORS).where(*conds).order_by(_ANCHORS.c.tree_size.desc()).limit(1)  # type: ignore[arg-type]
             ).first()
         return None if row is None else _info(row)
 
     def all(self) -> list[AnchorInfo]:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(select(_ANCHORS).order_by(_ANCHORS.c.block_number)).all()
         return [_info(r) for r in rows]

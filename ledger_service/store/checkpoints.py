@@ -7,6 +7,7 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, delete, insert, select
 
+from ledger_service.store.db import reading
 from ledger_service.store.models import CheckpointRow
 
 __all__ = ["CheckpointStore", "StoredCheckpoint"]
@@ -66,7 +67,7 @@ class CheckpointStore:
         return self._one(_CHECKPOINTS.c.cosigned >= k)
 
     def _one(self, *conds: object) -> StoredCheckpoint | None:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(
                 select(_CHECKPOINTS).where(*conds)  # type: ignore[arg-type]
                 .order_by(_CHECKPOINTS.c.tree_size.desc()).limit(1)

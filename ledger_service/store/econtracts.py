@@ -13,6 +13,7 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, insert, select, update
 
+from ledger_service.store.db import reading
 from ledger_service.store.models import WitnessContractPartyRow, WitnessContractRow
 
 _K = cast(Table, WitnessContractRow.__table__)
@@ -60,17 +61,17 @@ class ContractStore:
         self._engine = engine
 
     def get(self, code: str) -> StoredContract | None:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_K).where(_K.c.code == code)).first()
         return None if row is None else StoredContract(**row._mapping)
 
     def exists(self, code: str) -> bool:
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             return conn.execute(select(_K.c.code).where(_K.c.code == code)).first() is not None
 
     def parties(self, code: str) -> list[StoredParty]:
         """The parties of ``code`` in their signing order (empty for an unknown code)."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(select(_P).where(_P.c.contract_code == code).order_by(_P.c.idx))
             return [StoredParty(**r._mapping) for r in rows]
 
@@ -119,7 +120,7 @@ class ContractStore:
         Precondition: ``code`` is registered.
         """
         chain = [code]
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             while (prev := conn.execute(
                 select(_K.c.previous_code).where(_K.c.code == chain[0])
             ).scalar_one()) is not None:  # fmt: skip

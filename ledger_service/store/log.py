@@ -17,6 +17,7 @@ as the server has it, on by default).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from ledger_service.core.errors import MalformedInput, NotFound
 from ledger_service.core.proofs import TreeHead
 from ledger_service.core.records import EvidenceRecord
 from ledger_service.settings import MAX_BATCH
-from ledger_service.store.db import read_only
+from ledger_service.store.db import reading
 from ledger_service.store.models import LogState, Record
 
 _RECORDS = cast(Table, Record.__table__)
@@ -82,6 +83,12 @@ class LogStore:
         self._upper: dict[int, bytes] = {}
         #: A log size this process saw committed (sizes never shrink).
         self._known_size = 0
+        # Answers about committed sizes never change in an append-only log: the root at
+        # a size, a leaf's inclusion path to a size, the record at an index. Bounded
+        # LRU caches (thread-safe) spare the queries of repeated proofs.
+        self._root_at = functools.lru_cache(maxsize=4096)(self._root_at_uncached)
+        self._inclusion = functools.lru_cache(maxsize=16_384)(self._inclusion_uncached)
+        self._record = functools.lru_cache(maxsize=16_384)(self._record_uncached)
         mark = self._mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         columns = "idx, kind, subject, actor, sha256, sha256_key, submitted_at, canonical"
         self._insert_records = f"INSERT INTO records ({columns}) VALUES ({', '.join([mark] * 8)})"
@@ -168,12 +175,15 @@ class LogStore:
 
     def head(self) -> TreeHead:
         """The current size and root of the log."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_STATE.c.size, _STATE.c.root).where(_STATE.c.id == 1)).one()
         return TreeHead(int(row.size), bytes(row.root))
 
     def root_at(self, size: int) -> bytes:
         """Root of the tree at ``size``; raises NotFound beyond the current size."""
+        return self._root_at(size)
+
+    def _root_at_uncached(self, size: int) -> bytes:
         return self._compute(
             size, merkle.perfect_subtrees(0, size), lambda get: merkle.root(size, get)
         )
@@ -185,10 +195,13 @@ class LogStore:
         """
         if not 0 <= index < size:
             raise MalformedInput(f"expected 0 <= index < size, found index {index}, size {size}")
+        return list(self._inclusion(index, size))
+
+    def _inclusion_uncached(self, index: int, size: int) -> tuple[bytes, ...]:
         ranges = merkle.inclusion_ranges(index, size)
-        return self._compute(
+        return tuple(self._compute(
             size, merkle.needed_nodes(ranges), lambda get: merkle.inclusion_proof(index, size, get)
-        )
+        ))  # fmt: skip
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         """RFC 9162 consistency proof between sizes; requires 0 < size1 <= size2 <= current."""
@@ -217,7 +230,7 @@ class LogStore:
         )
 
     def leaf_hash(self, index: int) -> bytes:
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             nodes = self._fetch(conn, [(0, index)])
         if (0, index) not in nodes:
             raise NotFound(f"no record at index {index}")
@@ -228,7 +241,10 @@ class LogStore:
         if not 0 <= index < MAX_LEAVES:  # beyond any log, and beyond what SQL can compare
             size = self.head().size
             raise NotFound(f"expected a record index below the log size {size}, found {index}")
-        with read_only(self._engine.connect()) as conn:
+        return self._record(index)
+
+    def _record_uncached(self, index: int) -> StoredRecord:
+        with reading(self._engine) as conn:
             row = conn.execute(select(_RECORDS.c.canonical).where(_RECORDS.c.idx == index)).first()
             nodes = self._fetch(conn, [(0, index)])
         if row is None:
@@ -236,9 +252,20 @@ class LogStore:
             raise NotFound(f"expected a record index below the log size {size}, found {index}")
         return StoredRecord(index, bytes(row.canonical), nodes[(0, index)])
 
+    def canonical_prefix(self, size: int) -> list[bytes]:
+        """The canonical bytes of leaves ``0 .. size-1`` in one query (the GM profile's SM3
+        tree is built over them, ``core/merkle/sm3.py``). Raises NotFound past the head."""
+        with reading(self._engine) as conn:
+            rows = conn.execute(
+                select(_RECORDS.c.canonical).where(_RECORDS.c.idx < size).order_by(_RECORDS.c.idx)
+            ).all()
+        if len(rows) != size:
+            raise NotFound(f"expected {size} records in the log, found {len(rows)}")
+        return [bytes(r.canonical) for r in rows]
+
     def records_for_subject(self, subject: str, limit: int = 100_000) -> list[StoredRecord]:
         """Records about ``subject`` (e.g. ``tender:GC-2026-0417``), in log order."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx, _RECORDS.c.canonical)
                 .where(_RECORDS.c.subject == subject)
@@ -260,7 +287,7 @@ class LogStore:
                            actor, since, until)  # fmt: skip
         if after is not None:
             q = q.where(_RECORDS.c.idx > after)
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(q.order_by(_RECORDS.c.idx).limit(limit)).all()
             leaves = self._fetch(conn, [(0, int(r.idx)) for r in rows])
         return [StoredRecord(int(r.idx), bytes(r.canonical), leaves[(0, int(r.idx))]) for r in rows]
@@ -272,7 +299,7 @@ class LogStore:
         """How many records :meth:`search` with these filters finds in all (every page)."""
         q = self._matching(select(func.count()).select_from(_RECORDS), subject, sha256, actor,
                            since, until)  # fmt: skip
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             return int(conn.execute(q).scalar_one())
 
     @staticmethod
@@ -294,7 +321,7 @@ class LogStore:
 
     def find_by_sha256(self, digest_hex: str, limit: int = 100) -> list[int]:
         """Leaf indices of records whose ``digests.sha256`` equals ``digest_hex``, oldest first."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             rows = conn.execute(
                 select(_RECORDS.c.idx)
                 .where(
@@ -310,7 +337,7 @@ class LogStore:
         self, size: int, coords: Iterable[tuple[int, int]], fn: Callable[[NodeGetter], T]
     ) -> T:
         """Fetch ``coords`` for a tree of ``size`` in one round trip and apply ``fn``."""
-        with read_only(self._engine.connect()) as conn:
+        with reading(self._engine) as conn:
             # The log only grows: a size this process has seen needs no second look.
             if size > self._known_size:
                 current = int(

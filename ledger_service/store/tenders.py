@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, func, insert, select, update
 
 from ledger_service.core.errors import Conflict, NotFound
+from ledger_service.store.db import reading
 from ledger_service.store.models import (
     TenderBidderRow,
     TenderBidRow,
@@ -105,7 +106,7 @@ class TenderStore:
 
     def tender(self, code: str) -> StoredTender:
         """Raises NotFound for an unknown code."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(_T).where(_T.c.code == code)).first()
         if row is None:
             raise NotFound(f"expected a tender with code {code!r}, found none")
@@ -113,7 +114,7 @@ class TenderStore:
 
     def by_chain_id(self, chain_id_hex: str) -> StoredTender:
         """The tender whose on-chain id is ``chain_id_hex`` (0x + 64 hex). Raises NotFound."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(_T).where(func.lower(_T.c.chain_id_hex) == chain_id_hex.lower())
             ).first()
@@ -122,7 +123,7 @@ class TenderStore:
         return _tender(row)
 
     def in_states(self, states: Sequence[str]) -> list[StoredTender]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(_T).where(_T.c.state.in_(list(states)))).all()
         return [_tender(r) for r in rows]
 
@@ -136,14 +137,14 @@ class TenderStore:
             q, n = q.where(_T.c.state == state), n.where(_T.c.state == state)
         if after is not None:
             q = q.where(_T.c.code > after)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(q.order_by(_T.c.code).limit(limit)).all()
             total = int(conn.execute(n).scalar_one())
         return [_tender(r) for r in rows], total
 
     def codes(self) -> list[str]:
         """Every tender's code, sorted."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return sorted(str(c) for c in conn.execute(select(_T.c.code)).scalars())
 
     def create(self, tender: StoredTender, custodians: Sequence[tuple[str, str, bytes]]) -> None:
@@ -180,7 +181,7 @@ class TenderStore:
     # -- custodians and dealings ------------------------------------------------
 
     def custodians(self, code: str) -> list[StoredMember]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(_C).where(_C.c.tender_code == code).order_by(_C.c.idx)).all()
         return [
             StoredMember(int(r.idx), r.name, r.address, bytes.fromhex(r.public_key)) for r in rows
@@ -188,7 +189,7 @@ class TenderStore:
 
     def guarded_by(self, address: str) -> list[tuple[str, int]]:
         """``(tender code, custodian index)`` for every tender ``address`` guards."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(_C.c.tender_code, _C.c.idx).where(
                     func.lower(_C.c.address) == address.lower()
@@ -209,7 +210,7 @@ class TenderStore:
 
     def key_approvals(self, code: str) -> dict[int, str]:
         """The approvals awaiting relay, by custodian index."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(_D.c.dealer, _D.c.dealing).where(_D.c.tender_code == code)
             ).all()
@@ -226,7 +227,7 @@ class TenderStore:
             )
 
     def bidders(self, code: str) -> list[StoredMember]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(_B).where(_B.c.tender_code == code)).all()
         return [StoredMember(0, r.name, r.address, bytes.fromhex(r.public_key)) for r in rows]
 
@@ -264,7 +265,7 @@ class TenderStore:
             query = query.where(_BIDS.c.status == ACTIVE).order_by(_BIDS.c.bidder)
         else:
             query = query.order_by(_BIDS.c.id)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_bid(r) for r in conn.execute(query).all()]
 
     # -- steps ----------------------------------------------------------------------
@@ -289,7 +290,7 @@ class TenderStore:
             )  # fmt: skip
 
     def steps(self, code: str) -> list[StoredStep]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(_EV).where(_EV.c.tender_code == code).order_by(_EV.c.seq)
             ).all()

@@ -11,6 +11,7 @@ from typing import cast
 from sqlalchemy import Engine, Table, insert, select, update
 
 from ledger_service.core.errors import MalformedInput, NotFound, Unauthorized
+from ledger_service.store.db import reading
 from ledger_service.store.models import ApiToken
 
 ROLES = ("admin", "operator", "bidder", "regulator", "court", "notary", "custodian")
@@ -52,7 +53,7 @@ def create_token(engine: Engine, name: str, role: str) -> tuple[TokenInfo, str]:
 
 def authenticate(engine: Engine, token: str) -> TokenInfo:
     """The token's info; raises Unauthorized for an unknown or revoked token."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(_TOKENS).where(_TOKENS.c.token_sha256 == _digest(token))).first()
     if row is None:
         raise Unauthorized("expected a valid API token, found an unknown one")
@@ -62,7 +63,7 @@ def authenticate(engine: Engine, token: str) -> TokenInfo:
 
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(_TOKENS).order_by(_TOKENS.c.id)).all()
     return [TokenInfo(r.id, r.name, r.role, r.created_at, r.revoked_at is not None) for r in rows]
 

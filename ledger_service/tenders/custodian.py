@@ -43,6 +43,7 @@ from ledger_service.core import threshold
 from ledger_service.core.checkpoints import SignedCheckpoint, Witnessed, verify_witnessed
 from ledger_service.core.errors import ConfigurationError, EvidenceError, VerificationFailed
 from ledger_service.core.human_time import with_iso
+from ledger_service.core.pinned import check_gm_cosigned
 from ledger_service.core.trust_policy import TrustPolicy
 from ledger_service.tenders import service_http
 from ledger_service.tenders.chain_view import TenderOnChain, outcome, read_tender
@@ -57,11 +58,15 @@ def pinned_witnessed_time(
     policy: TrustPolicy, fetch: Callable[[], SignedCheckpoint]
 ) -> WitnessedTime:
     """Witnessed time from ``fetch`` (e.g. the service's fresh checkpoint), checked against
-    ``policy``: the pinned log key and origin, and k of the pinned witnesses."""
+    ``policy``: the pinned log key and origin, and k of the pinned witnesses (with a gm
+    policy their SM2 signatures too, ``docs/gm-profile.md``)."""
 
     def witnessed(now: int) -> Witnessed:
         signed = fetch()
-        return verify_witnessed(signed, policy.log_key, policy.log_origin, policy.witnesses, now)
+        w = verify_witnessed(signed, policy.log_key, policy.log_origin, policy.witnesses, now)
+        if policy.gm:
+            check_gm_cosigned(policy, signed, now, "fresh checkpoint")
+        return w
 
     return witnessed
 

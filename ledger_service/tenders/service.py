@@ -14,9 +14,15 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger_service.chain.eip712 import recover_typed_signer
+from ledger_service.chain.tender_events import (
+    BidSealedEvent,
+    LoggedEvent,
+    TenderFailedEvent,
+    TenderOpenedEvent,
+)
 from ledger_service.chain.tender_messages import (
     bid_typed_data,
     sealed_bid_commitment,
@@ -53,6 +59,13 @@ MAX_BID_BYTES = 2 * 1024**3
 log = logging.getLogger("chainwitness.tenders")
 
 
+class _Landed(NamedTuple):
+    """A bid's sealing transaction found on chain (relayed before a crash)."""
+
+    tx_hash: str
+    block_time: int
+
+
 class TenderService(KeyGeneration):
     """Runs tenders through their lifecycle: checks each step, relays it on chain, records it.
 
@@ -68,19 +81,29 @@ class TenderService(KeyGeneration):
         blobs: BlobStore,
         registry: TenderRegistryContract,
         openings_dir: Path,
+        make_durable: Callable[[], object] | None = None,
     ) -> None:
+        """``make_durable`` (the embedded chain: save the node's state) runs after a
+        bidder's transaction is mined and before it is recorded or acknowledged, so that
+        a receipt never names a transaction a crash of the node can take back."""
         self.log_store = log_store
         self.store = store
         self._blobs = blobs
         self._registry = registry
         self._client = registry.client
         self._openings = openings_dir
+        self._make_durable = make_durable
 
     @property
     def registry_address(self) -> str:
         return str(self._registry.address)
 
     # -- helpers -------------------------------------------------------------
+
+    def _durable(self) -> None:
+        """Save the embedded node's state (no-op on an external chain)."""
+        if self._make_durable is not None:
+            self._make_durable()
 
     def chain_time(self) -> int:
         """The latest block's timestamp: the only clock deadlines are judged by."""
@@ -240,7 +263,12 @@ class TenderService(KeyGeneration):
                 return BidReceipt(code, again.bidder, again.nonce, again.ciphertext_sha256,
                                   again.plaintext_commitment, again.envelope_digest, again.size,
                                   again.tx_hash, again.block_time, again.record_index)  # fmt: skip
-            tx = self._relay_bid(code, bid, commitment)
+            recorded = self._recorded_not_stored(code, bid, blob.sha256)
+            if recorded is not None:
+                return recorded
+            # relayed before a crash but never recorded: the chain holds it, don't resend
+            tx = self._landed(code, bid, commitment) or self._relay_bid(code, bid, commitment)
+            self._durable()
         except BaseException:
             # a refused bid leaves nothing behind (unless the same bytes are evidence already)
             if not self.log_store.find_by_sha256(blob.sha256, limit=1):
@@ -251,13 +279,49 @@ class TenderService(KeyGeneration):
         if file_name_sealed is not None:
             payload["file_name_sealed"] = file_name_sealed.hex()
         index = self._record(code, "bid_submitted", payload, actor=f"bidder:{bid.bidder}",
-                             digests={"sha256": blob.sha256})  # fmt: skip
+                             digests=blob.digests)  # fmt: skip
         self.store.put_bid(code, payload, index)
         if ip is not None:
             self.log_store.append([capture.upload_record(
                 code, bid.bidder, tx.block_time, ip, device, index, blob.sha256)])  # fmt: skip
         return BidReceipt(code, bid.bidder, bid.nonce, blob.sha256, bid.plaintext_commitment,
                           bid.envelope_digest, blob.size, tx.tx_hash, tx.block_time, index)  # fmt: skip
+
+    def _recorded_not_stored(self, code: str, bid: SignedBid, sha256: str) -> BidReceipt | None:
+        """A ``bid_submitted`` record of exactly this bid whose bid row is missing (the
+        service died between the two writes): store the row from the record and answer
+        its receipt, instead of recording the bid a second time."""
+        for index in self.log_store.find_by_sha256(sha256, limit=20):
+            rec = self.log_store.record(index).record
+            m = rec.metadata
+            if (rec.kind != f"{TENDER.prefix}.bid_submitted" or rec.subject != f"tender:{code}"
+                    or str(m.get("bidder", "")).lower() != bid.bidder.lower()
+                    or m.get("nonce") != bid.nonce):  # fmt: skip
+                continue
+            if not any(s.record_index == index for s in self.store.steps(code)):
+                self.store.add_step(code, "bid_submitted", None, self.chain_time(), index)
+            self.store.put_bid(code, m, index)
+            log.warning("tender %s: bid of %s recorded at %d but not stored (a crash): stored "
+                        "now", code, bid.bidder, index)  # fmt: skip
+            return BidReceipt(code, bid.bidder, bid.nonce, sha256, bid.plaintext_commitment,
+                              bid.envelope_digest, int(str(m["size"])), str(m["tx_hash"]),
+                              int(str(m["block_time"])), index)  # fmt: skip
+        return None
+
+    def _landed(self, code: str, bid: SignedBid, commitment: bytes) -> _Landed | None:
+        """This exact sealed bid (pseudonym, nonce, commitment) already on chain, with the
+        transaction that put it there, or None."""
+        tid = tender_id_bytes(code)
+        view = self._registry.get_sealed_bid(tid, bid.pseudonym)
+        if not view.active or view.nonce != bid.nonce or view.commitment != commitment:
+            return None
+        for e in self._registry.events(0, tender_id=tid):  # rare: one eth_getLogs
+            if (isinstance(e, BidSealedEvent) and e.pseudonym.lower() == bid.pseudonym.lower()
+                    and e.nonce == bid.nonce and e.commitment == commitment):  # fmt: skip
+                log.warning("tender %s: bid of %s was relayed before a crash (tx %s): "
+                            "recording it now", code, bid.bidder, e.tx_hash)  # fmt: skip
+                return _Landed(e.tx_hash, e.submitted_at)
+        return None
 
     def _active_with(self, code: str, bidder: str, sha256: str) -> StoredBid | None:
         for b in self.store.bids(code, active_only=True):
@@ -377,10 +441,34 @@ class TenderService(KeyGeneration):
             raise Conflict(
                 f"expected chain time >= deadline {with_iso(t.bid_deadline)}, found {with_iso(now)}"
             )
+        # the chain state that passed the deadline is saved before the close is recorded: a
+        # crash of the embedded node must not leave "closed" here and "open" on chain
+        self._durable()
         state = self._move(code, Event.CLOSE_BIDDING, {"chain_time": now,
                                                        "active_bids": len(self.active_bids(code))})  # fmt: skip
         self.reveal_bids(code)
+        self._durable()
         return state
+
+    def _on_chain_already(self, tid: bytes, kind: type[LoggedEvent]) -> _Landed | None:
+        """The transaction of tender ``tid``'s ``kind`` event, if the chain holds one (a step
+        sent before a crash and never recorded here), as a stand-in for sending it again."""
+        for e in self._registry.events(0, tender_id=tid):  # rare: one eth_getLogs
+            if isinstance(e, kind):
+                block = self._client.block(e.block_number)
+                log.warning("tender %s: %s already on chain (tx %s) before a crash: recording "
+                            "it", tid.hex()[:12], kind.__name__, e.tx_hash)  # fmt: skip
+                return _Landed(e.tx_hash, int(block["timestamp"]))
+        return None
+
+    def reveal_missing(self, code: str) -> int:
+        """:meth:`reveal_bids` if fewer bids are revealed on chain than are active here
+        (one read when all are); returns how many were revealed now."""
+        if self.revealed_count(code) >= len(self.active_bids(code)):
+            return 0
+        revealed = self.reveal_bids(code)
+        self._durable()
+        return revealed
 
     def revealed_count(self, code: str) -> int:
         """Bids revealed on chain (the count the chain opens with)."""
@@ -405,7 +493,8 @@ class TenderService(KeyGeneration):
         tid = tender_id_bytes(code)
         committed = [bid for bid, _ in revealed_bids(self._registry, tid)]
         if opening_outcome(len(committed)) == Event.FAIL:
-            tx = self._registry.declare_failed(tid)
+            tx = self._on_chain_already(tid, TenderFailedEvent) or self._registry.declare_failed(tid)
+            self._durable()
             self._move(code, Event.FAIL, {"revealed_bids": len(committed), "tx_hash": tx.tx_hash},
                        actor=actor)  # fmt: skip
             return {"result": "failed", "revealed_bids": len(committed)}
@@ -421,7 +510,11 @@ class TenderService(KeyGeneration):
                                 threshold.share_to_bytes(secret))  # fmt: skip
         record, digest = opening.opening_record(code, group, released, invalid, outcomes)
         self._capture_opening(code, out_dir, outcomes)
-        tx = self._registry.record_opening(tid, digest)
+        # opened before a crash cut the recording short: the chain holds it already
+        tx = self._on_chain_already(tid, TenderOpenedEvent) or self._registry.record_opening(
+            tid, digest
+        )
+        self._durable()
         self.store.set_opening_record(code, json.dumps(record))
         self._move(code, Event.OPEN, {"opening_record_sha256": digest.hex(), "tx_hash": tx.tx_hash,
                                       "opened": sum(o.result == opening.OPENED for o in outcomes),

@@ -69,6 +69,10 @@ class TenderWatcher:
                              extra={"event": "tender_closed", "tender": code,
                                     "chain_time": now})  # fmt: skip
                 if now < opening_time:
+                    if state == State.BIDS_CLOSED.value and now >= deadline:
+                        # closed in an earlier pass, or before a crash cut the reveals
+                        # short: reveal what is still sealed (each reveal is checked)
+                        svc.reveal_missing(code)
                     continue
                 few_bids = svc.revealed_count(code) < MIN_BIDS
                 if few_bids or len(svc.released_shares(code)) >= t:

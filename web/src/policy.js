@@ -49,6 +49,10 @@ export function parseTrustPolicy(text) {
   if (raw.format !== POLICY_FORMAT || raw.version !== 1) {
     throw new MalformedInput(`trust policy: expected format ${POLICY_FORMAT} version 1, found ${shown(raw.format)} version ${shown(raw.version)}`);
   }
+  if (raw.crypto_profile !== undefined) {
+    // SM2 and the SM3 tree are not implemented here: say so rather than pass on half the checks
+    throw new MalformedInput(`GM profile: verify with the CLI (国密配置：本页不能核验 SM2 签名与 SM3 根，请用命令行核验): chainwitness verify PACKAGE.zip --policy trust-policy.json; crypto_profile ${shown(raw.crypto_profile)}`);
+  }
   const unknown = Object.keys(raw).filter((k) => !TOP.includes(k));
   if (unknown.length) throw new MalformedInput(`trust policy: expected only ${TOP.join(", ")}, found ${unknown.join(", ")}`);
   const chain = object("chain", raw.chain);

@@ -6,7 +6,7 @@ that does not verify, malformed values included, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ledger_service.core.errors import VerificationFailed
 from ledger_service.core.merkle.hashing import HASH_SIZE, describe, node_hash
@@ -35,7 +35,13 @@ def _need_path(name: str, proof: object) -> list[bytes]:
 
 
 def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+    leaf_hash: bytes,
+    index: int,
+    size: int,
+    proof: Sequence[bytes],
+    root: bytes,
+    *,
+    node: Callable[[bytes, bytes], bytes] = node_hash,
 ) -> None:
     """Check that ``leaf_hash`` is leaf ``index`` of the tree of ``size`` leaves with ``root``.
 
@@ -44,6 +50,8 @@ def verify_inclusion(
     tree head (an anchor checked on chain), never the size from the proof's author.
 
     Preconditions (checked): every hash is exactly 32 bytes; ``0 <= index < size``.
+    ``node`` is the interior hash: RFC 9162's SHA-256 unless a profile says otherwise
+    (the GM profile's SM3 tree, ``merkle/sm3.py``).
 
     Raises:
         VerificationFailed: any precondition fails or the proof does not verify.
@@ -66,12 +74,12 @@ def verify_inclusion(
                 f"index {index} in size {size}, found {len(path)} elements (too long)"
             )
         if fn & 1 or fn == sn:
-            r = node_hash(p, r)
+            r = node(p, r)
             while fn and not fn & 1:
                 fn >>= 1
                 sn >>= 1
         else:
-            r = node_hash(r, p)
+            r = node(r, p)
         fn >>= 1
         sn >>= 1
     if sn != 0:

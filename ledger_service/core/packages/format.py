@@ -26,6 +26,7 @@ from ledger_service.core.errors import (
     VerificationFailed,
 )
 from ledger_service.core.packages.anchor_evidence import AnchorEvidence
+from ledger_service.core.packages.sm3_proof import Sm3Proof
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 
 __all__ = [
@@ -102,6 +103,8 @@ ROLES = {
     "signature": re.compile(r"signatures/[a-z0-9][a-z0-9_-]{0,63}\.json"),
     "checkpoint": re.compile(rf"checkpoints/{_INDEX}\.json"),
     "timestamp": re.compile(rf"timestamps/{_INDEX}\.tsr"),
+    # GM profile only (docs/gm-profile.md): a record's SM3 audit path
+    "sm3_proof": re.compile(rf"sm3-proofs/{_INDEX}\.json"),
 }
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: equal contents give equal zip bytes
 
@@ -248,6 +251,8 @@ class PackageContents:
     timestamps: Mapping[int, bytes] = field(default_factory=dict)
     #: files the records name that the package leaves out, each with its reason
     omitted: Sequence[Omission] = ()
+    #: GM profile: leaf index -> the record's SM3 audit path (``docs/gm-profile.md``)
+    sm3_proofs: Mapping[int, Sm3Proof] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- writing
@@ -279,6 +284,8 @@ def write_package(c: PackageContents) -> bytes:
         )  # fmt: skip
     for size, token in c.timestamps.items():
         entries[f"timestamps/{size}.tsr"] = ("timestamp", token)
+    for i, sp in c.sm3_proofs.items():
+        entries[f"sm3-proofs/{i}.json"] = ("sm3_proof", canonicalize(sp.to_json(), name="sm3"))
     for name, sig in c.signatures.items():
         entries[f"signatures/{name}.json"] = (
             "signature", canonicalize(sig.to_json(), name="signature"),

@@ -13,6 +13,8 @@ specification gives, and stops at the first failure:
 8. :func:`check_checkpoints` the heads' signed checkpoints; with a pinned trust
                              policy: the pinned chain and EvidenceLog, and the newest
                              head cosigned by k of the n pinned witnesses
+   :func:`check_gm`          (a ``gm`` policy) SM3 root, SM2 log signature and SM2
+                             cosignatures, SM3 proofs of records, SM3 of files
    :func:`check_timestamps` RFC 3161 tokens of checkpoints, against pinned TSA roots
    :func:`check_bid_deadlines` (with a policy) every bid first witnessed by its
                              tender's bid deadline (``core/packages/deadlines.py``)
@@ -50,10 +52,11 @@ from ledger_service.core.packages.format import (
     read_entries,
     sha256_hex,
 )
+from ledger_service.core.packages.gm import check_gm
 from ledger_service.core.packages.manifest import Manifest, read_manifest, subject_matches
 from ledger_service.core.packages.stamps import check_timestamps
 from ledger_service.core.packages.verdicts import OFFLINE, ONLINE, Verdict
-from ledger_service.core.packages.witnessed import check_checkpoints
+from ledger_service.core.packages.witnessed import check_checkpoints, read_checkpoints
 from ledger_service.core.pinned import chain_trust, witness_trust
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 from ledger_service.core.records import EvidenceRecord
@@ -145,6 +148,8 @@ def verify_package(
     out += check_signatures(entries)
     witnessed, verdicts = check_checkpoints(entries, heads, policy, now or 0)
     out += verdicts
+    if policy is not None and policy.gm:
+        out += check_gm(entries, records, read_checkpoints(entries, heads), policy, now or 0)
     out += check_timestamps(entries, heads, policy)
     if policy is not None:
         out += check_bid_deadlines(records, witnessed, witness_trust(policy))

@@ -1,4 +1,5 @@
-"""The served OpenAPI is usable by clients: stable ids, documented problem+json errors."""
+"""The served OpenAPI is usable by clients: stable ids, typed answers, documented
+problem+json errors."""
 
 from __future__ import annotations
 
@@ -52,6 +53,43 @@ def test_every_operation_documents_its_errors_as_problems(doc: dict[str, Any]) -
             assert 404 in errors, (method, path)
         if method == "post":
             assert {413, 422} <= set(errors) or path.endswith("/fresh"), (method, path)
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def test_every_success_answer_is_a_named_schema_or_a_media_type(doc: dict[str, Any]) -> None:
+    """A generated client gets a type for every JSON answer (a component, or an array of
+    one), never a bare ``{"type": "object", "additionalProperties": true}`` nor ``{}``;
+    a route answering bytes or text (PDF, zip, JWS, metrics) names its media type."""
+    components = doc["components"]["schemas"]
+    untyped = []
+    for method, path, op in _operations(doc):
+        for code, answer in op["responses"].items():
+            if not code.startswith("2"):
+                continue
+            content = answer.get("content") or {}
+            if not content:
+                untyped.append(f"{method} {path} {code}: no media type")
+            for media_type, body in content.items():
+                schema = body.get("schema", {})
+                if not _is_json(media_type):
+                    if schema.get("type") != "string":
+                        untyped.append(f"{method} {path} {code}: {media_type} is {schema}")
+                    continue
+                if schema.get("type") == "array":
+                    schema = schema.get("items", {})
+                ref = schema.get("$ref", "")
+                name = ref.removeprefix("#/components/schemas/")
+                if set(schema) != {"$ref"} or name not in components:
+                    untyped.append(f"{method} {path} {code}: {media_type} is {schema}")
+                elif not {"properties", "anyOf"} & set(components[name]):
+                    untyped.append(f"{method} {path} {code}: {name} has no fields")
+    assert not untyped, "\n".join(untyped)
+    ops = {(m, p): op for m, p, op in _operations(doc)}
+    pdf = ops[("get", "/v1/reports/{number}/pdf")]["responses"]["200"]["content"]
+    assert pdf == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
 
 
 def test_authenticated_routes_document_401_and_public_ones_do_not(doc: dict[str, Any]) -> None:

@@ -3,7 +3,9 @@
 Every operation gets bounded generated requests (valid and invalid), each sent once with no
 token and once with a token whose role cycles through every role. Asserted: no 5xx except a
 documented 503 problem ("not configured" / dependency unavailable), every error answer is
-``application/problem+json`` with a ``title`` and ``status`` matching the HTTP status, and
+``application/problem+json`` with a ``title`` and ``status`` matching the HTTP status, every
+answer has a documented media type and conforms to the operation's documented schema for its
+status (schemathesis' ``content_type_conformance`` and ``response_schema_conformance``), and
 afterwards every stored record still hashes to the leaf the log holds and the log's root
 is recomputed from those leaves.
 """
@@ -20,6 +22,10 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
 
 from ledger_service.api.app import create_app
 from ledger_service.core.merkle.tree import root_from_leaves
@@ -53,10 +59,18 @@ def role_headers(fuzz_services: Services) -> list[dict[str, str]]:
             for role in ROLES]  # fmt: skip
 
 
-def _check(label: str, response: schemathesis.Response) -> str | None:
+#: the answer is what the OpenAPI document says it is (media type, then schema)
+CONFORMANCE = [content_type_conformance, response_schema_conformance]
+
+
+def _check(label: str, case: schemathesis.Case, response: schemathesis.Response) -> str | None:
     status = response.status_code
     if status >= 500 and status != 503:
         return f"{label}: {status} {response.text[:300]}"
+    try:
+        case.validate_response(response, checks=CONFORMANCE)
+    except Exception as exc:  # schemathesis' FailureGroup: the answer is not as documented
+        return f"{label}: {status} does not conform to the OpenAPI document: {exc}"[:1500]
     if status < 400:
         return None
     ctype = response.headers.get("content-type", [""])
@@ -93,7 +107,7 @@ def test_fuzzed_requests_get_documented_answers(
                     calls += 1
                     merged = dict(case.headers or {}) | headers
                     try:
-                        problem = _check(label, case.call(headers=merged))
+                        problem = _check(label, case, case.call(headers=merged))
                     except Exception as exc:  # the app raised: a 500 in production
                         problem = f"{label}: raised {type(exc).__name__}: {exc}"
                     if problem and problem not in failures:

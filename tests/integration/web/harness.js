@@ -238,3 +238,11 @@ export function legacyTx({ secret, tx }) {
 export function issueCertificate({ secret, fields }) {
   return cw.issueCertificate(cw.credentialJson(fields), unhex(secret));
 }
+
+/** Parse a trust policy text in the browser; the outcome (a GM policy is refused by name). */
+export async function parsePolicy({ text }) {
+  return outcome(() => {
+    const p = cw.parseTrustPolicy(text);
+    return { fingerprint: p.fingerprint, origin: p.origin };
+  });
+}

@@ -19,7 +19,8 @@ from ledger_service.core.trust_policy import TrustPolicy
 from tests.tsa import make_tsa
 from tests.unit.core.test_trust_policy import policy
 
-WHEN = dt.datetime(2026, 12, 3, 8, 0, 0, tzinfo=dt.UTC)
+#: inside the test TSA's validity (from a day ago): a fixed date became a time bomb
+WHEN = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
 
 
 def _token(directory: Path, message: bytes) -> bytes:

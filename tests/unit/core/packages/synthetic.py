@@ -23,6 +23,7 @@ from eth_account.messages import encode_typed_data
 from ledger_service.core import merkle
 from ledger_service.core.canonical import canonicalize
 from ledger_service.core.headers import commit_seal_hash, header_hash
+from ledger_service.core.merkle import sm3 as sm3_tree
 from ledger_service.core.packages import (
     HEAD_ANCHORED_TOPIC,
     AnchorEvidence,
@@ -32,9 +33,11 @@ from ledger_service.core.packages import (
     write_package,
 )
 from ledger_service.core.packages.format import ROLES
+from ledger_service.core.packages.sm3_proof import Sm3Proof
 from ledger_service.core.proofs import Anchor, ConsistencyProof, InclusionProof
 from ledger_service.core.receipts import encode_receipt, receipt_trie_proof
 from ledger_service.core.records import EvidenceRecord
+from ledger_service.core.sm2 import sm3
 
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 SUBJECT = "tender:GC-2026-0417"
@@ -133,23 +136,34 @@ def _typed_data() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def contents(
-    consensus: str = "ethereum", receipt_proofs: bool = False, **changes: Any
-) -> PackageContents:
-    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain, whose block
-    headers hash by ``consensus``; with ``receipt_proofs`` the anchors are version 2."""
-    recs = [
+def canonical_records(gm: bool = False) -> list[bytes]:
+    """The six records' canonical bytes; with ``gm`` each also states its SM3 digest."""
+
+    def digests(data: bytes) -> dict[str, str]:
+        return {"sha256": hashlib.sha256(data).hexdigest()} | (
+            {"sm3": sm3(data).hex()} if gm else {}
+        )
+
+    return [
         EvidenceRecord.create(
             kind="bid.sealed" if i % 2 else "document",
             subject=SUBJECT if i in (1, 2, 4) else "tender:OTHER",
             actor=f"bidder:{i}",
-            digests={"sha256": hashlib.sha256(FILE if i == 1 else b"doc %d" % i).hexdigest()},
+            digests=digests(FILE if i == 1 else b"doc %d" % i),
             metadata={"n": i},
             now=NOW,
-        )
+        ).canonical_bytes()
         for i in range(6)
     ]
-    canon = [r.canonical_bytes() for r in recs]
+
+
+def contents(
+    consensus: str = "ethereum", receipt_proofs: bool = False, gm: bool = False, **changes: Any
+) -> PackageContents:
+    """Six records (3 about SUBJECT), heads at sizes 3 and 6 on one chain, whose block
+    headers hash by ``consensus``; with ``receipt_proofs`` the anchors are version 2; with
+    ``gm`` records state SM3 digests too and the package carries their SM3 proofs."""
+    canon = canonical_records(gm)
     leaves = [merkle.leaf_hash(c) for c in canon]
     h1, ev1 = _anchor(0, 3, merkle.root_from_leaves(leaves[:3]), 10, consensus, receipt_proofs)
     h2, ev2 = _anchor(1, 6, merkle.root_from_leaves(leaves), 12, consensus, receipt_proofs)
@@ -183,6 +197,12 @@ def contents(
             )
         },  # fmt: skip
     )
+    if gm:
+        sm3_leaves = [sm3_tree.leaf_hash(c) for c in canon]
+        base["sm3_proofs"] = {
+            i: Sm3Proof(i, 6, tuple(sm3_tree.inclusion_proof_from_leaves(i, sm3_leaves)))
+            for i in (1, 2, 4)
+        }
     base.update(changes)
     return PackageContents(**base)
 
