@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from eth_account.signers.local import LocalAccount
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, FilePath, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,7 +29,8 @@ from ledger_service.core.errors import Forbidden, NotConfigured
 from ledger_service.evidence.packaging import build_package
 from ledger_service.runtime import Services
 from ledger_service.store.tokens import TokenInfo
-from notary import models
+from notary import certificate as vc
+from notary import models, own_key
 from notary.registry import NotaryRegistryContract
 from notary.verify import verify_certificate
 from notary.workflow import NotaryRequest, NotaryService
@@ -291,6 +292,119 @@ def revoke(
 ) -> dict[str, Any]:  # fmt: skip
     tx_hash = notary.revoke(digest, account, body.reason_code)
     return {"certificate_digest": digest, "reason_code": body.reason_code, "tx_hash": tx_hash}
+
+
+# -- signed by the notary on its own machine (the notary page; notary.own_key) --------------
+
+_HEX_TX = r"^0x([0-9a-f]{2}){1,4096}$"
+
+
+class SignedCertificateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    jws: str = Field(min_length=1, max_length=65_536, description="the certificate, signed "
+                     "ES256K by the notary's own key (docs/notarization.md section 2)")  # fmt: skip
+    transaction: str = Field(pattern=_HEX_TX, description="the notary's own signed legacy "
+                             "EIP-155 registerCertificate transaction, relayed as is")  # fmt: skip
+
+
+class SignedRejectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+    signature: str = Field(pattern=r"^0x[0-9a-f]{130}$", description="EIP-712 Rejection "
+                           "(requestId, packageDigest, reason) signed by the notary")  # fmt: skip
+
+
+class SignedRevocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    transaction: str = Field(pattern=_HEX_TX, description="the issuing notary's own signed "
+                             "revokeCertificate transaction, relayed as is")  # fmt: skip
+
+
+def _pinned_notary(services: Services) -> str | None:
+    return services.settings.notary
+
+
+def _as_itself(token: TokenInfo, signer: str) -> None:
+    """A notary token issued in an address (``token create --role notary --name 0x...``)
+    acts only for that notary."""
+    name = token.name
+    if token.role == "notary" and name.startswith("0x") and name.lower() != signer.lower():
+        raise Forbidden(
+            f"expected a notary token issued for {signer}, found one issued for {name!r}: a "
+            "notary acts only as itself"
+        )
+
+
+@router.get("/requests", summary="Notarization requests, newest first (for the notary)",
+            response_model=models.NotaryRequests)  # fmt: skip
+def list_requests(
+    notary: NotaryDep, _t: NotaryRole,
+    status: str | None = Query(None, pattern=r"^[a-z_]{1,16}$", examples=["requested"]),
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict[str, Any]:  # fmt: skip
+    return {"requests": [_view(r) for r in notary.rows(status, limit)]}
+
+
+@router.get("/requests/{request_id}/package", summary="A request's evidence package (zip)",
+            response_class=Response,
+            responses=_not_json("application/zip", "the evidence package, as stored"))  # fmt: skip
+def notary_request_package(request_id: RequestId, notary: NotaryDep, _t: NotaryRole) -> Response:
+    """The package as stored, for the notary to verify on its own machine."""
+    return Response(notary.package(request_id), media_type="application/zip")
+
+
+@router.post("/requests/{request_id}/certificate", status_code=201,
+             summary="Issue a certificate the notary signed itself, with its own registration",
+             response_model=models.CertificateIssued)  # fmt: skip
+def issue_signed(
+    request_id: RequestId, body: SignedCertificateIn, notary: NotaryDep, services: ServicesDep,
+    token: NotaryRole,
+) -> dict[str, Any]:  # fmt: skip
+    """The JWS must be the authorized notary's (the pinned notary, in office on
+    NotaryRegistry; 403 naming both keys otherwise) and state this request's package;
+    the transaction must be that notary's ``registerCertificate`` of exactly this
+    certificate. The service only broadcasts it."""
+    _as_itself(token, vc.parse(body.jws).notary)
+    issued = notary.issue_signed(request_id, body.jws, bytes.fromhex(body.transaction[2:]),
+                                 _pinned_notary(services))  # fmt: skip
+    return {
+        "request_id": request_id, "serial": issued.certificate.serial,
+        "certificate_digest": issued.digest, "jws": issued.jws, "tx_hash": issued.tx_hash,
+        "pdf_sha256": issued.pdf_sha256, "verify_url": notary.verify_url(issued.digest),
+        "public_url": notary.public_url(issued.digest),
+    }  # fmt: skip
+
+
+@router.post("/requests/{request_id}/rejection", summary="Reject with the notary's own signature",
+             response_model=models.NotaryRequestOut)  # fmt: skip
+def reject_signed(
+    request_id: RequestId, body: SignedRejectionIn, notary: NotaryDep, services: ServicesDep,
+    token: NotaryRole,
+) -> dict[str, Any]:  # fmt: skip
+    signature = bytes.fromhex(body.signature[2:])
+    typed = own_key.rejection_typed_data(notary.registry.client.chain_id, notary.registry_address,
+                                         request_id, notary.row(request_id).package_sha256,
+                                         body.reason)  # fmt: skip
+    _as_itself(token, own_key.rejection_signer(typed, signature))
+    notary.reject_signed(request_id, body.reason, signature, _pinned_notary(services))
+    return _view(notary.row(request_id))
+
+
+@router.post("/certificates/{digest}/revocation",
+             summary="Revoke with the issuing notary's own signed transaction",
+             response_model=models.CertificateRevoked)  # fmt: skip
+def revoke_signed(
+    digest: Annotated[str, Path(pattern=_HEX64)], body: SignedRevocationIn, notary: NotaryDep,
+    token: NotaryRole,
+) -> dict[str, Any]:  # fmt: skip
+    row = notary.by_digest(digest)
+    if row.notary is not None:
+        _as_itself(token, row.notary)
+    code, tx_hash = notary.revoke_signed(digest, bytes.fromhex(body.transaction[2:]))
+    return {"certificate_digest": digest, "reason_code": code, "tx_hash": tx_hash}
 
 
 @router.get("/certificates/{digest}/verify", summary="Public check of a certificate",

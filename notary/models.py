@@ -41,6 +41,12 @@ class NotaryRequestOut(Answer):
     revoked_reason_code: int | None
 
 
+class NotaryRequests(Answer):
+    """Notarization requests, newest first."""
+
+    requests: list[NotaryRequestOut]
+
+
 class ReviewAnswer(Answer):
     request_id: int
     passed: bool

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from ledger_service.core.errors import (
     EvidenceError,
     MalformedInput,
     NotFound,
+    VerificationFailed,
 )
 from ledger_service.core.proofs import Anchor
 from ledger_service.evidence.deposit import NOTARY, record_step
@@ -46,7 +48,7 @@ from ledger_service.store.db import reading
 from ledger_service.store.log import LogStore
 from ledger_service.store.models import NotaryRequestRow
 from notary import certificate as vc
-from notary import pdf
+from notary import own_key, pdf
 from notary.registry import NotaryRegistryContract
 
 __all__ = [
@@ -60,6 +62,8 @@ MAX_NOTE_CHARS = 2000
 MAX_REQUESTER_CHARS = 128
 _RECORD = re.compile(r"records/(0|[1-9][0-9]*)\.json")
 
+#: how long a relayed transaction of the notary's may take to be mined
+_RELAY_WAIT_S = 60.0
 REQUESTED, REVIEWED, REVIEW_FAILED = "requested", "reviewed", "review_failed"
 ISSUED, REJECTED, REVOKED = "issued", "rejected", "revoked"
 
@@ -331,24 +335,29 @@ class NotaryService:
         tx = self._notary_registry(notary_account).register_certificate(
             bytes.fromhex(digest), bytes.fromhex(row.package_sha256), head.tree_size, head.root
         )
-        signer = pdf.notary_signer(
-            self._data_dir, notary_account.address, notary_name, self._password()
-        )
+        return self._issued(row, cert, jws, digest, tx.tx_hash)
+
+    def _issued(
+        self, row: NotaryRequest, cert: vc.Certificate, jws: str, digest: str, tx_hash: str,
+        extra: dict[str, Any] | None = None,
+    ) -> IssuedCertificate:  # fmt: skip
+        """Render and keep the PDF, store the certificate and record the issuance."""
+        signer = pdf.notary_signer(self._data_dir, cert.notary, cert.notary_name, self._password())
         document = pdf.sign_certificate(
             pdf.render_certificate(
-                cert, digest, self.public_url(digest), tx.tx_hash, data_url=self.verify_url(digest)
+                cert, digest, self.public_url(digest), tx_hash, data_url=self.verify_url(digest)
             ),
             signer,
         )
         pdf_sha256 = self._blobs.put_bytes(document).sha256
         self._blobs.put_bytes(jws.encode("ascii"))
-        self._set(request_id, status=ISSUED, notary=notary_account.address, serial=cert.serial,
-                  cert_digest=digest, jws=jws, pdf_sha256=pdf_sha256, tx_hash=tx.tx_hash)  # fmt: skip
-        self._record(request_id, ISSUED, f"notary:{notary_account.address}", {
-            "serial": cert.serial, "package_sha256": row.package_sha256, "tx_hash": tx.tx_hash,
-            "pdf_sha256": pdf_sha256, "registry": self.registry_address,
+        self._set(row.id, status=ISSUED, notary=cert.notary, serial=cert.serial,
+                  cert_digest=digest, jws=jws, pdf_sha256=pdf_sha256, tx_hash=tx_hash)  # fmt: skip
+        self._record(row.id, ISSUED, f"notary:{cert.notary}", {
+            "serial": cert.serial, "package_sha256": row.package_sha256, "tx_hash": tx_hash,
+            "pdf_sha256": pdf_sha256, "registry": self.registry_address, **(extra or {}),
         }, digest)  # fmt: skip
-        return IssuedCertificate(request_id, cert, jws, digest, tx.tx_hash, document, pdf_sha256)
+        return IssuedCertificate(row.id, cert, jws, digest, tx_hash, document, pdf_sha256)
 
     def reject(self, request_id: int, notary_account: LocalAccount, reason: str) -> None:
         """Close a request without a certificate, stating why.
@@ -381,6 +390,136 @@ class NotaryService:
         self._record(row.id, REVOKED, f"notary:{notary_account.address}",
                      {"reason_code": reason_code, "tx_hash": tx.tx_hash}, digest)  # fmt: skip
         return str(tx.tx_hash)
+
+    # -- the same steps, signed by the notary on its own machine (notary.own_key) ----
+
+    def rows(self, status: str | None = None, limit: int = 100) -> list[NotaryRequest]:
+        """The newest requests first, optionally only those in ``status``."""
+        query = select(_T).order_by(_T.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(_T.c.status == status)
+        with self._engine.connect() as conn:
+            return [NotaryRequest(**r._mapping) for r in conn.execute(query)]
+
+    def _relay(self, call: own_key.RawCall, what: str) -> str:
+        """Broadcast the notary's own signed transaction; its hash once mined with status 1.
+
+        Raises:
+            VerificationFailed: the chain reverted it. ChainUnavailable: no receipt in time.
+        """
+        client = self.registry.client
+        tx_hash = str(client.request("eth_sendRawTransaction", ["0x" + call.raw.hex()]))
+        until = time.monotonic() + _RELAY_WAIT_S
+        while (result := client.receipt(tx_hash)) is None:
+            if time.monotonic() > until:
+                raise ChainUnavailable(
+                    f"{what}: expected a receipt of {tx_hash}, found none in time"
+                )
+            time.sleep(0.2)
+        if result.status != 1:
+            raise VerificationFailed(
+                f"{what}: expected the chain to accept {tx_hash}, found it reverted"
+            )
+        return tx_hash
+
+    def issue_signed(
+        self, request_id: int, jws: str, transaction: bytes, pinned_notary: str | None
+    ) -> IssuedCertificate:
+        """Issue a certificate the notary signed itself, with its own ``registerCertificate``
+        transaction (relayed as is).
+
+        Checks before relaying: the JWS verifies (ES256K, ``notary.certificate``) and its
+        issuer is the authorized notary (``pinned_notary`` when set, and in office on
+        NotaryRegistry); the credential states this request's package (digest, subject,
+        record count, newest anchored head), chain and serial; the transaction is that
+        notary's call registering exactly this certificate on this registry.
+
+        Raises:
+            NotFound; Conflict (already decided); Forbidden (another key, not in office);
+            VerificationFailed (a JWS or transaction that does not match); MalformedInput.
+        """
+        row = self.row(request_id)
+        self._expect(row, REQUESTED, REVIEWED)
+        cert = vc.verify_signature(jws)
+        active = self.registry.notary_info(cert.notary).active
+        own_key.authorized(cert.notary, pinned_notary, active, "certificate")
+        subject, records, head = _package_facts(self.package(request_id))
+        want = {
+            "packageDigest": row.package_sha256, "subject": subject, "records": records,
+            "treeSize": head.tree_size, "treeRoot": head.root.hex(),
+            "chainId": self.registry.client.chain_id,
+            "anchor": vc.AnchorRef(head.chain_id, head.contract, head.tx_hash, head.block_number),
+        }  # fmt: skip
+        found = {
+            "packageDigest": cert.package_digest, "subject": cert.subject, "records": cert.records,
+            "treeSize": cert.tree_size, "treeRoot": cert.tree_root, "chainId": cert.chain_id,
+            "anchor": cert.anchor,
+        }  # fmt: skip
+        for key, value in want.items():
+            if found[key] != value:
+                raise VerificationFailed(
+                    f"certificate: expected {key} {value!r} of request {request_id}'s package, "
+                    f"found {found[key]!r}"
+                )
+        if not cert.serial.startswith(f"{SERIAL_PREFIX}-") or not cert.serial.endswith(
+            f"-{request_id:06d}"
+        ):
+            raise VerificationFailed(
+                f"certificate: expected the serial {SERIAL_PREFIX}-YYYY-{request_id:06d}, "
+                f"found {cert.serial}"
+            )
+        digest = vc.certificate_digest(jws)
+        call = own_key.decode_call(transaction)
+        own_key.check_call(call, sender=cert.notary, to=self.registry_address,
+                           chain_id=cert.chain_id, what="registration",
+                           data=own_key.register_calldata(bytes.fromhex(digest),
+                                                          bytes.fromhex(row.package_sha256),
+                                                          head.tree_size, head.root))  # fmt: skip
+        tx_hash = self._relay(call, "registration")
+        return self._issued(row, cert, jws.strip(), digest, tx_hash, {"signed_by": "notary"})
+
+    def reject_signed(
+        self, request_id: int, reason: str, signature: bytes, pinned_notary: str | None
+    ) -> str:
+        """Reject with the notary's EIP-712 ``Rejection`` signature; returns the notary.
+
+        Raises: NotFound; Conflict; MalformedInput; Forbidden (not the authorized notary).
+        """
+        row = self.row(request_id)
+        self._expect(row, REQUESTED, REVIEWED, REVIEW_FAILED)
+        typed = own_key.rejection_typed_data(self.registry.client.chain_id, self.registry_address,
+                                             request_id, row.package_sha256, reason)  # fmt: skip
+        signer = own_key.rejection_signer(typed, signature)
+        own_key.authorized(signer, pinned_notary, self.registry.notary_info(signer).active,
+                           "rejection")  # fmt: skip
+        self._set(request_id, status=REJECTED, notary=signer, reject_reason=reason)
+        self._record(request_id, REJECTED, f"notary:{signer}",
+                     {"reason": reason, "signature": signature.hex()})  # fmt: skip
+        return signer
+
+    def revoke_signed(self, cert_digest: str, transaction: bytes) -> tuple[int, str]:
+        """Revoke with the issuing notary's own ``revokeCertificate`` transaction (relayed);
+        returns (reason code, tx hash).
+
+        Raises: NotFound; Conflict; Forbidden (signed by another key than the issuer's);
+        VerificationFailed (another call or registry); MalformedInput.
+        """
+        row = self.by_digest(cert_digest)
+        self._expect(row, ISSUED)
+        assert row.notary is not None  # an issued row names its notary
+        digest = row.cert_digest or cert_digest.lower()
+        call = own_key.decode_call(transaction)
+        code = int.from_bytes(call.data[-32:], "big") if len(call.data) == 68 else 0
+        if not 1 <= code <= 255:
+            raise MalformedInput(f"revocation: expected a reason code 1..255, found {code}")
+        own_key.check_call(call, sender=row.notary, to=self.registry_address,
+                           chain_id=self.registry.client.chain_id, what="revocation",
+                           data=own_key.revoke_calldata(bytes.fromhex(digest), code))  # fmt: skip
+        tx_hash = self._relay(call, "revocation")
+        self._set(row.id, status=REVOKED, revoked_reason_code=code)
+        self._record(row.id, REVOKED, f"notary:{row.notary}",
+                     {"reason_code": code, "tx_hash": tx_hash, "signed_by": "notary"}, digest)  # fmt: skip
+        return code, tx_hash
 
 
 def _package_facts(data: bytes) -> tuple[str, int, Anchor]:

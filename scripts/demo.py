@@ -84,6 +84,8 @@ def show_pages(services: Services, base: str, policy_file: Path, digest: str, rp
     _, regulator = create_token(services.log_store.engine, "demo-regulator", "regulator")
     print(f"   行业监督 regulator dashboard     {base}/regulator  (tender GC-2026-0417)")
     print(f"     regulator token (demo only)  {regulator}")
+    print(f"   投标人 bidder                    {base}/bidder  (own key in the page; tender GC-2026-0417)")
+    print(f"   数字公证 notary                  {base}/notary  (the notary's own key in the page)")
     print(f"   API reference (OpenAPI)        {base}/docs")
 
 

@@ -25,7 +25,10 @@ from ledger_service.web import STATIC_DIR
 router = APIRouter(include_in_schema=False)
 
 #: the pages, each one HTML file of the static directory
-PAGES = {"verify": "verify.html", "court": "court.html", "regulator": "regulator.html"}
+PAGES = {
+    "verify": "verify.html", "court": "court.html", "regulator": "regulator.html",
+    "bidder": "bidder.html", "notary": "notary.html",
+}  # fmt: skip
 #: content types of the assets (anything else is served as bytes)
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -94,6 +97,20 @@ def regulator_page() -> FileResponse:
     """A tender's lifecycle with every step's proof checked in the browser, alerts and
     the custody audit (the page asks for the regulator's token)."""
     return _asset(PAGES["regulator"])
+
+
+@router.get("/bidder")
+def bidder_page() -> FileResponse:
+    """Seal, sign and submit a bid in the browser (the bidder's key never leaves the
+    page; the tender key is checked on chain first), list and open one's own bids."""
+    return _asset(PAGES["bidder"])
+
+
+@router.get("/notary")
+def notary_page() -> FileResponse:
+    """Review notarization requests (each package verified in the browser) and issue,
+    reject or revoke with the notary's own key, held in the page (never sent)."""
+    return _asset(PAGES["notary"])
 
 
 @router.get("/static/{path:path}")

@@ -101,3 +101,31 @@ export async function api(path, token, init = {}) {
   }
   return r;
 }
+
+/**
+ * The user's own secp256k1 secret from a keystore file (decrypted here with its
+ * password) or pasted hex: { secret, publicKey, address }, kept by the caller in memory
+ * only. The inputs are cleared. Throws with `none` when neither was given.
+ */
+export async function ownKey({ file, password, hex, none }) {
+  const pasted = hex.value.trim().replace(/^0x/, "");
+  let secret;
+  if (pasted) {
+    secret = cw.fromHex(pasted, { size: 32, name: "private key", anyCase: true });
+  } else {
+    const chosen = file.files[0];
+    if (!chosen) throw new Error(none);
+    secret = (await cw.decryptKeystore(await chosen.text(), password.value)).secret;
+  }
+  hex.value = "";
+  password.value = "";
+  return cw.accountOf(secret);
+}
+
+/** Point the download link `a` at `blob` saved as `name`. */
+export function downloadLink(a, blob, name) {
+  if (a.href) URL.revokeObjectURL(a.href);
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.hidden = false;
+}

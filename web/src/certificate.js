@@ -13,10 +13,10 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { concat, fromBase64, shown, toHex, utf8 } from "./bytes.js";
+import { concat, fromBase64, shown, toBase64, toHex, utf8 } from "./bytes.js";
 import { toChecksumAddress } from "./address.js";
 import { LimitExceeded, MalformedInput, VerificationFailed } from "./errors.js";
-import { parseCanonical } from "./jcs.js";
+import { canonicalize, parseCanonical } from "./jcs.js";
 import { sameAddress } from "./policy.js";
 import { evidenceLogRootOf } from "./rpc.js";
 
@@ -127,4 +127,57 @@ export async function verifyCertificate(jws, { policy = null, rpc = null } = {})
   const failed = list.some((c) => c.ok === false);
   const verdict = failed ? "failed" : policy && rpc && list.filter((c) => c.id !== "registration").every((c) => c.ok) ? "verified" : "unpinned";
   return { checks: list, verdict, credential: parsed?.credential ?? null, digest: parsed?.digest ?? null };
+}
+
+// ---------------------------------------------------------------- issuing (the notary's page)
+
+const STATEMENT_ZH = "公证员已审查本证据包：其全部记录、包含证明与一致性证明经独立核验通过，记录已纳入大小为 {size} 的透明日志树头，该树头已锚定于链上。本证书不证明所记录文件内容的真实性。";
+const STATEMENT_EN = "The notary examined this evidence package: every record, inclusion proof and consistency proof verified independently, and the records are contained in the transparency-log tree head of size {size}, anchored on chain. This certificate does not attest to the truth of the recorded documents.";
+
+const b64urlOf = (bytes) => toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/**
+ * The credential of notarization.md section 1, as notary/certificate.py Certificate.to_json.
+ * @param {object} c { serial, chainId, notary (EIP-55), notaryName, validFrom, packageDigest,
+ *   subject, records, treeSize, treeRoot, anchor: { chainId, contract, txHash, blockNumber } }
+ */
+export function credentialJson(c) {
+  return {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    type: ["VerifiableCredential", "NotarizationCredential"],
+    id: `urn:chainwitness:notarization:${c.serial}`,
+    issuer: { id: `did:pkh:eip155:${c.chainId}:${c.notary}`, name: c.notaryName },
+    validFrom: c.validFrom,
+    credentialSubject: {
+      id: `urn:sha256:${c.packageDigest}`,
+      packageDigest: c.packageDigest,
+      subject: c.subject,
+      records: c.records,
+      treeSize: c.treeSize,
+      treeRoot: c.treeRoot,
+      anchor: { chainId: c.anchor.chainId, contract: c.anchor.contract, txHash: c.anchor.txHash, blockNumber: c.anchor.blockNumber },
+      statement: { zh: STATEMENT_ZH.replace("{size}", String(c.treeSize)), en: STATEMENT_EN.replace("{size}", String(c.treeSize)) },
+    },
+  };
+}
+
+/**
+ * Sign a credential as the notary: the compact JWS of section 2 (ES256K, low s).
+ * @returns {{jws: string, digest: string}} digest: SHA-256 hex of the JWS (what NotaryRegistry stores)
+ * @throws {MalformedInput} the secret is not the key of the credential's issuer.
+ */
+export function issueCertificate(credential, secret) {
+  const point = secp256k1.getPublicKey(secret, false);
+  const x = point.subarray(1, 33);
+  const y = point.subarray(33, 65);
+  const address = toChecksumAddress(`0x${toHex(keccak_256(concat(x, y)).subarray(12))}`);
+  const did = credential?.issuer?.id;
+  if (did !== `did:pkh:eip155:${credential?.credentialSubject?.anchor?.chainId}:${address}`) {
+    throw new MalformedInput(`private key: expected the key of the issuer ${shown(did)}, found the key of ${address}`);
+  }
+  const header = { alg: "ES256K", typ: "vc+jwt", kid: `${did}#blockchainAccountId`, jwk: { kty: "EC", crv: "secp256k1", x: b64urlOf(x), y: b64urlOf(y) } };
+  const input = `${b64urlOf(utf8(JSON.stringify(header)))}.${b64urlOf(canonicalize(credential, "credential"))}`;
+  const sig = secp256k1.sign(sha256(utf8(input)), secret, { prehash: false, lowS: true, format: "compact" });
+  const jws = `${input}.${b64urlOf(sig)}`;
+  return { jws, digest: toHex(sha256(utf8(jws))) };
 }

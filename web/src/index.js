@@ -29,8 +29,11 @@ export { keyId, parseNote, parseCheckpointBody, parseVerifierKey, verifyLogSigna
 export { parseTrustPolicy, checkpointPins, sameAddress } from "./policy.js";
 export { PROOF_CHECKS, verifyProofAnswer } from "./evidence.js";
 export { readZip } from "./zip.js";
+export { decryptKeystore } from "./keystore.js";
+export { TENDER_STATUS, accountOf, checkTenderKey, pseudonymSecret, readTender, sealFileName, sealedBidCommitment, sealedBidNonce } from "./bidding.js";
 export { PACKAGE_CHECKS, headerHash, verifyPackage } from "./package.js";
-export { CERTIFICATE_CHECKS, verifyCertificate, verifyCertificateSignature } from "./certificate.js";
+export { CERTIFICATE_CHECKS, credentialJson, issueCertificate, verifyCertificate, verifyCertificateSignature } from "./certificate.js";
+export { quantityBytes, registerCertificateData, revokeCertificateData, rlp, signContractCall, signLegacyTransaction } from "./transaction.js";
 export { sha256 } from "@noble/hashes/sha2.js";
 
 /** Version of this library's API; bumped with any change a page must know about. */

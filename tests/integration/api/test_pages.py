@@ -47,7 +47,7 @@ def test_root_leads_to_the_verification_page(http: TestClient) -> None:
     assert '<html lang="zh-CN"' in page.text
 
 
-@pytest.mark.parametrize("page_path", ["/verify", "/court", "/regulator"])
+@pytest.mark.parametrize("page_path", ["/verify", "/court", "/regulator", "/bidder", "/notary"])
 def test_the_pages_load_only_the_services_own_assets(http: TestClient, page_path: str) -> None:
     page = http.get(page_path).text
     urls = re.findall(r'(?:src|href)="([^"]+)"', page)

@@ -208,6 +208,37 @@ export async function hashChosenFileBothWays({ chunkSize }) {
   };
 }
 
+// ---------------------------------------------------------------- bidder and notary pages
+
+/** The bidder page's own computations: pseudonym, commitment, sealed file name. */
+export async function bidding({ secret, tenderCode, bidder, salt, ciphertext, plaintext, envelope, contentKey, fileName, nonce }) {
+  const tid = cw.tenderIdBytes(tenderCode);
+  const pseudonym = cw.accountOf(cw.pseudonymSecret(unhex(secret), tid));
+  return {
+    account: cw.accountOf(unhex(secret)).address,
+    publicKey: hex(cw.accountOf(unhex(secret)).publicKey),
+    pseudonym: pseudonym.address,
+    commitment: hex(cw.sealedBidCommitment({ tenderId: tid, bidder, salt: unhex(salt), ciphertextDigest: unhex(ciphertext),
+      plaintextCommitment: unhex(plaintext), envelopeDigest: unhex(envelope) })),
+    fileName: hex(await cw.sealFileName(unhex(contentKey), unhex(envelope), fileName, replay([nonce]))),
+  };
+}
+
+/** decryptKeystore(text, password) as {ok, value: secret hex} or the error. */
+export async function keystore({ text, password }) {
+  return outcome(async () => hex((await cw.decryptKeystore(text, password)).secret));
+}
+
+/** A legacy EIP-155 transaction signed here. */
+export function legacyTx({ secret, tx }) {
+  return hex(cw.signLegacyTransaction(unhex(secret), { ...tx, to: tx.to, data: unhex(tx.data) }));
+}
+
+/** A certificate issued here: { jws, digest }. */
+export function issueCertificate({ secret, fields }) {
+  return cw.issueCertificate(cw.credentialJson(fields), unhex(secret));
+}
+
 /** Parse a trust policy text in the browser; the outcome (a GM policy is refused by name). */
 export async function parsePolicy({ text }) {
   return outcome(() => {

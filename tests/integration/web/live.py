@@ -41,6 +41,8 @@ class LiveService:
     env: dict[str, str]
     #: the notary office's own key (pinned in the policy as the notary authority)
     notary_key: bytes = b""
+    #: the notary authority's key (司法行政机关, NotaryRegistry's admin): it authorizes notaries
+    authority_key: bytes = b""
 
     @property
     def auth(self) -> dict[str, str]:
@@ -104,7 +106,7 @@ def live_service(work: Path, rpc_url: str, signer_key: str) -> Iterator[LiveServ
             procs.append(proc)
             settings.append(setting)
         port = free_port()
-        notary = Account.create()
+        notary, authority = Account.create(), Account.create()
         env = {
             **os.environ,
             "CHAINWITNESS_DATA_DIR": str(data_dir),
@@ -116,9 +118,12 @@ def live_service(work: Path, rpc_url: str, signer_key: str) -> Iterator[LiveServ
             "CHAINWITNESS_ANCHOR_INTERVAL_S": "0.3",
             "CHAINWITNESS_PORT": str(port),
             "CHAINWITNESS_NOTARY": notary.address,
+            "CHAINWITNESS_NOTARY_AUTHORITY": authority.address,
+            # the witness CA's password: witness reports (the report QR page test)
+            "CHAINWITNESS_WITNESS_PASSWORD": "pages-live witness CA",
         }
         service = LiveService(f"http://127.0.0.1:{port}", "", data_dir / "trust-policy.json",
-                              rpc_url, data_dir, env, bytes(notary.key))  # fmt: skip
+                              rpc_url, data_dir, env, bytes(notary.key), bytes(authority.key))  # fmt: skip
         init = service.cli("init")
         assert init.returncode == 0, init.stdout + init.stderr
         assert service.policy_path.is_file(), init.stdout
