@@ -136,7 +136,10 @@ def _run(work: Path, ws: list[Any], out: dict[str, Any], seconds: float) -> None
         total = n
         anchorer.wait_anchored(total, timeout=120)
         deadline = time.perf_counter() + 30
-        while (not witnessed or witnessed[-1][0] < total) and time.perf_counter() < deadline:
+        # both seen by the poller (a head is cosigned before its anchor counts confirmed)
+        while time.perf_counter() < deadline and not all(
+            seen and seen[-1][0] >= total for seen in (covered, witnessed)
+        ):
             time.sleep(POLL_S)
         done.set()
         poller.join(5)
