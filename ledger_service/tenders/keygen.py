@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -59,6 +60,10 @@ def _approvals_for(
     return out
 
 
+#: one finalization at a time in this process (see post_approval)
+_FINALIZING = threading.Lock()
+
+
 class KeyGeneration:
     """Relaying the custodians' signed key-generation messages and the final key."""
 
@@ -97,9 +102,15 @@ class KeyGeneration:
         approval = {"key": public_key.hex(), "commitments": commitments.hex(),
                     "signature": signature.hex()}  # fmt: skip
         self.store.add_key_approval(code, index, json.dumps(approval, sort_keys=True))
-        same = _approvals_for(self.store, code, public_key, commitments)
-        if len(same) >= self._tender(code).threshold:
-            KeyGeneration.finalize_key(self, code)
+        # approvals arrive together: the t-th and a later one must not both finalize (the
+        # chain refuses the second with WrongStatus, which the custodian saw as an error)
+        with _FINALIZING:
+            t = self._tender(code)
+            if t.group_key is not None:
+                return  # finalized by an earlier approval: this one is kept, nothing to relay
+            same = _approvals_for(self.store, code, public_key, commitments)
+            if len(same) >= t.threshold:
+                KeyGeneration.finalize_key(self, code)
 
     def finalize_key(self: _Tenders, code: str) -> threshold.GroupKey:
         """Relay the opening key approved by the most custodians (at least t) to the chain.
