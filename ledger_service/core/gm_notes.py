@@ -25,7 +25,6 @@ as the SHA-256 root on line 3. It is covered by every signature on the note.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,13 @@ from dataclasses import dataclass, field
 from ledger_service.core.checkpoints import MAX_TIMESTAMP, Checkpoint, cosignature_message
 from ledger_service.core.errors import MalformedInput, VerificationFailed
 from ledger_service.core.merkle.hashing import HASH_SIZE
-from ledger_service.core.notes import Note, NoteSignature, b64decode_strict, check_key_name
+from ledger_service.core.notes import (
+    Note,
+    NoteSignature,
+    b64decode_strict,
+    check_key_name,
+    split_private_key_text,
+)
 from ledger_service.core.sm2 import PUBLIC_KEY_SIZE, SIGNATURE_SIZE, Sm2PrivateKey, Sm2PublicKey
 
 __all__ = [
@@ -184,16 +189,7 @@ class Sm2NoteSigner:
     @classmethod
     def from_text(cls, text: str) -> Sm2NoteSigner:
         """Parse a secret key text. Raises MalformedInput (never echoes the key)."""
-        if type(text) is not str or not text.startswith(_PRIVATE_PREFIX):
-            raise MalformedInput("SM2 signing key: expected text starting with 'PRIVATE+KEY+'")
-        parts = text[len(_PRIVATE_PREFIX) :].split("+", 2)
-        if len(parts) != 3:
-            raise MalformedInput("SM2 signing key: expected 'PRIVATE+KEY+<name>+<id>+<base64>'")
-        name, hex_id, encoded = parts
-        try:
-            raw = base64.b64decode(encoded.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            raise MalformedInput(f"SM2 signing key {name}: expected standard base64") from None
+        name, hex_id, raw = split_private_key_text(text, "SM2 signing key")
         type_string, d = _split_type(name, raw)
         signer = cls(check_key_name(name), Sm2PrivateKey.from_bytes(d), type_string)
         if hex_id != f"{signer.verifier_key.key_id:08x}":

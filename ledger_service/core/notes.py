@@ -82,6 +82,23 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def split_private_key_text(text: object, what: str) -> tuple[str, str, bytes]:
+    """``PRIVATE+KEY+<name>+<hex id>+<base64>`` as (name, hex id, decoded bytes).
+
+    Raises MalformedInput naming ``what`` (the message never echoes the key)."""
+    if type(text) is not str or not text.startswith(_PRIVATE_PREFIX):
+        raise MalformedInput(f"{what}: expected text starting with 'PRIVATE+KEY+'")
+    parts = text[len(_PRIVATE_PREFIX) :].split("+", 2)
+    if len(parts) != 3:
+        raise MalformedInput(f"{what}: expected 'PRIVATE+KEY+<name>+<hex id>+<base64>'")
+    name, hex_id, encoded = parts
+    try:
+        raw = base64.b64decode(encoded.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise MalformedInput(f"{what} {name}: expected standard base64") from None
+    return name, hex_id, raw
+
+
 def check_key_name(name: object) -> str:
     """Return ``name`` if it is a valid key name: non-empty, no Unicode space, no ``+``.
 
@@ -357,16 +374,7 @@ class NoteSigner:
     @classmethod
     def from_text(cls, text: str) -> NoteSigner:
         """Parse a secret key text. Raises MalformedInput (the message never echoes the key)."""
-        if type(text) is not str or not text.startswith(_PRIVATE_PREFIX):
-            raise MalformedInput("signing key: expected text starting with 'PRIVATE+KEY+'")
-        parts = text[len(_PRIVATE_PREFIX) :].split("+", 2)
-        if len(parts) != 3:
-            raise MalformedInput("signing key: expected 'PRIVATE+KEY+<name>+<hex id>+<base64>'")
-        name, hex_id, encoded = parts
-        try:
-            raw = base64.b64decode(encoded.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            raise MalformedInput(f"signing key {name}: expected standard base64") from None
+        name, hex_id, raw = split_private_key_text(text, "signing key")
         if len(raw) != 1 + _SEED_SIZE:
             raise MalformedInput(f"signing key {name}: expected a type byte and a 32-byte seed")
         signer = cls(check_key_name(name), raw[1:], raw[0])

@@ -7,9 +7,10 @@
 
 import * as cw from "./chainwitness.js";
 import { setupLanguage, translator } from "./i18n.js";
-import { api, chainReader, downloadLink, el, facts, ownKey, pinnedPolicy } from "./ui.js";
+import { api, chainReader, downloadLink, el, facts, KEY_STRINGS, ownKey, pinnedPolicy, showPolicyStatus } from "./ui.js";
 
 const S = {
+  ...KEY_STRINGS,
   title: { zh: "链见证 · 投标人", en: "Chain Witness · bidder" },
   skip: { zh: "跳到正文", en: "Skip to content" },
   lead: {
@@ -17,12 +18,7 @@ const S = {
     en: "Seal your bid in this browser: your private key never leaves this page; the tender key is checked on the chain against the pinned trust policy before sealing; only ciphertext is uploaded.",
   },
   keyH: { zh: "1. 您的密钥与令牌", en: "1. Your key and token" },
-  keystoreLabel: { zh: "密钥文件（keystore，只在本浏览器中解密）", en: "Keystore file (decrypted in this browser only)" },
-  passwordLabel: { zh: "密钥文件口令", en: "Keystore password" },
-  hexLabel: { zh: "或粘贴私钥（64 位十六进制；不会发送）", en: "Or paste the private key (64 hex digits; never sent)" },
-  keyGo: { zh: "载入密钥", en: "Load the key" },
   keyLoading: { zh: "正在解密密钥文件…", en: "Decrypting the keystore…" },
-  keyNone: { zh: "请选择密钥文件并输入口令，或粘贴私钥", en: "Choose a keystore file and enter its password, or paste the private key" },
   fAddress: { zh: "投标人地址", en: "Bidder address" },
   fPublicKey: { zh: "投标人公钥（交给交易中心登记）", en: "Bidder public key (for the centre's registration)" },
   fPseudonym: { zh: "本项目的化名地址（交给交易中心登记）", en: "Pseudonym for this tender (for the centre's registration)" },
@@ -86,8 +82,7 @@ const t = translator(S);
 const renders = [];
 const policy = pinnedPolicy();
 setupLanguage(S, () => {
-  $("policy-status").dataset.state = policy ? "pinned" : "none";
-  $("policy-status").textContent = policy ? t("policyPinned", policy.fingerprint) : t("policyNone");
+  showPolicyStatus($("policy-status"), t, policy);
   for (const r of renders) r();
 });
 const keep = (id, render) => {

@@ -7,9 +7,10 @@
 
 import * as cw from "./chainwitness.js";
 import { setupLanguage, translator } from "./i18n.js";
-import { api, CHECK_STRINGS, chainReader, checksTable, downloadLink, el, facts, ownKey, pinnedPolicy } from "./ui.js";
+import { api, chainReader, CHECK_STRINGS, checksTable, downloadLink, el, facts, KEY_STRINGS, ownKey, pinnedPolicy, showPolicyStatus } from "./ui.js";
 
 const S = {
+  ...KEY_STRINGS,
   ...CHECK_STRINGS,
   title: { zh: "链见证 · 数字公证", en: "Chain Witness · notary" },
   skip: { zh: "跳到正文", en: "Skip to content" },
@@ -18,11 +19,6 @@ const S = {
     en: "Review notarization requests: every evidence package is verified in this browser against the pinned trust policy; issue, reject or revoke with your own notary key, which never leaves this page.",
   },
   keyH: { zh: "1. 公证员密钥与令牌", en: "1. Notary key and token" },
-  keystoreLabel: { zh: "密钥文件（keystore，只在本浏览器中解密）", en: "Keystore file (decrypted in this browser only)" },
-  passwordLabel: { zh: "密钥文件口令", en: "Keystore password" },
-  hexLabel: { zh: "或粘贴私钥（64 位十六进制；不会发送）", en: "Or paste the private key (64 hex digits; never sent)" },
-  keyGo: { zh: "载入密钥", en: "Load the key" },
-  keyNone: { zh: "请选择密钥文件并输入口令，或粘贴私钥", en: "Choose a keystore file and enter its password, or paste the private key" },
   fAddress: { zh: "公证员地址", en: "Notary address" },
   fPinned: { zh: "信任策略固定的公证员", en: "Notary pinned by the trust policy" },
   pinnedYes: { zh: "是本密钥", en: "this key" },
@@ -86,8 +82,7 @@ const keep = (render) => {
   render();
 };
 setupLanguage(S, () => {
-  $("policy-status").dataset.state = policy ? "pinned" : "none";
-  $("policy-status").textContent = policy ? t("policyPinned", policy.fingerprint) : t("policyNone");
+  showPolicyStatus($("policy-status"), t, policy);
   for (const r of renders) r();
 });
 

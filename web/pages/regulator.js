@@ -5,7 +5,7 @@
 
 import * as cw from "./chainwitness.js";
 import { setupLanguage, translator } from "./i18n.js";
-import { api, CHECK_STRINGS, chainReader, checksTable, el, facts, pinnedPolicy } from "./ui.js";
+import { api, chainReader, CHECK_STRINGS, checksTable, el, facts, pinnedPolicy, showPolicyStatus } from "./ui.js";
 
 const S = {
   ...CHECK_STRINGS,
@@ -60,8 +60,7 @@ const t = translator(S);
 const renders = [];
 const policy = pinnedPolicy();
 setupLanguage(S, () => {
-  $("policy-status").dataset.state = policy ? "pinned" : "none";
-  $("policy-status").textContent = policy ? t("policyPinned", policy.fingerprint) : t("policyNone");
+  showPolicyStatus($("policy-status"), t, policy);
   for (const r of renders) r();
 });
 const keep = (render) => {

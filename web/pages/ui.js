@@ -70,6 +70,21 @@ export function checksTable(t, checks) {
     body);
 }
 
+/** The key-loading form of the pages where a party signs with its own key (ownKey). */
+export const KEY_STRINGS = {
+  keystoreLabel: { zh: "密钥文件（keystore，只在本浏览器中解密）", en: "Keystore file (decrypted in this browser only)" },
+  passwordLabel: { zh: "密钥文件口令", en: "Keystore password" },
+  hexLabel: { zh: "或粘贴私钥（64 位十六进制；不会发送）", en: "Or paste the private key (64 hex digits; never sent)" },
+  keyGo: { zh: "载入密钥", en: "Load the key" },
+  keyNone: { zh: "请选择密钥文件并输入口令，或粘贴私钥", en: "Choose a keystore file and enter its password, or paste the private key" },
+};
+
+/** Show in ``node`` whether a trust policy is pinned (each page words "none" itself). */
+export function showPolicyStatus(node, t, policy) {
+  node.dataset.state = policy ? "pinned" : "none";
+  node.textContent = policy ? t("policyPinned", policy.fingerprint) : t("policyNone");
+}
+
 /** The trust policy pinned on /verify (localStorage), parsed, or null. */
 export function pinnedPolicy() {
   const text = localStorage.getItem("cw.policy");
